@@ -1,0 +1,20 @@
+/* Structured logs: logfmt on stderr, one event per line. */
+#ifndef BR_LOG_H
+#define BR_LOG_H
+
+enum br_log_level { BR_LOG_ERROR = 0, BR_LOG_WARN, BR_LOG_INFO, BR_LOG_DEBUG };
+
+/* Events above this level are dropped (default BR_LOG_INFO). */
+void br_log_set_level(enum br_log_level level);
+enum br_log_level br_log_get_level(void);
+
+/* Writes `ts=... level=... event=<event> <kv>` where kv is printf-formatted
+ * "key=value" pairs; use br_logq for values that may hold spaces or quotes. */
+void br_log(enum br_log_level level, const char *event, const char *kv_fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Quotes a value for logfmt into a rotating static buffer (valid for the next
+ * 8 calls on this thread). */
+const char *br_logq(const char *value);
+
+#endif

@@ -1,0 +1,494 @@
+/* The libcsv driver. Input is cut into physical lines here and each line is
+ * fed to libcsv, so that a record's first line number and raw bytes are known
+ * when libcsv reports the record's end. Only '\n' ends a record; a '\r' just
+ * before it is dropped (CRLF files), so quoted fields keep LF line ends. */
+#include "csvread.h"
+
+#include "core/mem.h"
+#include "core/sha256.h"
+
+#include <csv.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define READ_BUF_BYTES (1u << 20)
+/* libcsv's field buffer may not grow beyond this; a longer field is cut and
+ * flagged, so a 1 GiB field costs no memory. */
+#define FIELD_BUF_CAP 4096u
+
+struct reader {
+    struct csv_parser p;
+    const char *const *header;
+    size_t ncols;
+    bool deliver;
+    br_csv_record_fn fn;
+    void *ctx;
+    struct br_csv_result *res;
+    enum br_status status; /* first failure of the consumer; stops reading */
+    bool header_done;
+    bool stopped;
+    uint64_t line_no; /* the physical line being fed */
+    bool at_start;    /* libcsv is between records */
+    bool in_long_line;
+    bool seen_content;
+    bool first_line_empty;
+    uint64_t pending_first, pending_n; /* empty lines held at a record boundary */
+    /* the record being read */
+    uint64_t rec_line;
+    bool rec_bad_utf8;
+    bool record_ended;
+    bool field_overflow;
+    uint64_t nfields;
+    const char *cur;
+    size_t cur_len;
+    struct br_buf raw;
+    bool raw_trunc;
+    struct br_csv_field fields[BR_CSV_COLS_MAX];
+    char store[BR_CSV_COLS_MAX][BR_FIELD_KEEP];
+};
+
+static int never_space(unsigned char c)
+{
+    (void)c;
+    return 0;
+}
+
+static int only_lf(unsigned char c)
+{
+    return c == '\n';
+}
+
+static void *capped_realloc(void *ptr, size_t size)
+{
+    return size > FIELD_BUF_CAP ? NULL : realloc(ptr, size);
+}
+
+bool br_utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (n - i >= 8) {
+            uint64_t v;
+            memcpy(&v, s + i, 8);
+            const uint64_t hi = 0x8080808080808080ULL, lo = 0x0101010101010101ULL;
+            if ((v & hi) == 0 && ((v - lo) & ~v & hi) == 0) {
+                i += 8;
+                continue;
+            }
+        }
+        unsigned char c = s[i];
+        if (c == 0)
+            return false;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t need;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF)
+            need = 1, cp = c & 0x1Fu;
+        else if (c >= 0xE0 && c <= 0xEF)
+            need = 2, cp = c & 0x0Fu;
+        else if (c >= 0xF0 && c <= 0xF4)
+            need = 3, cp = c & 0x07u;
+        else
+            return false;
+        if (n - i - 1 < need)
+            return false;
+        for (size_t k = 1; k <= need; k++) {
+            unsigned char b = s[i + k];
+            if ((b & 0xC0) != 0x80)
+                return false;
+            cp = (cp << 6) | (b & 0x3Fu);
+        }
+        if (need == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF)))
+            return false;
+        if (need == 3 && (cp < 0x10000 || cp > 0x10FFFF))
+            return false;
+        i += need + 1;
+    }
+    return true;
+}
+
+static void raw_append(struct reader *r, const char *s, size_t n)
+{
+    if (r->raw_trunc)
+        return;
+    size_t room = BR_RAW_MAX - r->raw.len;
+    if (n > room) {
+        n = room;
+        r->raw_trunc = true;
+    }
+    if (br_buf_append(&r->raw, s, n) != BR_OK)
+        r->raw_trunc = true;
+}
+
+static void check_header(struct reader *r)
+{
+    bool ok = r->nfields == r->ncols;
+    for (size_t i = 0; ok && i < r->ncols; i++) {
+        size_t n = strlen(r->header[i]);
+        ok = r->fields[i].len == n && memcmp(r->fields[i].p, r->header[i], n) == 0;
+    }
+    r->header_done = true;
+    if (ok)
+        return;
+    r->res->outcome = BR_CSV_BAD_HEADER;
+    r->stopped = true;
+    struct br_buf b;
+    br_buf_init(&b, sizeof(r->res->detail) - 1);
+    for (size_t i = 0; i < r->nfields && i < r->ncols; i++)
+        if (br_buf_append(&b, i ? "," : "", i ? 1 : 0) != BR_OK ||
+            br_buf_append(&b, r->fields[i].p, r->fields[i].len) != BR_OK)
+            break;
+    snprintf(r->res->detail, sizeof(r->res->detail), "header is not the expected one: found %s%s",
+             b.data ? b.data : "(nothing)", r->nfields > r->ncols ? ",..." : "");
+    br_buf_free(&b);
+}
+
+static void deliver(struct reader *r, struct br_csv_record *rec)
+{
+    if (r->stopped || !r->deliver)
+        return;
+    enum br_status st = r->fn(r->ctx, rec);
+    r->res->records++;
+    if (st != BR_OK) {
+        r->status = st;
+        r->stopped = true;
+    }
+}
+
+static void on_field(void *f, size_t len, void *data)
+{
+    struct reader *r = data;
+    if (r->nfields < r->ncols) {
+        struct br_csv_field *fd = &r->fields[r->nfields];
+        fd->p = r->store[r->nfields];
+        if (r->field_overflow) {
+            fd->len = BR_FIELD_KEEP; /* prefix saved when the field overflowed */
+        } else {
+            fd->len = (uint32_t)(len < BR_FIELD_KEEP ? len : BR_FIELD_KEEP);
+            memcpy(r->store[r->nfields], f, fd->len);
+        }
+    }
+    r->field_overflow = false;
+    r->nfields++;
+}
+
+static void on_row(int c, void *data)
+{
+    (void)c;
+    struct reader *r = data;
+    r->record_ended = true;
+    if (r->stopped)
+        return;
+    if (!r->header_done) {
+        check_header(r);
+        return;
+    }
+    struct br_csv_record rec = {.fields = r->fields,
+                                .nfields = r->nfields,
+                                .line = r->rec_line,
+                                .bad_utf8 = r->rec_bad_utf8};
+    if (r->raw.len > 0 || r->raw_trunc) {
+        raw_append(r, r->cur, r->cur_len);
+        rec.raw = r->raw.data;
+        rec.raw_len = r->raw.len;
+        rec.raw_truncated = r->raw_trunc;
+    } else {
+        rec.raw = r->cur;
+        rec.raw_len = r->cur_len < BR_RAW_MAX ? r->cur_len : BR_RAW_MAX;
+        rec.raw_truncated = r->cur_len > BR_RAW_MAX;
+    }
+    deliver(r, &rec);
+}
+
+/* Feeds bytes to libcsv; a field that outgrows FIELD_BUF_CAP keeps its first
+ * BR_FIELD_KEEP bytes and the rest is dropped, libcsv's state kept intact. */
+static enum br_status feed(struct reader *r, const char *s, size_t n, struct br_error *err)
+{
+    size_t off = 0;
+    while (off < n) {
+        off += csv_parse(&r->p, s + off, n - off, on_field, on_row, r);
+        if (off >= n)
+            break;
+        int e = csv_error(&r->p);
+        if (e != CSV_ENOMEM && e != CSV_ETOOBIG)
+            return br_fail(err, BR_ERR_INPUT, "libcsv: %s", csv_strerror(e));
+        BR_ASSERT(r->p.entry_pos >= 1);
+        if (!r->field_overflow && r->nfields < r->ncols)
+            memcpy(r->store[r->nfields], r->p.entry_buf, BR_FIELD_KEEP);
+        r->field_overflow = true;
+        /* Keep the last byte: a quote just seen may still be "un-submitted"
+         * by libcsv (its FIELD_MIGHT_HAVE_ENDED state). */
+        r->p.entry_buf[0] = r->p.entry_buf[r->p.entry_pos - 1];
+        r->p.entry_pos = 1;
+        r->p.status = 0;
+    }
+    return BR_OK;
+}
+
+static void flush_empty_lines(struct reader *r)
+{
+    for (uint64_t k = 0; k < r->pending_n && !r->stopped; k++) {
+        struct br_csv_record rec = {
+            .fields = r->fields, .line = r->pending_first + k, .raw = "", .empty_line = true};
+        deliver(r, &rec);
+    }
+    r->pending_n = 0;
+}
+
+/* One physical line (complete: s[n] is its '\n'), or a piece of a line too
+ * long for the buffer, or the file's last line without a newline. */
+static enum br_status process_line(struct reader *r, char *s, size_t n, bool complete, bool last,
+                                   struct br_error *err)
+{
+    if ((complete || last) && n > 0 && s[n - 1] == '\r') {
+        n--;
+        if (complete)
+            s[n] = '\n';
+    }
+    if (r->at_start && !r->in_long_line) {
+        if ((complete || last) && n == 0) {
+            if (r->line_no == 1)
+                r->first_line_empty = true;
+            if (r->pending_n == 0)
+                r->pending_first = r->line_no;
+            r->pending_n++;
+            r->line_no++;
+            return BR_OK;
+        }
+        if (!r->seen_content && r->first_line_empty) {
+            r->seen_content = true;
+            r->header_done = true;
+            r->stopped = true;
+            r->res->outcome = BR_CSV_BAD_HEADER;
+            snprintf(r->res->detail, sizeof(r->res->detail),
+                     "line 1 is empty: the header must be the first line");
+            return BR_OK;
+        }
+        r->seen_content = true;
+        if (r->header_done)
+            flush_empty_lines(r);
+        r->pending_n = 0;
+        r->at_start = false;
+        r->rec_line = r->line_no;
+        r->rec_bad_utf8 = false;
+        r->nfields = 0;
+        br_buf_reset(&r->raw);
+        r->raw_trunc = false;
+    }
+    if (!br_utf8_valid((const unsigned char *)s, n))
+        r->rec_bad_utf8 = true;
+    r->cur = s;
+    r->cur_len = n;
+    r->record_ended = false;
+    enum br_status st = feed(r, s, complete ? n + 1 : n, err);
+    if (st != BR_OK)
+        return st;
+    if (last && !r->record_ended)
+        csv_fini(&r->p, on_field, on_row, r);
+    if (r->record_ended) {
+        r->at_start = true;
+    } else {
+        raw_append(r, s, n);
+        if (complete)
+            raw_append(r, "\n", 1);
+    }
+    if (complete || last) {
+        r->line_no++;
+        r->in_long_line = false;
+    } else {
+        r->in_long_line = true;
+    }
+    return BR_OK;
+}
+
+/* How much of a full buffer with no newline to feed now: stop before an
+ * incomplete UTF-8 sequence or a '\r' that may precede the coming '\n'. */
+static size_t long_line_cut(const unsigned char *s, size_t n)
+{
+    size_t i = n;
+    size_t k = 0;
+    while (i > 0 && k < 3 && (s[i - 1] & 0xC0) == 0x80)
+        i--, k++;
+    size_t cut = n;
+    if (i > 0 && s[i - 1] >= 0xC0) {
+        size_t need = s[i - 1] >= 0xF0 ? 3 : s[i - 1] >= 0xE0 ? 2 : 1;
+        if (k < need)
+            cut = i - 1;
+    }
+    if (cut > 0 && s[cut - 1] == '\r')
+        cut--;
+    return cut;
+}
+
+static void reader_init(struct reader *r, const char *const *header, size_t ncols, bool deliver_,
+                        br_csv_record_fn fn, void *ctx, struct br_csv_result *res)
+{
+    BR_ASSERT(ncols > 0 && ncols <= BR_CSV_COLS_MAX);
+    memset(res, 0, sizeof(*res));
+    r->header = header;
+    r->ncols = ncols;
+    r->deliver = deliver_;
+    r->fn = fn;
+    r->ctx = ctx;
+    r->res = res;
+    r->status = BR_OK;
+    r->header_done = r->stopped = false;
+    r->line_no = 1;
+    r->at_start = true;
+    r->in_long_line = r->seen_content = r->first_line_empty = false;
+    r->pending_n = r->pending_first = 0;
+    r->field_overflow = false;
+    r->nfields = 0;
+    r->cur = "";
+    r->cur_len = 0;
+    br_buf_init(&r->raw, BR_RAW_MAX + 1);
+    r->raw_trunc = false;
+    csv_init(&r->p, 0);
+    csv_set_space_func(&r->p, never_space);
+    csv_set_term_func(&r->p, only_lf);
+    csv_set_realloc_func(&r->p, capped_realloc);
+    csv_set_blk_size(&r->p, FIELD_BUF_CAP);
+}
+
+static void reader_done(struct reader *r)
+{
+    csv_free(&r->p);
+    br_buf_free(&r->raw);
+    if (r->res->outcome == BR_CSV_READ && !r->seen_content)
+        r->res->outcome = BR_CSV_EMPTY;
+    if (r->res->outcome == BR_CSV_READ && !r->header_done) {
+        r->res->outcome = BR_CSV_BAD_HEADER; /* an unterminated header record */
+        snprintf(r->res->detail, sizeof(r->res->detail), "the header record never ends");
+    }
+}
+
+/* Processes the complete lines of buf[pos, have); returns the new pos. */
+static size_t process_lines(struct reader *r, char *buf, size_t pos, size_t have,
+                            enum br_status *st, struct br_error *err)
+{
+    while (*st == BR_OK && !r->stopped && pos < have && (r->deliver || !r->header_done)) {
+        char *nl = memchr(buf + pos, '\n', have - pos);
+        if (nl == NULL)
+            break;
+        size_t len = (size_t)(nl - (buf + pos));
+        *st = process_line(r, buf + pos, len, true, false, err);
+        pos += len + 1;
+    }
+    return pos;
+}
+
+static size_t skip_bom(const char *buf, size_t have)
+{
+    return have >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
+enum br_status br_csv_read_fd(int fd, const char *const *header, size_t ncols, bool deliver_,
+                              br_csv_record_fn fn, void *ctx, struct br_csv_result *res,
+                              struct br_error *err)
+{
+    struct reader *r = malloc(sizeof(*r));
+    char *buf = malloc(READ_BUF_BYTES + 1);
+    struct br_sha256 sha;
+    if (r == NULL || buf == NULL || br_sha256_init(&sha) != 0) {
+        free(r);
+        free(buf);
+        return br_fail(err, BR_ERR_NOMEM, "out of memory reading a file");
+    }
+    reader_init(r, header, ncols, deliver_, fn, ctx, res);
+    enum br_status st = BR_OK;
+    size_t have = 0, pos = 0;
+    bool first = true;
+    for (;;) {
+        ssize_t got = read(fd, buf + have, READ_BUF_BYTES - have);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            st = br_fail(err, BR_ERR_IO, "read failed: %s", strerror(errno));
+            break;
+        }
+        br_sha256_update(&sha, buf + have, (size_t)got);
+        res->bytes += (uint64_t)got;
+        have += (size_t)got;
+        bool eof = got == 0;
+        if (first && (have >= 3 || eof)) {
+            pos = skip_bom(buf, have);
+            first = false;
+        } else if (first) {
+            continue;
+        }
+        bool parse = r->deliver || !r->header_done;
+        if (parse && !r->stopped && st == BR_OK)
+            pos = process_lines(r, buf, pos, have, &st, err);
+        if (r->stopped || st != BR_OK || !parse) {
+            pos = have; /* only hashing from here on */
+        }
+        if (eof) {
+            if (pos < have && st == BR_OK && !r->stopped)
+                st = process_line(r, buf + pos, have - pos, false, true, err);
+            else if (!r->at_start && st == BR_OK && !r->stopped)
+                csv_fini(&r->p, on_field, on_row, r);
+            break;
+        }
+        if (pos == 0 && have == READ_BUF_BYTES) {
+            size_t cut = long_line_cut((unsigned char *)buf, have);
+            if (cut == 0)
+                cut = have; /* cannot happen with a 1 MiB buffer; be safe */
+            st = process_line(r, buf, cut, false, false, err);
+            pos = cut;
+        }
+        memmove(buf, buf + pos, have - pos);
+        have -= pos;
+        pos = 0;
+    }
+    uint8_t digest[32];
+    if (br_sha256_final(&sha, digest) == 0)
+        memcpy(res->sha256, digest, 32);
+    reader_done(r);
+    if (st == BR_OK)
+        st = r->status;
+    free(buf);
+    free(r);
+    return st;
+}
+
+enum br_status br_csv_read_mem(const void *data, size_t len, const char *const *header,
+                               size_t ncols, br_csv_record_fn fn, void *ctx,
+                               struct br_csv_result *res, struct br_error *err)
+{
+    /* process_line writes a '\n' over a '\r': work on a copy. */
+    char *buf = malloc(len + 1);
+    struct reader *r = malloc(sizeof(*r));
+    struct br_sha256 sha;
+    if (buf == NULL || r == NULL || br_sha256_init(&sha) != 0) {
+        free(buf);
+        free(r);
+        return br_fail(err, BR_ERR_NOMEM, "out of memory reading a buffer");
+    }
+    if (len)
+        memcpy(buf, data, len);
+    reader_init(r, header, ncols, true, fn, ctx, res);
+    br_sha256_update(&sha, buf, len);
+    res->bytes = len;
+    enum br_status st = BR_OK;
+    size_t pos = process_lines(r, buf, skip_bom(buf, len), len, &st, err);
+    if (st == BR_OK && !r->stopped) {
+        if (pos < len)
+            st = process_line(r, buf + pos, len - pos, false, true, err);
+        else if (!r->at_start)
+            csv_fini(&r->p, on_field, on_row, r);
+    }
+    uint8_t digest[32];
+    if (br_sha256_final(&sha, digest) == 0)
+        memcpy(res->sha256, digest, 32);
+    reader_done(r);
+    if (st == BR_OK)
+        st = r->status;
+    free(buf);
+    free(r);
+    return st;
+}

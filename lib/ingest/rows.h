@@ -1,0 +1,31 @@
+/* Row validators, one per file kind: a record in, an accepted row (into the
+ * book or the usage columns) or a reject with its reason out. */
+#ifndef BR_ROWS_H
+#define BR_ROWS_H
+
+#include "core/book.h"
+#include "ingest/csvread.h"
+#include "ingest/ingest.h"
+
+struct br_rows_ctx {
+    struct br_ingest *ing;
+    uint32_t file;
+    uint64_t line_override; /* reprocessing: the line the row had in its file */
+    int64_t origin_id;      /* reprocessing: the reject the row comes from */
+    /* price rows of the file, admitted to the book only if the whole file is */
+    struct br_price *staged;
+    size_t nstaged, staged_cap;
+};
+
+void br_rows_ctx_init(struct br_rows_ctx *rc, struct br_ingest *ing, uint32_t file);
+void br_rows_ctx_free(struct br_rows_ctx *rc);
+
+/* br_csv_record_fn: validates one record of the context's file kind. */
+enum br_status br_rows_on_record(void *ctx, const struct br_csv_record *rec);
+
+/* Keeps a reject (copying the raw text); counts it against the file. */
+enum br_status br_ingest_reject(struct br_ingest *ing, uint32_t file, uint64_t line,
+                                enum br_reason reason, const char *raw, size_t raw_len,
+                                bool truncated, int64_t origin_id);
+
+#endif

@@ -1,0 +1,33 @@
+/* Loading what a batch starts from: the book (accounts, prices, orders),
+ * the closed periods, the files already read, and the rating state. */
+#ifndef BR_LOAD_H
+#define BR_LOAD_H
+
+#include "core/book.h"
+#include "ledger/db.h"
+#include "rate/rate.h"
+
+/* Loads every account, price row and order into an empty book. */
+enum br_status br_load_book(struct br_db *db, struct br_book *book, struct br_error *err);
+
+/* Closed periods, ascending (caller frees *out). */
+enum br_status br_load_closed(struct br_db *db, br_period **out, size_t *n, struct br_error *err);
+
+/* The rating state for the book's accounts and orders: the latest state of
+ * every plan and coupon, every balance, and the allowance and quota buckets
+ * from min_period (and capacity hours from min_hour) on. */
+enum br_status br_load_state(struct br_db *db, const struct br_book *book,
+                             struct br_rate_state *state, br_period min_period, int64_t min_hour,
+                             struct br_error *err);
+
+/* What the database knows of a file name: nothing, applied with a SHA-256,
+ * or recorded (applied or refused) with this very content. */
+enum br_known { BR_KNOWN_NEW = 0, BR_KNOWN_SAME, BR_KNOWN_CHANGED };
+enum br_status br_load_known(struct br_db *db, const char *name, const uint8_t sha[32],
+                             enum br_known *out, struct br_error *err);
+
+/* Were pieces of (item, spec) rated in [from, to)? (spec NULL: any spec).
+ * ctx is a struct br_db *. Errors count as "yes" (refusing is safe). */
+bool br_load_rated(void *ctx, enum br_item item, const char *spec, int64_t from, int64_t to);
+
+#endif

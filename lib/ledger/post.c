@@ -1,0 +1,1057 @@
+/* Building and writing a batch. */
+#include "ledger/post.h"
+
+#include "core/money.h"
+#include "core/sha256.h"
+#include "ingest/csvread.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CODE_CASH 1000
+#define CODE_AR 1100
+#define CODE_PREPAID 2100
+#define CODE_LIABILITY 2200
+#define CODE_BREAKAGE 4800
+#define CODE_COUPONS 4900
+
+const char *br_entry_kind_str(enum br_entry_kind k)
+{
+    static const char *const n[] = {"purchase",    "topup",    "payment",   "usage",
+                                    "recognition", "breakage", "round_down"};
+    return (unsigned)k < 7 ? n[k] : "?";
+}
+
+void br_journal_init(struct br_journal *j, int64_t next_entry, int64_t next_transfer)
+{
+    memset(j, 0, sizeof(*j));
+    j->next_entry = next_entry;
+    j->next_transfer = next_transfer;
+    br_arena_init(&j->arena, 0);
+}
+
+void br_journal_free(struct br_journal *j)
+{
+    free(j->entries);
+    free(j->transfers);
+    br_arena_free(&j->arena);
+    memset(j, 0, sizeof(*j));
+}
+
+int64_t br_journal_entry(struct br_journal *j, const struct br_entry *e)
+{
+    if (br_grow((void **)&j->entries, &j->entries_cap, j->nentries + 1, sizeof(*j->entries),
+                (size_t)1 << 32) != BR_OK)
+        return 0;
+    struct br_entry *x = &j->entries[j->nentries++];
+    *x = *e;
+    x->id = j->next_entry++;
+    return x->id;
+}
+
+enum br_status br_journal_transfer(struct br_journal *j, int64_t entry, int dcode, const char *dsub,
+                                   int ccode, const char *csub, int64_t amount_e8)
+{
+    BR_ASSERT(amount_e8 >= 0);
+    if (amount_e8 == 0)
+        return BR_OK;
+    enum br_status st = br_grow((void **)&j->transfers, &j->transfers_cap, j->ntransfers + 1,
+                                sizeof(*j->transfers), (size_t)1 << 32);
+    if (st != BR_OK)
+        return st;
+    j->transfers[j->ntransfers++] = (struct br_transfer){.id = j->next_transfer++,
+                                                         .entry = entry,
+                                                         .debit_code = dcode,
+                                                         .debit_sub = dsub,
+                                                         .credit_code = ccode,
+                                                         .credit_sub = csub,
+                                                         .amount_e8 = amount_e8};
+    return BR_OK;
+}
+
+static void copy_period(struct br_copy *c, br_period p)
+{
+    char b[16];
+    size_t n = br_period_format(p, b, sizeof(b));
+    br_copy_text(c, b, n);
+}
+
+static void copy_day(struct br_copy *c, int64_t day)
+{
+    char b[16];
+    size_t n = br_day_format(day, b, sizeof(b));
+    br_copy_text(c, b, n);
+}
+
+enum br_status br_journal_write(struct br_journal *j, struct br_db *db, int64_t batch_id,
+                                struct br_calendar cal, struct br_error *err)
+{
+    (void)cal;
+    struct br_copy c;
+    enum br_status st = br_copy_begin(
+        &c, db,
+        "COPY ledger.entries (entry_id, batch_id, period, effective_at, account_id, kind, item, "
+        "order_id, late, description) FROM STDIN",
+        err);
+    for (size_t i = 0; st == BR_OK && i < j->nentries; i++) {
+        const struct br_entry *e = &j->entries[i];
+        br_copy_i64(&c, e->id);
+        br_copy_sep(&c);
+        br_copy_i64(&c, batch_id);
+        br_copy_sep(&c);
+        copy_period(&c, e->period);
+        br_copy_sep(&c);
+        br_copy_time(&c, e->effective_at);
+        br_copy_sep(&c);
+        br_copy_str(&c, e->account);
+        br_copy_sep(&c);
+        br_copy_str(&c, br_entry_kind_str(e->kind));
+        br_copy_sep(&c);
+        br_copy_str(&c, e->item >= 0 ? br_items[e->item].name : NULL);
+        br_copy_sep(&c);
+        br_copy_str(&c, e->order_id);
+        br_copy_sep(&c);
+        br_copy_bool(&c, e->late);
+        br_copy_sep(&c);
+        br_copy_str(&c, e->description);
+        br_copy_end_row(&c);
+    }
+    if (st == BR_OK)
+        st = br_copy_finish(&c, err);
+    if (st == BR_OK)
+        st = br_copy_begin(&c, db,
+                           "COPY ledger.transfers (transfer_id, entry_id, debit_code, debit_sub, "
+                           "credit_code, credit_sub, amount_e8) FROM STDIN",
+                           err);
+    for (size_t i = 0; st == BR_OK && i < j->ntransfers; i++) {
+        const struct br_transfer *t = &j->transfers[i];
+        br_copy_i64(&c, t->id);
+        br_copy_sep(&c);
+        br_copy_i64(&c, t->entry);
+        br_copy_sep(&c);
+        br_copy_i64(&c, t->debit_code);
+        br_copy_sep(&c);
+        br_copy_str(&c, t->debit_sub);
+        br_copy_sep(&c);
+        br_copy_i64(&c, t->credit_code);
+        br_copy_sep(&c);
+        br_copy_str(&c, t->credit_sub);
+        br_copy_sep(&c);
+        br_copy_i64(&c, t->amount_e8);
+        br_copy_end_row(&c);
+    }
+    if (st == BR_OK)
+        st = br_copy_finish(&c, err);
+    return st;
+}
+
+/* --- building the journal ------------------------------------------------ */
+
+static const char *fmt(struct br_journal *j, const char *f, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static const char *fmt(struct br_journal *j, const char *f, ...)
+{
+    char b[512];
+    va_list ap;
+    va_start(ap, f);
+    int n = vsnprintf(b, sizeof(b), f, ap);
+    va_end(ap);
+    if (n < 0)
+        n = 0;
+    if ((size_t)n >= sizeof(b))
+        n = sizeof(b) - 1;
+    const char *s = br_arena_strndup(&j->arena, b, (size_t)n);
+    return s ? s : "";
+}
+
+static enum br_status post_orders(const struct br_post_input *in, struct br_journal *j)
+{
+    const struct br_book *b = in->book;
+    for (size_t i = 0; i < b->norders; i++) {
+        const struct br_order *o = &b->orders[i];
+        if (!o->is_new || o->paid_e8 == 0 || o->kind == BR_ORDER_COUPON)
+            continue;
+        br_period own = br_period_of(&in->cal, o->order_time);
+        br_period post = br_post_period(in->closed, in->nclosed, own);
+        const char *acct = br_book_account_id(b, o->account);
+        char money[32];
+        br_e8_format(o->paid_e8, money, sizeof(money));
+        struct br_entry e = {.period = post,
+                             .effective_at = o->order_time,
+                             .account = acct,
+                             .item = -1,
+                             .order_id = o->order_id,
+                             .late = post != own};
+        int dcode = CODE_CASH, ccode;
+        const char *csub = acct;
+        if (o->kind == BR_ORDER_PLAN) {
+            e.kind = BR_ENTRY_PURCHASE;
+            e.description = fmt(j, "Plan purchase %s (%s %s) by %s, paid %s", o->order_id,
+                                br_plan_type_str(o->plan_type), o->scope_text ? o->scope_text : "",
+                                acct, money);
+            ccode = CODE_LIABILITY;
+            csub = o->order_id;
+        } else if (o->kind == BR_ORDER_TOPUP) {
+            e.kind = BR_ENTRY_TOPUP;
+            e.description = fmt(j, "Top-up %s by %s, %s", o->order_id, acct, money);
+            ccode = CODE_PREPAID;
+        } else {
+            e.kind = BR_ENTRY_PAYMENT;
+            e.description = fmt(j, "Payment %s by %s, %s", o->order_id, acct, money);
+            ccode = CODE_AR;
+        }
+        int64_t id = br_journal_entry(j, &e);
+        if (id == 0)
+            return BR_ERR_NOMEM;
+        enum br_status st = br_journal_transfer(j, id, dcode, acct, ccode, csub, o->paid_e8);
+        if (st != BR_OK)
+            return st;
+    }
+    return BR_OK;
+}
+
+static int line_cmp(const void *pa, const void *pb)
+{
+    const struct br_line *a = pa, *b = pb;
+    if (a->account != b->account)
+        return a->account < b->account ? -1 : 1;
+    if (a->day != b->day)
+        return a->day < b->day ? -1 : 1;
+    return (int)a->item - (int)b->item;
+}
+
+static int draw_cmp(const void *pa, const void *pb)
+{
+    const struct br_draw *a = pa, *b = pb;
+    if (a->account != b->account)
+        return a->account < b->account ? -1 : 1;
+    if (a->day != b->day)
+        return a->day < b->day ? -1 : 1;
+    if (a->item != b->item)
+        return (int)a->item - (int)b->item;
+    if (a->source != b->source)
+        return (int)a->source - (int)b->source;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+/* The transfers of one usage line from its draws. */
+static enum br_status usage_transfers(const struct br_post_input *in, struct br_journal *j,
+                                      int64_t id, const char *acct, int rev,
+                                      const struct br_draw *d, size_t nd)
+{
+    const struct br_book *b = in->book;
+    enum br_status st = BR_OK;
+    for (size_t k = 0; k < nd && st == BR_OK; k++) {
+        const char *order = d[k].order != BR_NO_ID ? b->orders[d[k].order].order_id : NULL;
+        switch (d[k].source) {
+        case BR_SRC_PLAN:
+            st = br_journal_transfer(j, id, CODE_LIABILITY, order, rev, acct, d[k].recognised_e8);
+            break;
+        case BR_SRC_COUPON:
+            st = br_journal_transfer(j, id, CODE_COUPONS, order, rev, acct, d[k].value_e8);
+            break;
+        case BR_SRC_BALANCE:
+            st = br_journal_transfer(j, id, CODE_PREPAID, acct, rev, acct, d[k].value_e8);
+            break;
+        case BR_SRC_OUTSTANDING:
+            st = br_journal_transfer(j, id, CODE_AR, acct, rev, acct, d[k].value_e8);
+            break;
+        default:
+            break; /* the free allowance posts nothing */
+        }
+    }
+    return st;
+}
+
+static bool draws_post(const struct br_draw *d, size_t nd)
+{
+    for (size_t k = 0; k < nd; k++)
+        if ((d[k].source == BR_SRC_PLAN && d[k].recognised_e8 > 0) ||
+            (d[k].source > BR_SRC_PLAN && d[k].value_e8 > 0))
+            return true;
+    return false;
+}
+
+static enum br_status post_usage(const struct br_post_input *in, struct br_journal *j)
+{
+    struct br_rate_result *r = (struct br_rate_result *)in->rated;
+    qsort(r->lines, r->nlines, sizeof(*r->lines), line_cmp);
+    qsort(r->draws, r->ndraws, sizeof(*r->draws), draw_cmp);
+    size_t k = 0;
+    for (size_t i = 0; i < r->nlines; i++) {
+        const struct br_line *l = &r->lines[i];
+        while (k < r->ndraws && line_cmp(&r->draws[k], l) < 0)
+            k++; /* struct br_draw starts like struct br_line: account, period.., day, item */
+        size_t e = k;
+        while (e < r->ndraws && r->draws[e].account == l->account && r->draws[e].day == l->day &&
+               r->draws[e].item == l->item)
+            e++;
+        if (!draws_post(r->draws + k, e - k)) {
+            k = e;
+            continue;
+        }
+        const char *acct = br_book_account_id(in->book, l->account);
+        char day[16], gross[32];
+        br_day_format(l->day, day, sizeof(day));
+        br_e8_format(l->gross_e8, gross, sizeof(gross));
+        struct br_entry en = {
+            .period = l->period,
+            .effective_at = br_day_start(&in->cal, l->day),
+            .account = acct,
+            .kind = BR_ENTRY_USAGE,
+            .item = (int)l->item,
+            .late = l->period != l->own_period,
+            .description =
+                fmt(j, "Usage of %s on %s by %s: %" PRIu64 " pieces, gross %s%s",
+                    br_items[l->item].name, day, acct, l->pieces, gross,
+                    l->period != l->own_period ? " (late: dated in a closed period)" : ""),
+        };
+        int64_t id = br_journal_entry(j, &en);
+        if (id == 0)
+            return BR_ERR_NOMEM;
+        enum br_status st =
+            usage_transfers(in, j, id, acct, br_items[l->item].revenue_code, r->draws + k, e - k);
+        if (st != BR_OK)
+            return st;
+        k = e;
+    }
+    return BR_OK;
+}
+
+/* The revenue account of a plan's first scope item (as written). */
+static int first_scope_revenue(const struct br_order *o)
+{
+    if (o->scope_text != NULL && o->scope_text[0] != '*') {
+        size_t n = strcspn(o->scope_text, "|");
+        enum br_item item;
+        if (br_item_parse(o->scope_text, n, &item))
+            return br_items[item].revenue_code;
+    }
+    for (int i = 0; i < BR_ITEM_COUNT; i++)
+        if (o->scope & (1u << i))
+            return br_items[i].revenue_code;
+    return br_items[0].revenue_code;
+}
+
+static enum br_status post_recognition(const struct br_post_input *in, struct br_journal *j)
+{
+    const struct br_book *b = in->book;
+    for (size_t i = 0; i < in->rated->nrecogs; i++) {
+        const struct br_recog *r = &in->rated->recogs[i];
+        if (r->amount_e8 == 0)
+            continue;
+        const struct br_order *o = &b->orders[r->order];
+        const char *acct = br_book_account_id(b, o->account);
+        char at[40], money[32];
+        br_time_format(r->effective_at, in->cal.offset_s, at, sizeof(at));
+        br_e8_format(r->amount_e8, money, sizeof(money));
+        struct br_entry e = {.period = r->period,
+                             .effective_at = r->effective_at,
+                             .account = acct,
+                             .item = -1,
+                             .order_id = o->order_id,
+                             .late = r->period != r->own_period};
+        int ccode;
+        const char *csub;
+        if (r->kind == BR_RECOG_STRAIGHT) {
+            e.kind = BR_ENTRY_RECOGNITION;
+            e.description = fmt(j, "Straight-line recognition of %s plan %s up to %s: %s",
+                                br_plan_type_str(o->plan_type), o->order_id, at, money);
+            ccode = first_scope_revenue(o);
+            csub = acct;
+        } else {
+            e.kind = BR_ENTRY_BREAKAGE;
+            e.description = fmt(j, "Breakage of %s plan %s at expiry (last valid %s): %s",
+                                br_plan_type_str(o->plan_type), o->order_id, at, money);
+            ccode = CODE_BREAKAGE;
+            csub = o->order_id;
+        }
+        int64_t id = br_journal_entry(j, &e);
+        if (id == 0)
+            return BR_ERR_NOMEM;
+        enum br_status st =
+            br_journal_transfer(j, id, CODE_LIABILITY, o->order_id, ccode, csub, r->amount_e8);
+        if (st != BR_OK)
+            return st;
+    }
+    return BR_OK;
+}
+
+enum br_status br_post_build(const struct br_post_input *in, struct br_journal *j,
+                             struct br_error *err)
+{
+    enum br_status st = post_orders(in, j);
+    if (st == BR_OK)
+        st = post_usage(in, j);
+    if (st == BR_OK)
+        st = post_recognition(in, j);
+    if (st != BR_OK)
+        return br_fail(err, st, "building the journal failed: %s", br_status_str(st));
+    return BR_OK;
+}
+
+/* --- facts ---------------------------------------------------------------- */
+
+enum br_status br_next_id(struct br_db *db, const char *table, const char *column, int64_t *out,
+                          struct br_error *err)
+{
+    char sql[200];
+    snprintf(sql, sizeof(sql), "SELECT coalesce(max(%s), 0) + 1 FROM %s", column, table);
+    return br_db_int64(db, sql, 0, NULL, 1, out, err);
+}
+
+static const char *const file_status_names[] = {"applied", "refused", "skipped"};
+
+static enum br_status write_files(struct br_db *db, const struct br_post_input *in,
+                                  struct br_error *err)
+{
+    int64_t next;
+    enum br_status st = br_next_id(db, "billing.files", "file_id", &next, err);
+    struct br_copy c;
+    if (st == BR_OK)
+        st = br_copy_begin(&c, db,
+                           "COPY billing.files (file_id, batch_id, name, sha256, size_bytes, kind, "
+                           "status, reason, detail, rows, accepted, rejected) FROM STDIN",
+                           err);
+    for (size_t i = 0; st == BR_OK && i < in->ing->nfiles; i++) {
+        const struct br_ingest_file *f = &in->ing->files[i];
+        in->file_ids[i] = 0;
+        if (f->status == BR_FILE_SKIPPED)
+            continue;
+        in->file_ids[i] = next++;
+        br_copy_i64(&c, in->file_ids[i]);
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_str(&c, f->name);
+        br_copy_sep(&c);
+        br_copy_bytea(&c, f->sha256, 32);
+        br_copy_sep(&c);
+        br_copy_i64(&c, (int64_t)f->bytes);
+        br_copy_sep(&c);
+        br_copy_str(&c, f->reprocess ? "reprocess" : br_kind_str(f->kind));
+        br_copy_sep(&c);
+        br_copy_str(&c, file_status_names[f->status]);
+        br_copy_sep(&c);
+        br_copy_str(&c, f->status == BR_FILE_REFUSED ? br_reason_str(f->reason) : NULL);
+        br_copy_sep(&c);
+        br_copy_str(&c, f->status == BR_FILE_REFUSED ? f->detail : NULL);
+        br_copy_sep(&c);
+        br_copy_i64(&c, (int64_t)f->rows);
+        br_copy_sep(&c);
+        br_copy_i64(&c, (int64_t)f->accepted);
+        br_copy_sep(&c);
+        br_copy_i64(&c, (int64_t)f->rejected);
+        br_copy_end_row(&c);
+    }
+    return st == BR_OK ? br_copy_finish(&c, err) : st;
+}
+
+/* Raw bytes as readable text: invalid UTF-8 and NUL become \xNN. */
+static void copy_raw_text(struct br_copy *c, const char *raw, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        size_t j = i;
+        while (j < n && (unsigned char)raw[j] < 0x80 && raw[j] != 0)
+            j++;
+        br_copy_text(c, raw + i, j - i);
+        if (j >= n)
+            break;
+        /* a non-ASCII sequence: keep it if valid, else escape a byte */
+        unsigned char b0 = (unsigned char)raw[j];
+        size_t len = b0 >= 0xF0 ? 4 : b0 >= 0xE0 ? 3 : b0 >= 0xC0 ? 2 : 1;
+        if (b0 != 0 && len > 1 && j + len <= n &&
+            br_utf8_valid((const unsigned char *)raw + j, len)) {
+            br_copy_text(c, raw + j, len);
+            i = j + len;
+        } else {
+            char esc[8];
+            snprintf(esc, sizeof(esc), "\\x%02X", b0);
+            br_copy_text(c, esc, 4);
+            i = j + 1;
+        }
+    }
+}
+
+static enum br_status write_rejects(struct br_db *db, const struct br_post_input *in,
+                                    struct br_error *err)
+{
+    int64_t next;
+    enum br_status st = br_next_id(db, "billing.reject_rows", "reject_id", &next, err);
+    struct br_copy c;
+    if (st == BR_OK)
+        st = br_copy_begin(&c, db,
+                           "COPY billing.reject_rows (reject_id, batch_id, file_id, line, reason, "
+                           "raw, raw_bytes, truncated) FROM STDIN",
+                           err);
+    for (size_t i = 0; st == BR_OK && i < in->ing->nrejects; i++) {
+        const struct br_reject *r = &in->ing->rejects[i];
+        if (r->origin_id != 0)
+            continue;
+        br_copy_i64(&c, next++);
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->file_ids[r->file]);
+        br_copy_sep(&c);
+        br_copy_i64(&c, (int64_t)r->line);
+        br_copy_sep(&c);
+        br_copy_str(&c, br_reason_str(r->reason));
+        br_copy_sep(&c);
+        copy_raw_text(&c, r->raw, r->raw_len);
+        br_copy_sep(&c);
+        br_copy_bytea(&c, r->raw, r->raw_len);
+        br_copy_sep(&c);
+        br_copy_bool(&c, r->raw_truncated);
+        br_copy_end_row(&c);
+    }
+    if (st == BR_OK)
+        st = br_copy_finish(&c, err);
+    /* reprocessing outcomes */
+    if (st == BR_OK)
+        st = br_copy_begin(&c, db,
+                           "COPY billing.reject_outcomes (reject_id, batch_id, outcome, reason) "
+                           "FROM STDIN",
+                           err);
+    for (size_t i = 0; st == BR_OK && i < in->ing->nrejects; i++) {
+        const struct br_reject *r = &in->ing->rejects[i];
+        if (r->origin_id == 0)
+            continue;
+        br_copy_i64(&c, r->origin_id);
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_str(&c, "rejected");
+        br_copy_sep(&c);
+        br_copy_str(&c, br_reason_str(r->reason));
+        br_copy_end_row(&c);
+    }
+    for (size_t i = 0; st == BR_OK && i < in->ing->naccepted_origins; i++) {
+        br_copy_i64(&c, in->ing->accepted_origins[i]);
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_str(&c, "rated");
+        br_copy_sep(&c);
+        br_copy_null(&c);
+        br_copy_end_row(&c);
+    }
+    return st == BR_OK ? br_copy_finish(&c, err) : st;
+}
+
+static enum br_status write_accounts(struct br_db *db, const struct br_post_input *in,
+                                     struct br_error *err)
+{
+    const struct br_book *b = in->book;
+    struct br_copy c;
+    enum br_status st = br_copy_begin(&c, db,
+                                      "COPY billing.account_versions (account_id, batch_id, "
+                                      "file_id, line, name, address, tax_id, email) FROM STDIN",
+                                      err);
+    for (size_t a = 0; st == BR_OK && a < br_book_naccounts(b); a++) {
+        const struct br_account *x = &b->accounts[a];
+        if (!x->changed)
+            continue;
+        br_copy_str(&c, br_book_account_id(b, (uint32_t)a));
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->file_ids[x->file]);
+        br_copy_sep(&c);
+        br_copy_i64(&c, x->line);
+        br_copy_sep(&c);
+        br_copy_str(&c, x->name);
+        br_copy_sep(&c);
+        br_copy_str(&c, x->address);
+        br_copy_sep(&c);
+        br_copy_str(&c, x->tax_id);
+        br_copy_sep(&c);
+        br_copy_str(&c, x->email);
+        br_copy_end_row(&c);
+    }
+    return st == BR_OK ? br_copy_finish(&c, err) : st;
+}
+
+static void copy_opt_i64(struct br_copy *c, bool present, int64_t v)
+{
+    if (present)
+        br_copy_i64(c, v);
+    else
+        br_copy_null(c);
+}
+
+static enum br_status write_prices(struct br_db *db, const struct br_post_input *in,
+                                   struct br_error *err)
+{
+    const struct br_book *b = in->book;
+    int64_t next;
+    enum br_status st = br_next_id(db, "billing.prices", "price_id", &next, err);
+    struct br_copy c;
+    if (st == BR_OK)
+        st = br_copy_begin(&c, db,
+                           "COPY billing.prices (price_id, batch_id, file_id, line, item, spec, "
+                           "unit_price_e10, effective_from, effective_to, tod_from_s, tod_to_s, "
+                           "free_per_month_units) FROM STDIN",
+                           err);
+    for (size_t i = 0; st == BR_OK && i < b->nprices; i++) {
+        const struct br_price *p = &b->prices[i];
+        if (p->id != 0)
+            continue;
+        br_copy_i64(&c, next++);
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->file_ids[p->file]);
+        br_copy_sep(&c);
+        br_copy_i64(&c, p->line);
+        br_copy_sep(&c);
+        br_copy_str(&c, br_items[p->item].name);
+        br_copy_sep(&c);
+        br_copy_str(&c, br_book_spec(b, p->spec));
+        br_copy_sep(&c);
+        br_copy_i64(&c, p->price_e10);
+        br_copy_sep(&c);
+        br_copy_time(&c, p->from);
+        br_copy_sep(&c);
+        if (p->to == BR_T_OPEN)
+            br_copy_null(&c);
+        else
+            br_copy_time(&c, p->to);
+        br_copy_sep(&c);
+        copy_opt_i64(&c, p->tod_from >= 0, p->tod_from);
+        br_copy_sep(&c);
+        copy_opt_i64(&c, p->tod_to >= 0, p->tod_to);
+        br_copy_sep(&c);
+        copy_opt_i64(&c, p->free_units >= 0, p->free_units);
+        br_copy_end_row(&c);
+    }
+    return st == BR_OK ? br_copy_finish(&c, err) : st;
+}
+
+static enum br_status write_orders(struct br_db *db, const struct br_post_input *in,
+                                   struct br_error *err)
+{
+    const struct br_book *b = in->book;
+    struct br_copy c;
+    enum br_status st = br_copy_begin(
+        &c, db,
+        "COPY billing.orders (order_id, batch_id, file_id, line, account_id, order_time, kind, "
+        "scope, scope_mask, plan_type, quantity_e10, unit, face, paid_e8, valid_days, valid_from, "
+        "valid_to, bundle_id, period, late) FROM STDIN",
+        err);
+    for (size_t i = 0; st == BR_OK && i < b->norders; i++) {
+        const struct br_order *o = &b->orders[i];
+        if (!o->is_new)
+            continue;
+        bool has_face = o->kind == BR_ORDER_PLAN || o->kind == BR_ORDER_COUPON;
+        br_period own = br_period_of(&in->cal, o->order_time);
+        br_period post = br_post_period(in->closed, in->nclosed, own);
+        br_copy_str(&c, o->order_id);
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->file_ids[o->file]);
+        br_copy_sep(&c);
+        br_copy_i64(&c, o->line);
+        br_copy_sep(&c);
+        br_copy_str(&c, br_book_account_id(b, o->account));
+        br_copy_sep(&c);
+        br_copy_time(&c, o->order_time);
+        br_copy_sep(&c);
+        br_copy_str(&c, br_order_kind_str(o->kind));
+        br_copy_sep(&c);
+        br_copy_str(&c, o->scope_text ? o->scope_text : "");
+        br_copy_sep(&c);
+        br_copy_i64(&c, o->scope);
+        br_copy_sep(&c);
+        br_copy_str(&c, o->plan_type != BR_PLAN_NONE ? br_plan_type_str(o->plan_type) : NULL);
+        br_copy_sep(&c);
+        copy_opt_i64(&c, has_face, o->quantity_e10);
+        br_copy_sep(&c);
+        br_copy_str(&c, has_face ? br_unit_name(o->unit) : NULL);
+        br_copy_sep(&c);
+        copy_opt_i64(&c, has_face, o->face);
+        br_copy_sep(&c);
+        br_copy_i64(&c, o->paid_e8);
+        br_copy_sep(&c);
+        copy_opt_i64(&c, has_face, o->valid_days);
+        br_copy_sep(&c);
+        if (has_face)
+            br_copy_time(&c, o->valid_from);
+        else
+            br_copy_null(&c);
+        br_copy_sep(&c);
+        if (has_face)
+            br_copy_time(&c, o->valid_to);
+        else
+            br_copy_null(&c);
+        br_copy_sep(&c);
+        br_copy_str(&c, o->bundle_id);
+        br_copy_sep(&c);
+        copy_period(&c, post);
+        br_copy_sep(&c);
+        br_copy_bool(&c, post != own);
+        br_copy_end_row(&c);
+    }
+    return st == BR_OK ? br_copy_finish(&c, err) : st;
+}
+
+static enum br_status write_lines(struct br_db *db, const struct br_post_input *in,
+                                  struct br_error *err)
+{
+    const struct br_rate_result *r = in->rated;
+    struct br_copy c;
+    enum br_status st = br_copy_begin(
+        &c, db,
+        "COPY billing.usage_lines (batch_id, account_id, period, own_period, day, item, late, "
+        "pieces, quantity, gross_e8, free_e8, plan_e8, coupon_e8, balance_e8, outstanding_e8, "
+        "free_units) FROM STDIN",
+        err);
+    for (size_t i = 0; st == BR_OK && i < r->nlines; i++) {
+        const struct br_line *l = &r->lines[i];
+        if (l->qty > (uint64_t)INT64_MAX || l->pieces > (uint64_t)INT64_MAX) {
+            st = br_fail(err, BR_ERR_OVERFLOW, "a day's quantity overflows 63 bits");
+            break;
+        }
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_str(&c, br_book_account_id(in->book, l->account));
+        br_copy_sep(&c);
+        copy_period(&c, l->period);
+        br_copy_sep(&c);
+        copy_period(&c, l->own_period);
+        br_copy_sep(&c);
+        copy_day(&c, l->day);
+        br_copy_sep(&c);
+        br_copy_str(&c, br_items[l->item].name);
+        br_copy_sep(&c);
+        br_copy_bool(&c, l->period != l->own_period);
+        br_copy_sep(&c);
+        br_copy_i64(&c, (int64_t)l->pieces);
+        br_copy_sep(&c);
+        br_copy_i64(&c, (int64_t)l->qty);
+        br_copy_sep(&c);
+        br_copy_i64(&c, l->gross_e8);
+        for (int s = 0; s < BR_SRC_COUNT; s++) {
+            br_copy_sep(&c);
+            br_copy_i64(&c, l->alloc_e8[s]);
+        }
+        br_copy_sep(&c);
+        br_copy_i64(&c, l->free_units);
+        br_copy_end_row(&c);
+    }
+    if (st == BR_OK)
+        st = br_copy_finish(&c, err);
+    if (st == BR_OK)
+        st = br_copy_begin(&c, db,
+                           "COPY billing.draws (batch_id, account_id, period, own_period, day, "
+                           "item, source, order_id, units, value_e8, recognised_e8) FROM STDIN",
+                           err);
+    for (size_t i = 0; st == BR_OK && i < r->ndraws; i++) {
+        const struct br_draw *d = &r->draws[i];
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_str(&c, br_book_account_id(in->book, d->account));
+        br_copy_sep(&c);
+        copy_period(&c, d->period);
+        br_copy_sep(&c);
+        copy_period(&c, d->own_period);
+        br_copy_sep(&c);
+        copy_day(&c, d->day);
+        br_copy_sep(&c);
+        br_copy_str(&c, br_items[d->item].name);
+        br_copy_sep(&c);
+        br_copy_str(&c, br_source_str(d->source));
+        br_copy_sep(&c);
+        br_copy_str(&c, d->order != BR_NO_ID ? in->book->orders[d->order].order_id : NULL);
+        br_copy_sep(&c);
+        br_copy_i64(&c, d->units);
+        br_copy_sep(&c);
+        br_copy_i64(&c, d->value_e8);
+        br_copy_sep(&c);
+        br_copy_i64(&c, d->recognised_e8);
+        br_copy_end_row(&c);
+    }
+    return st == BR_OK ? br_copy_finish(&c, err) : st;
+}
+
+static enum br_status write_plan_events(struct br_db *db, const struct br_post_input *in,
+                                        struct br_error *err)
+{
+    static const char *const kinds[] = {"straight", "breakage", "expiry"};
+    const struct br_rate_result *r = in->rated;
+    struct br_copy c;
+    enum br_status st = br_copy_begin(&c, db,
+                                      "COPY billing.plan_events (batch_id, order_id, kind, period, "
+                                      "own_period, effective_at, amount_e8) FROM STDIN",
+                                      err);
+    for (size_t i = 0; st == BR_OK && i < r->nrecogs; i++) {
+        const struct br_recog *x = &r->recogs[i];
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_str(&c, in->book->orders[x->order].order_id);
+        br_copy_sep(&c);
+        br_copy_str(&c, kinds[x->kind]);
+        br_copy_sep(&c);
+        copy_period(&c, x->period);
+        br_copy_sep(&c);
+        copy_period(&c, x->own_period);
+        br_copy_sep(&c);
+        br_copy_time(&c, x->effective_at);
+        br_copy_sep(&c);
+        br_copy_i64(&c, x->amount_e8);
+        br_copy_end_row(&c);
+    }
+    return st == BR_OK ? br_copy_finish(&c, err) : st;
+}
+
+static enum br_status write_order_state(struct br_db *db, const struct br_post_input *in,
+                                        struct br_error *err)
+{
+    const struct br_book *b = in->book;
+    struct br_copy c;
+    enum br_status st = br_copy_begin(&c, db,
+                                      "COPY billing.order_state (order_id, batch_id, consumed, "
+                                      "recognised_e8, sl_elapsed_s, breakage_e8, expired) FROM "
+                                      "STDIN",
+                                      err);
+    for (size_t i = 0; st == BR_OK && i < b->norders; i++) {
+        const struct br_order *o = &b->orders[i];
+        const struct br_order_state *s = &in->state->orders[i];
+        if (o->kind != BR_ORDER_PLAN && o->kind != BR_ORDER_COUPON)
+            continue;
+        if (!s->dirty && !o->is_new)
+            continue;
+        br_copy_str(&c, o->order_id);
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_i64(&c, s->consumed);
+        br_copy_sep(&c);
+        br_copy_i64(&c, s->recognised_e8);
+        br_copy_sep(&c);
+        br_copy_i64(&c, s->sl_to);
+        br_copy_sep(&c);
+        br_copy_i64(&c, s->breakage_e8);
+        br_copy_sep(&c);
+        br_copy_bool(&c, s->expired);
+        br_copy_end_row(&c);
+    }
+    return st == BR_OK ? br_copy_finish(&c, err) : st;
+}
+
+static enum br_status write_balances(struct br_db *db, const struct br_post_input *in,
+                                     struct br_error *err)
+{
+    struct br_copy c;
+    enum br_status st = br_copy_begin(
+        &c, db, "COPY billing.balance_state (account_id, batch_id, balance_e8) FROM STDIN", err);
+    for (size_t a = 0; st == BR_OK && a < in->state->naccounts; a++) {
+        if (!in->state->balance_dirty[a])
+            continue;
+        br_copy_str(&c, br_book_account_id(in->book, (uint32_t)a));
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->state->balance_e8[a]);
+        br_copy_end_row(&c);
+    }
+    return st == BR_OK ? br_copy_finish(&c, err) : st;
+}
+
+static enum br_status write_maps(struct br_db *db, const struct br_post_input *in,
+                                 struct br_error *err)
+{
+    const struct br_map *m = &in->state->buckets;
+    struct br_copy c;
+    enum br_status st = br_copy_begin(
+        &c, db, "COPY billing.bucket_state (order_id, kind, bucket, batch_id, used) FROM STDIN",
+        err);
+    for (size_t i = 0; st == BR_OK && i < m->cap; i++) {
+        const struct br_map_entry *e = &m->e[i];
+        if (!e->used || !e->dirty)
+            continue;
+        const struct br_order *o = &in->book->orders[e->a];
+        br_copy_str(&c, o->order_id);
+        br_copy_sep(&c);
+        br_copy_str(&c, o->plan_type == BR_PLAN_MONTHLY ? "month" : "hour");
+        br_copy_sep(&c);
+        br_copy_i64(&c, (int64_t)e->b);
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_i64(&c, e->value);
+        br_copy_end_row(&c);
+    }
+    if (st == BR_OK)
+        st = br_copy_finish(&c, err);
+    m = &in->state->allowance;
+    if (st == BR_OK)
+        st = br_copy_begin(&c, db,
+                           "COPY billing.allowance_state (account_id, item, period, batch_id, "
+                           "used) FROM STDIN",
+                           err);
+    for (size_t i = 0; st == BR_OK && i < m->cap; i++) {
+        const struct br_map_entry *e = &m->e[i];
+        if (!e->used || !e->dirty)
+            continue;
+        br_copy_str(&c, br_book_account_id(in->book, (uint32_t)(e->a >> 8)));
+        br_copy_sep(&c);
+        br_copy_str(&c, br_items[e->a & 0xFF].name);
+        br_copy_sep(&c);
+        copy_period(&c, (br_period)(int64_t)e->b);
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_i64(&c, e->value);
+        br_copy_end_row(&c);
+    }
+    return st == BR_OK ? br_copy_finish(&c, err) : st;
+}
+
+static enum br_status write_spans(struct br_db *db, const struct br_post_input *in,
+                                  struct br_error *err)
+{
+    const struct br_rate_result *r = in->rated;
+    const struct br_usage *u = &in->ing->usage;
+    struct br_copy c;
+    enum br_status st = br_copy_begin(
+        &c, db, "COPY billing.rated_spans (batch_id, item, spec, hour_from, hour_to) FROM STDIN",
+        err);
+    for (size_t i = 0; st == BR_OK && i < r->nspans; i++) {
+        const struct br_rated_span *s = &r->spans[i];
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_str(&c, br_items[u->keys[s->key].item].name);
+        br_copy_sep(&c);
+        br_copy_str(&c, br_book_spec(in->book, u->keys[s->key].spec));
+        br_copy_sep(&c);
+        br_copy_i64(&c, s->hour_from);
+        br_copy_sep(&c);
+        br_copy_i64(&c, s->hour_to);
+        br_copy_end_row(&c);
+    }
+    return st == BR_OK ? br_copy_finish(&c, err) : st;
+}
+
+enum br_status br_post_write_facts(struct br_db *db, const struct br_post_input *in,
+                                   struct br_error *err)
+{
+    enum br_status st = write_files(db, in, err);
+    if (st == BR_OK)
+        st = write_rejects(db, in, err);
+    if (st == BR_OK)
+        st = write_accounts(db, in, err);
+    if (st == BR_OK)
+        st = write_prices(db, in, err);
+    if (st == BR_OK)
+        st = write_orders(db, in, err);
+    if (st == BR_OK)
+        st = write_lines(db, in, err);
+    if (st == BR_OK)
+        st = write_plan_events(db, in, err);
+    if (st == BR_OK)
+        st = write_order_state(db, in, err);
+    if (st == BR_OK)
+        st = write_balances(db, in, err);
+    if (st == BR_OK)
+        st = write_maps(db, in, err);
+    if (st == BR_OK)
+        st = write_spans(db, in, err);
+    return st;
+}
+
+/* --- the hash chain --------------------------------------------------------- */
+
+/* What a batch's content hash covers, in canonical order. %1$lld is the batch. */
+static const char *const hashed[] = {
+    "COPY (SELECT entry_id, period, extract(epoch FROM effective_at)::bigint, account_id, kind, "
+    "item, order_id, late, description FROM ledger.entries WHERE batch_id = %lld "
+    "ORDER BY entry_id) TO STDOUT",
+    "COPY (SELECT t.transfer_id, t.entry_id, t.debit_code, t.debit_sub, t.credit_code, "
+    "t.credit_sub, t.amount_e8 FROM ledger.transfers t JOIN ledger.entries e USING (entry_id) "
+    "WHERE e.batch_id = %lld ORDER BY t.transfer_id) TO STDOUT",
+    "COPY (SELECT file_id, name, encode(sha256, 'hex'), size_bytes, kind, status, reason, rows, "
+    "accepted, rejected FROM billing.files WHERE batch_id = %lld ORDER BY file_id) TO STDOUT",
+    "COPY (SELECT account_id, period, own_period, day, item, late, pieces, quantity, gross_e8, "
+    "free_e8, plan_e8, coupon_e8, balance_e8, outstanding_e8 FROM billing.usage_lines "
+    "WHERE batch_id = %lld ORDER BY account_id, day, item, period) TO STDOUT",
+    "COPY (SELECT invoice_no, period, account_id, outstanding_e8, round_down_e8, amount_due_e8 "
+    "FROM billing.invoice_finals WHERE batch_id = %lld ORDER BY invoice_no) TO STDOUT",
+};
+
+static void hash_chunk(void *ctx, const char *p, size_t n)
+{
+    br_sha256_update(ctx, p, n);
+}
+
+enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, uint8_t content[32],
+                             uint8_t chained[32], struct br_error *err)
+{
+    struct br_sha256 s;
+    if (br_sha256_init(&s) != 0)
+        return br_fail(err, BR_ERR_NOMEM, "SHA-256 unavailable");
+    char head[256];
+    int n =
+        snprintf(head, sizeof(head), "billrun-batch-v1\n%lld %s %lld %s\n", (long long)h->batch_id,
+                 h->kind, (long long)h->as_of, h->period ? h->period : "-");
+    br_sha256_update(&s, head, (size_t)n);
+    enum br_status st = BR_OK;
+    for (size_t i = 0; st == BR_OK && i < sizeof(hashed) / sizeof(hashed[0]); i++) {
+        char sql[600];
+        snprintf(sql, sizeof(sql), hashed[i], (long long)h->batch_id);
+        char sep[16];
+        int m = snprintf(sep, sizeof(sep), "#%zu\n", i);
+        br_sha256_update(&s, sep, (size_t)m);
+        st = br_copy_out(db, sql, hash_chunk, &s, err);
+    }
+    if (st != BR_OK) {
+        br_sha256_abort(&s);
+        return st;
+    }
+    br_sha256_final(&s, content);
+    char prev[65] = "-", ch[65];
+    if (h->has_prev)
+        br_hex32(h->prev_hash, prev);
+    br_hex32(content, ch);
+    if (br_sha256_init(&s) != 0)
+        return br_fail(err, BR_ERR_NOMEM, "SHA-256 unavailable");
+    n = snprintf(head, sizeof(head), "billrun-chain-v1\n%s\n%s\n", prev, ch);
+    br_sha256_update(&s, head, (size_t)n);
+    br_sha256_final(&s, chained);
+    return BR_OK;
+}
+
+enum br_status br_batch_insert(struct br_db *db, const struct br_batch_header *h,
+                               struct br_error *err)
+{
+    uint8_t content[32], chained[32];
+    enum br_status st = br_batch_hash(db, h, content, chained, err);
+    if (st != BR_OK)
+        return st;
+    char id[24], started[32], asof[32], prev[70], ch[70], hh[70], cur[65];
+    snprintf(id, sizeof(id), "%lld", (long long)h->batch_id);
+    br_db_time_param(h->started_at, started);
+    br_db_time_param(h->as_of, asof);
+    br_hex32(h->prev_hash, cur);
+    snprintf(prev, sizeof(prev), "\\x%s", cur);
+    br_hex32(content, cur);
+    snprintf(ch, sizeof(ch), "\\x%s", cur);
+    br_hex32(chained, cur);
+    snprintf(hh, sizeof(hh), "\\x%s", cur);
+    const char *p[9] = {
+        id, h->kind, started, asof, h->period, h->version, h->has_prev ? prev : NULL, ch, hh};
+    const char *p10[10];
+    memcpy(p10, p, sizeof(p));
+    p10[9] = h->summary ? h->summary : "";
+    return br_db_execp(db,
+                       "INSERT INTO ledger.batches (batch_id, kind, started_at, as_of, period, "
+                       "tool_version, prev_hash, content_hash, hash, summary) "
+                       "VALUES ($1, $2, $3, $4, $5, $6, $7::bytea, $8::bytea, $9::bytea, $10)",
+                       10, p10, err);
+}

@@ -1,0 +1,59 @@
+/* The deduction waterfall (rules.md section 4) over one account's events in
+ * rating order: free allowance, plans, coupons, balance, outstanding. */
+#ifndef BR_WATERFALL_H
+#define BR_WATERFALL_H
+
+#include "rate/rate.h"
+
+/* Per account: its plans and its coupons, each in priority order. */
+struct br_plan_index {
+    uint32_t *plan_off, *plans;
+    uint32_t *coupon_off, *coupons;
+    size_t naccounts;
+};
+
+enum br_status br_plan_index_build(struct br_plan_index *x, const struct br_book *book);
+void br_plan_index_free(struct br_plan_index *x);
+
+/* One thread's pass. Writes to the shared state only for its own accounts;
+ * bucket and allowance changes go to its own maps (merged afterwards). */
+struct br_pass {
+    const struct br_rate_input *in;
+    struct br_rate_state *state;
+    const uint32_t *ev_row, *ev_price, *poff, *topups;
+    size_t npieces;
+    const uint8_t *row_bad;
+    const struct br_plan_index *pidx;
+    struct br_map buckets, allowance;
+    struct br_line *lines;
+    size_t nlines, lines_cap;
+    struct br_draw *draws;
+    size_t ndraws, draws_cap;
+    uint64_t pieces;
+    int64_t gross_e8;
+    enum br_status st;
+    /* the day being accumulated */
+    uint32_t account;
+    bool have_day;
+    int64_t day;
+    br_period own, post;
+    struct br_line acc[BR_ITEM_COUNT];
+    struct br_draw *dd;
+    size_t ndd, dd_cap;
+};
+
+void br_pass_init(struct br_pass *p, const struct br_rate_input *in, struct br_rate_state *state,
+                  const uint32_t *ev_row, const uint32_t *ev_price, const uint32_t *poff,
+                  size_t npieces, const uint32_t *topups, const uint8_t *row_bad,
+                  const struct br_plan_index *pidx);
+void br_pass_free(struct br_pass *p);
+
+/* Rates the events of one account (indices into the event arrays). */
+void br_pass_account(struct br_pass *p, uint32_t account, const uint32_t *events, size_t n);
+
+/* Pieces of a usage row (exclusive intervals split at clock hours). */
+uint32_t br_piece_count(const struct br_usage *u, size_t row, int64_t t0);
+void br_piece_at(const struct br_usage *u, size_t row, uint32_t sub, int64_t t0, int64_t *t,
+                 uint64_t *qty);
+
+#endif

@@ -1,0 +1,517 @@
+-- 001_schema: the ledger (double entry, append-only, hash-chained batches)
+-- and the billing facts and rating state it is derived from.
+-- Amounts are bigint e8 (10^-8 CNY); views show numeric CNY.
+
+CREATE SCHEMA IF NOT EXISTS ledger;
+CREATE SCHEMA IF NOT EXISTS billing;
+COMMENT ON SCHEMA ledger IS 'Double-entry ledger of billrun: chart of accounts, batches, journal entries and transfers (append-only).';
+COMMENT ON SCHEMA billing IS 'Billing facts of billrun: source files, rejects, accounts, prices, orders, rated usage, rating state, periods and invoices (append-only).';
+
+-- Refuses any change to a row once written: the ledger and its facts are append-only.
+CREATE FUNCTION ledger.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION 'billrun: % on %.% refused: rows are append-only', TG_OP, TG_TABLE_SCHEMA, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END $$;
+COMMENT ON FUNCTION ledger.refuse_change() IS 'Trigger function: refuses UPDATE, DELETE and TRUNCATE on append-only tables.';
+
+CREATE TABLE billing.settings (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    tz_offset_s integer NOT NULL CHECK (tz_offset_s BETWEEN -86399 AND 86399),
+    created_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE billing.settings IS 'The billing calendar, fixed when the database is created.';
+COMMENT ON COLUMN billing.settings.singleton IS 'Always true: one row.';
+COMMENT ON COLUMN billing.settings.tz_offset_s IS 'Offset of the billing calendar east of UTC, in seconds (28800 = UTC+08:00).';
+COMMENT ON COLUMN billing.settings.created_at IS 'When the database was initialised.';
+
+CREATE TABLE ledger.chart (
+    code integer PRIMARY KEY,
+    name text NOT NULL,
+    normal_side text NOT NULL CHECK (normal_side IN ('debit', 'credit')),
+    sub_ledger text NOT NULL CHECK (sub_ledger IN ('customer', 'plan', 'order'))
+);
+COMMENT ON TABLE ledger.chart IS 'Chart of accounts (rules.md section 5). Codes are part of the interface.';
+COMMENT ON COLUMN ledger.chart.code IS 'Account code, e.g. 1100 Accounts receivable.';
+COMMENT ON COLUMN ledger.chart.name IS 'Account name.';
+COMMENT ON COLUMN ledger.chart.normal_side IS 'The side on which the account normally carries its balance.';
+COMMENT ON COLUMN ledger.chart.sub_ledger IS 'What sub_ledger names under this account: a customer account_id, a plan order_id or a coupon/plan order_id.';
+INSERT INTO ledger.chart VALUES
+    (1000, 'Cash clearing', 'debit', 'customer'),
+    (1100, 'Accounts receivable', 'debit', 'customer'),
+    (2100, 'Customer prepaid balances', 'credit', 'customer'),
+    (2200, 'Contract liability - resource plans', 'credit', 'plan'),
+    (4100, 'Revenue - compute, shared edition', 'credit', 'customer'),
+    (4110, 'Revenue - compute, exclusive edition', 'credit', 'customer'),
+    (4200, 'Revenue - storage', 'credit', 'customer'),
+    (4300, 'Revenue - outbound traffic', 'credit', 'customer'),
+    (4400, 'Revenue - requests', 'credit', 'customer'),
+    (4800, 'Breakage revenue - expired plans', 'credit', 'plan'),
+    (4900, 'Contra-revenue - coupons', 'debit', 'order'),
+    (4910, 'Contra-revenue - round-down discount', 'debit', 'customer');
+
+CREATE TABLE ledger.batches (
+    batch_id bigint PRIMARY KEY CHECK (batch_id > 0),
+    kind text NOT NULL CHECK (kind IN ('run', 'close', 'reprocess')),
+    started_at timestamptz NOT NULL,
+    as_of timestamptz NOT NULL,
+    period text CHECK (period ~ '^[0-9]{4}-[0-9]{2}$'),
+    tool_version text NOT NULL,
+    prev_hash bytea CHECK (prev_hash IS NULL OR length(prev_hash) = 32),
+    content_hash bytea NOT NULL CHECK (length(content_hash) = 32),
+    hash bytea NOT NULL UNIQUE CHECK (length(hash) = 32),
+    summary text NOT NULL DEFAULT ''
+);
+CREATE UNIQUE INDEX batches_one_genesis ON ledger.batches ((prev_hash IS NULL)) WHERE prev_hash IS NULL;
+CREATE UNIQUE INDEX batches_linear_chain ON ledger.batches (prev_hash) WHERE prev_hash IS NOT NULL;
+COMMENT ON TABLE ledger.batches IS 'One row per committed run, close or reprocessing: a link of the hash chain. hash = SHA-256(previous hash, batch header, content_hash); content_hash covers the batch''s entries, transfers and source files (billrun verify recomputes both).';
+COMMENT ON COLUMN ledger.batches.batch_id IS 'Batch number, 1, 2, 3... in commit order.';
+COMMENT ON COLUMN ledger.batches.kind IS 'run (billrun run), close (billrun close) or reprocess (billrun reprocess).';
+COMMENT ON COLUMN ledger.batches.started_at IS 'When the batch started.';
+COMMENT ON COLUMN ledger.batches.as_of IS 'Instant up to which expiries and straight-line recognition were processed.';
+COMMENT ON COLUMN ledger.batches.period IS 'The period closed (close batches).';
+COMMENT ON COLUMN ledger.batches.tool_version IS 'billrun version that wrote the batch.';
+COMMENT ON COLUMN ledger.batches.prev_hash IS 'hash of the previous batch (NULL for the first).';
+COMMENT ON COLUMN ledger.batches.content_hash IS 'SHA-256 of the batch''s entries, transfers and source files in canonical form.';
+COMMENT ON COLUMN ledger.batches.hash IS 'SHA-256 chaining this batch to the previous one.';
+COMMENT ON COLUMN ledger.batches.summary IS 'One-line summary of the batch (files, rows, postings).';
+
+CREATE TABLE ledger.entries (
+    entry_id bigint PRIMARY KEY,
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    period text NOT NULL CHECK (period ~ '^[0-9]{4}-[0-9]{2}$'),
+    effective_at timestamptz NOT NULL,
+    account_id text,
+    kind text NOT NULL CHECK (kind IN ('purchase', 'topup', 'payment', 'usage', 'recognition', 'breakage', 'round_down')),
+    item text,
+    order_id text,
+    late boolean NOT NULL DEFAULT false,
+    description text NOT NULL
+);
+CREATE INDEX entries_batch ON ledger.entries (batch_id);
+CREATE INDEX entries_period_account ON ledger.entries (period, account_id);
+COMMENT ON TABLE ledger.entries IS 'Journal entries. Each entry is a set of transfers; each transfer debits one account and credits another by the same amount, so every entry balances by construction.';
+COMMENT ON COLUMN ledger.entries.entry_id IS 'Entry number.';
+COMMENT ON COLUMN ledger.entries.batch_id IS 'The batch that posted it.';
+COMMENT ON COLUMN ledger.entries.period IS 'The period it is posted in (YYYY-MM of the billing calendar).';
+COMMENT ON COLUMN ledger.entries.effective_at IS 'Its own time: the usage day''s start, the order time, the end of a straight-line share, a plan''s last valid instant.';
+COMMENT ON COLUMN ledger.entries.account_id IS 'The customer account it concerns.';
+COMMENT ON COLUMN ledger.entries.kind IS 'purchase, topup, payment, usage, recognition (straight line), breakage (plan expiry) or round_down (close).';
+COMMENT ON COLUMN ledger.entries.item IS 'The billable item (usage and recognition entries).';
+COMMENT ON COLUMN ledger.entries.order_id IS 'The order (purchases, top-ups, payments, recognition, breakage).';
+COMMENT ON COLUMN ledger.entries.late IS 'True when its own time lies in a period that was already closed: posted in the earliest open period after it.';
+COMMENT ON COLUMN ledger.entries.description IS 'What the entry is, in words.';
+
+CREATE TABLE ledger.transfers (
+    transfer_id bigint PRIMARY KEY,
+    entry_id bigint NOT NULL REFERENCES ledger.entries,
+    debit_code integer NOT NULL REFERENCES ledger.chart,
+    debit_sub text NOT NULL,
+    credit_code integer NOT NULL REFERENCES ledger.chart,
+    credit_sub text NOT NULL,
+    amount_e8 bigint NOT NULL CHECK (amount_e8 > 0),
+    CHECK (debit_code <> credit_code OR debit_sub <> credit_sub)
+);
+CREATE INDEX transfers_entry ON ledger.transfers (entry_id);
+COMMENT ON TABLE ledger.transfers IS 'Double-entry transfers: amount_e8 is debited to (debit_code, debit_sub) and credited to (credit_code, credit_sub). Amounts are positive.';
+COMMENT ON COLUMN ledger.transfers.transfer_id IS 'Transfer number.';
+COMMENT ON COLUMN ledger.transfers.entry_id IS 'The journal entry it belongs to.';
+COMMENT ON COLUMN ledger.transfers.debit_code IS 'Account debited.';
+COMMENT ON COLUMN ledger.transfers.debit_sub IS 'Sub-ledger debited (customer account_id, or plan/coupon order_id).';
+COMMENT ON COLUMN ledger.transfers.credit_code IS 'Account credited.';
+COMMENT ON COLUMN ledger.transfers.credit_sub IS 'Sub-ledger credited.';
+COMMENT ON COLUMN ledger.transfers.amount_e8 IS 'Amount in 10^-8 CNY, > 0.';
+
+-- Source files and rejects.
+CREATE TABLE billing.files (
+    file_id bigint PRIMARY KEY,
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    name text NOT NULL,
+    sha256 bytea NOT NULL CHECK (length(sha256) = 32),
+    size_bytes bigint NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('accounts', 'prices', 'orders', 'eas', 'oss', 'reprocess')),
+    status text NOT NULL CHECK (status IN ('applied', 'refused')),
+    reason text,
+    detail text,
+    rows bigint NOT NULL CHECK (rows >= 0),
+    accepted bigint NOT NULL CHECK (accepted >= 0),
+    rejected bigint NOT NULL CHECK (rejected >= 0),
+    CHECK (rows = accepted + rejected),
+    CHECK ((status = 'applied') = (reason IS NULL))
+);
+CREATE UNIQUE INDEX files_applied_name ON billing.files (name) WHERE status = 'applied' AND kind <> 'reprocess';
+CREATE INDEX files_name ON billing.files (name);
+COMMENT ON TABLE billing.files IS 'Every inbox file a batch read: applied (its rows accepted or rejected) or refused whole with a reason.';
+COMMENT ON COLUMN billing.files.file_id IS 'File number.';
+COMMENT ON COLUMN billing.files.batch_id IS 'The batch that read it.';
+COMMENT ON COLUMN billing.files.name IS 'File name in the inbox (reprocessing batches: reprocess-<batch>).';
+COMMENT ON COLUMN billing.files.sha256 IS 'SHA-256 of the file''s bytes: with the name, the file''s identity.';
+COMMENT ON COLUMN billing.files.size_bytes IS 'Size in bytes.';
+COMMENT ON COLUMN billing.files.kind IS 'accounts, prices, orders, eas, oss (or reprocess).';
+COMMENT ON COLUMN billing.files.status IS 'applied or refused.';
+COMMENT ON COLUMN billing.files.reason IS 'Why it was refused: bad_header, empty_file, changed_content, price_overlap, reprices_history.';
+COMMENT ON COLUMN billing.files.detail IS 'The refusal in words.';
+COMMENT ON COLUMN billing.files.rows IS 'Data rows (records) in the file; rows = accepted + rejected.';
+COMMENT ON COLUMN billing.files.accepted IS 'Rows accepted.';
+COMMENT ON COLUMN billing.files.rejected IS 'Rows rejected (see billing.rejects).';
+
+CREATE TABLE billing.reject_rows (
+    reject_id bigint PRIMARY KEY,
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    file_id bigint NOT NULL REFERENCES billing.files,
+    line bigint NOT NULL,
+    reason text NOT NULL,
+    raw text NOT NULL,
+    raw_bytes bytea NOT NULL,
+    truncated boolean NOT NULL DEFAULT false
+);
+CREATE INDEX reject_rows_file ON billing.reject_rows (file_id);
+COMMENT ON TABLE billing.reject_rows IS 'Rows that failed validation: kept with file, line, raw text and reason, never lost.';
+COMMENT ON COLUMN billing.reject_rows.reject_id IS 'Reject number.';
+COMMENT ON COLUMN billing.reject_rows.batch_id IS 'The batch that rejected it.';
+COMMENT ON COLUMN billing.reject_rows.file_id IS 'The file it came from.';
+COMMENT ON COLUMN billing.reject_rows.line IS 'Physical line the record starts on (the header is line 1).';
+COMMENT ON COLUMN billing.reject_rows.reason IS 'Reject reason code of formats.md.';
+COMMENT ON COLUMN billing.reject_rows.raw IS 'The record as text; bytes that are not valid UTF-8 (and NUL) shown as \xNN.';
+COMMENT ON COLUMN billing.reject_rows.raw_bytes IS 'The record''s exact bytes (for reprocessing).';
+COMMENT ON COLUMN billing.reject_rows.truncated IS 'True when the record was longer than 64 KiB and only its start is kept.';
+
+CREATE TABLE billing.reject_outcomes (
+    reject_id bigint NOT NULL REFERENCES billing.reject_rows,
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    outcome text NOT NULL CHECK (outcome IN ('rated', 'rejected')),
+    reason text,
+    PRIMARY KEY (reject_id, batch_id)
+);
+COMMENT ON TABLE billing.reject_outcomes IS 'What reprocessing made of a rejected row: rated, or rejected again (with the new reason).';
+COMMENT ON COLUMN billing.reject_outcomes.reject_id IS 'The rejected row.';
+COMMENT ON COLUMN billing.reject_outcomes.batch_id IS 'The reprocessing batch.';
+COMMENT ON COLUMN billing.reject_outcomes.outcome IS 'rated or rejected.';
+COMMENT ON COLUMN billing.reject_outcomes.reason IS 'The reason when rejected again.';
+
+-- Reference data.
+CREATE TABLE billing.account_versions (
+    account_id text NOT NULL,
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    file_id bigint NOT NULL REFERENCES billing.files,
+    line bigint NOT NULL,
+    name text NOT NULL,
+    address text NOT NULL,
+    tax_id text NOT NULL,
+    email text NOT NULL,
+    PRIMARY KEY (account_id, batch_id)
+);
+COMMENT ON TABLE billing.account_versions IS 'Customer accounts as each batch last set them; the latest version is current.';
+COMMENT ON COLUMN billing.account_versions.account_id IS 'Customer account id.';
+COMMENT ON COLUMN billing.account_versions.batch_id IS 'The batch that set this version.';
+COMMENT ON COLUMN billing.account_versions.file_id IS 'The accounts file it came from.';
+COMMENT ON COLUMN billing.account_versions.line IS 'Its line in that file.';
+COMMENT ON COLUMN billing.account_versions.name IS 'Customer name (as written, never interpreted).';
+COMMENT ON COLUMN billing.account_versions.address IS 'Postal address.';
+COMMENT ON COLUMN billing.account_versions.tax_id IS 'Tax id.';
+COMMENT ON COLUMN billing.account_versions.email IS 'Billing email.';
+
+CREATE TABLE billing.prices (
+    price_id bigint PRIMARY KEY,
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    file_id bigint NOT NULL REFERENCES billing.files,
+    line bigint NOT NULL,
+    item text NOT NULL,
+    spec text NOT NULL,
+    unit_price_e10 bigint NOT NULL CHECK (unit_price_e10 >= 0),
+    effective_from timestamptz NOT NULL,
+    effective_to timestamptz,
+    tod_from_s integer,
+    tod_to_s integer,
+    free_per_month_units bigint
+);
+COMMENT ON TABLE billing.prices IS 'The effective-dated price book (rules.md section 3).';
+COMMENT ON COLUMN billing.prices.price_id IS 'Price row number.';
+COMMENT ON COLUMN billing.prices.batch_id IS 'The batch that loaded it.';
+COMMENT ON COLUMN billing.prices.file_id IS 'Its prices file.';
+COMMENT ON COLUMN billing.prices.line IS 'Its line.';
+COMMENT ON COLUMN billing.prices.item IS 'Billable item.';
+COMMENT ON COLUMN billing.prices.spec IS 'Spec, or * for any.';
+COMMENT ON COLUMN billing.prices.unit_price_e10 IS 'Unit price in 10^-10 CNY per price unit.';
+COMMENT ON COLUMN billing.prices.effective_from IS 'First instant it applies.';
+COMMENT ON COLUMN billing.prices.effective_to IS 'First instant it no longer applies; NULL = open (until the next later open row of its item and spec).';
+COMMENT ON COLUMN billing.prices.tod_from_s IS 'Time-of-day window start, seconds of the local day (NULL = all day).';
+COMMENT ON COLUMN billing.prices.tod_to_s IS 'Time-of-day window end (86400 = 24:00); a window with from > to wraps past midnight.';
+COMMENT ON COLUMN billing.prices.free_per_month_units IS 'Monthly free allowance in base units (NULL = none).';
+
+CREATE TABLE billing.orders (
+    order_id text PRIMARY KEY,
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    file_id bigint NOT NULL REFERENCES billing.files,
+    line bigint NOT NULL,
+    account_id text NOT NULL,
+    order_time timestamptz NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('plan', 'coupon', 'topup', 'payment')),
+    scope text NOT NULL,
+    scope_mask smallint NOT NULL,
+    plan_type text CHECK (plan_type IN ('amount', 'pool', 'monthly', 'capacity')),
+    quantity_e10 bigint,
+    unit text,
+    face bigint,
+    paid_e8 bigint NOT NULL CHECK (paid_e8 >= 0),
+    valid_days integer,
+    valid_from timestamptz,
+    valid_to timestamptz,
+    bundle_id text,
+    period text NOT NULL,
+    late boolean NOT NULL DEFAULT false
+);
+CREATE INDEX orders_account ON billing.orders (account_id);
+COMMENT ON TABLE billing.orders IS 'Accepted orders: plan purchases, coupon grants, top-ups and payments.';
+COMMENT ON COLUMN billing.orders.order_id IS 'Order id.';
+COMMENT ON COLUMN billing.orders.batch_id IS 'The batch that applied it.';
+COMMENT ON COLUMN billing.orders.file_id IS 'Its orders file.';
+COMMENT ON COLUMN billing.orders.line IS 'Its line.';
+COMMENT ON COLUMN billing.orders.account_id IS 'Customer account.';
+COMMENT ON COLUMN billing.orders.order_time IS 'When it was placed; plans and coupons are valid from then.';
+COMMENT ON COLUMN billing.orders.kind IS 'plan, coupon, topup or payment.';
+COMMENT ON COLUMN billing.orders.scope IS 'Items covered, as written (| separated, or *).';
+COMMENT ON COLUMN billing.orders.scope_mask IS 'Items covered as a bit mask (bit = item number: compute_shared 0 .. get 5).';
+COMMENT ON COLUMN billing.orders.plan_type IS 'amount, pool, monthly or capacity (plans).';
+COMMENT ON COLUMN billing.orders.quantity_e10 IS 'Face as written, in 10^-10 plan units.';
+COMMENT ON COLUMN billing.orders.unit IS 'CNY, gpu_second, hour, GB or request.';
+COMMENT ON COLUMN billing.orders.face IS 'Face in e8 (CNY) or base units (gpu_ms, s, bytes or byte-hours, requests).';
+COMMENT ON COLUMN billing.orders.paid_e8 IS 'Price paid in e8 (0 for coupons).';
+COMMENT ON COLUMN billing.orders.valid_days IS 'Validity in days.';
+COMMENT ON COLUMN billing.orders.valid_from IS 'First valid instant (= order_time).';
+COMMENT ON COLUMN billing.orders.valid_to IS 'First instant no longer valid (order_time + valid_days days).';
+COMMENT ON COLUMN billing.orders.bundle_id IS 'Bundle (package) it belongs to.';
+COMMENT ON COLUMN billing.orders.period IS 'Period its postings went to.';
+COMMENT ON COLUMN billing.orders.late IS 'Dated in a period already closed when it arrived.';
+
+-- Rated usage and draws.
+CREATE TABLE billing.usage_lines (
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    account_id text NOT NULL,
+    period text NOT NULL,
+    own_period text NOT NULL,
+    day date NOT NULL,
+    item text NOT NULL,
+    late boolean NOT NULL,
+    pieces bigint NOT NULL,
+    quantity bigint NOT NULL,
+    gross_e8 bigint NOT NULL,
+    free_e8 bigint NOT NULL,
+    plan_e8 bigint NOT NULL,
+    coupon_e8 bigint NOT NULL,
+    balance_e8 bigint NOT NULL,
+    outstanding_e8 bigint NOT NULL,
+    free_units bigint NOT NULL,
+    CHECK (gross_e8 = free_e8 + plan_e8 + coupon_e8 + balance_e8 + outstanding_e8)
+);
+CREATE INDEX usage_lines_period_account ON billing.usage_lines (period, account_id);
+COMMENT ON TABLE billing.usage_lines IS 'Rated usage per batch, account, posting period, local day and item, with its split over funding sources (gross = free + plan + coupon + balance + outstanding).';
+COMMENT ON COLUMN billing.usage_lines.batch_id IS 'The batch that rated it.';
+COMMENT ON COLUMN billing.usage_lines.account_id IS 'Customer account.';
+COMMENT ON COLUMN billing.usage_lines.period IS 'Posting (invoice) period.';
+COMMENT ON COLUMN billing.usage_lines.own_period IS 'The period of the usage''s own time (differs when late).';
+COMMENT ON COLUMN billing.usage_lines.day IS 'Local day of the pieces.';
+COMMENT ON COLUMN billing.usage_lines.item IS 'Billable item.';
+COMMENT ON COLUMN billing.usage_lines.late IS 'Dated in a closed period.';
+COMMENT ON COLUMN billing.usage_lines.pieces IS 'Priced pieces.';
+COMMENT ON COLUMN billing.usage_lines.quantity IS 'Quantity in base units (gpu_ms, s, byte-hours, bytes, requests).';
+COMMENT ON COLUMN billing.usage_lines.gross_e8 IS 'Gross at list price, e8.';
+COMMENT ON COLUMN billing.usage_lines.free_e8 IS 'Covered by the free allowance.';
+COMMENT ON COLUMN billing.usage_lines.plan_e8 IS 'Covered by resource plans.';
+COMMENT ON COLUMN billing.usage_lines.coupon_e8 IS 'Covered by coupons.';
+COMMENT ON COLUMN billing.usage_lines.balance_e8 IS 'Paid from the prepaid balance.';
+COMMENT ON COLUMN billing.usage_lines.outstanding_e8 IS 'Owed by the customer (receivable).';
+COMMENT ON COLUMN billing.usage_lines.free_units IS 'Base units taken from the free allowance.';
+
+CREATE TABLE billing.draws (
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    account_id text NOT NULL,
+    period text NOT NULL,
+    own_period text NOT NULL,
+    day date NOT NULL,
+    item text NOT NULL,
+    source text NOT NULL CHECK (source IN ('free', 'plan', 'coupon', 'balance', 'outstanding')),
+    order_id text,
+    units bigint NOT NULL,
+    value_e8 bigint NOT NULL,
+    recognised_e8 bigint NOT NULL
+);
+CREATE INDEX draws_order ON billing.draws (order_id);
+CREATE INDEX draws_period_account ON billing.draws (period, account_id);
+COMMENT ON TABLE billing.draws IS 'What each funding source paid, per batch, account, period, day and item: the waterfall''s trail.';
+COMMENT ON COLUMN billing.draws.batch_id IS 'The batch.';
+COMMENT ON COLUMN billing.draws.account_id IS 'Customer account.';
+COMMENT ON COLUMN billing.draws.period IS 'Posting period.';
+COMMENT ON COLUMN billing.draws.own_period IS 'Own period of the usage.';
+COMMENT ON COLUMN billing.draws.day IS 'Local day.';
+COMMENT ON COLUMN billing.draws.item IS 'Billable item.';
+COMMENT ON COLUMN billing.draws.source IS 'free, plan, coupon, balance or outstanding.';
+COMMENT ON COLUMN billing.draws.order_id IS 'The plan or coupon drawn.';
+COMMENT ON COLUMN billing.draws.units IS 'Base units covered (unit sources) or e8 (money sources).';
+COMMENT ON COLUMN billing.draws.value_e8 IS 'Value covered, e8.';
+COMMENT ON COLUMN billing.draws.recognised_e8 IS 'Revenue recognised by these draws (amount and pool plans: increase of floor(paid * consumed / face)).';
+
+CREATE TABLE billing.plan_events (
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    order_id text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('straight', 'breakage', 'expiry')),
+    period text NOT NULL,
+    own_period text NOT NULL,
+    effective_at timestamptz NOT NULL,
+    amount_e8 bigint NOT NULL CHECK (amount_e8 >= 0)
+);
+CREATE INDEX plan_events_order ON billing.plan_events (order_id);
+COMMENT ON TABLE billing.plan_events IS 'Straight-line recognition shares and expiries of plans.';
+COMMENT ON COLUMN billing.plan_events.batch_id IS 'The batch.';
+COMMENT ON COLUMN billing.plan_events.order_id IS 'The plan.';
+COMMENT ON COLUMN billing.plan_events.kind IS 'straight (a share of straight-line recognition), breakage (expiry of an amount or pool plan with liability left), expiry (expiry with nothing left).';
+COMMENT ON COLUMN billing.plan_events.period IS 'Posting period.';
+COMMENT ON COLUMN billing.plan_events.own_period IS 'The period it belongs to.';
+COMMENT ON COLUMN billing.plan_events.effective_at IS 'Last instant of the share, or the plan''s last valid instant.';
+COMMENT ON COLUMN billing.plan_events.amount_e8 IS 'Amount recognised, e8.';
+
+-- Rating state as of each batch (only what the batch changed; the latest row of a key is current).
+CREATE TABLE billing.order_state (
+    order_id text NOT NULL,
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    consumed bigint NOT NULL,
+    recognised_e8 bigint NOT NULL,
+    sl_elapsed_s bigint NOT NULL,
+    breakage_e8 bigint NOT NULL,
+    expired boolean NOT NULL,
+    PRIMARY KEY (order_id, batch_id)
+);
+COMMENT ON TABLE billing.order_state IS 'State of plans and coupons after each batch that changed them.';
+COMMENT ON COLUMN billing.order_state.order_id IS 'Plan or coupon.';
+COMMENT ON COLUMN billing.order_state.batch_id IS 'The batch.';
+COMMENT ON COLUMN billing.order_state.consumed IS 'Drawn so far: e8 (amount plans, coupons), base units (pool, monthly), byte-hours covered (capacity).';
+COMMENT ON COLUMN billing.order_state.recognised_e8 IS 'Revenue recognised so far.';
+COMMENT ON COLUMN billing.order_state.sl_elapsed_s IS 'Seconds of validity recognised on the straight line (monthly, capacity).';
+COMMENT ON COLUMN billing.order_state.breakage_e8 IS 'Breakage posted at expiry.';
+COMMENT ON COLUMN billing.order_state.expired IS 'Expiry processed: covers nothing more.';
+
+CREATE TABLE billing.balance_state (
+    account_id text NOT NULL,
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    balance_e8 bigint NOT NULL CHECK (balance_e8 >= 0),
+    PRIMARY KEY (account_id, batch_id)
+);
+COMMENT ON TABLE billing.balance_state IS 'Prepaid balance of a customer after each batch that changed it.';
+COMMENT ON COLUMN billing.balance_state.account_id IS 'Customer.';
+COMMENT ON COLUMN billing.balance_state.batch_id IS 'The batch.';
+COMMENT ON COLUMN billing.balance_state.balance_e8 IS 'Balance left, e8.';
+
+CREATE TABLE billing.bucket_state (
+    order_id text NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('month', 'hour')),
+    bucket bigint NOT NULL,
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    used bigint NOT NULL,
+    PRIMARY KEY (order_id, kind, bucket, batch_id)
+);
+CREATE INDEX bucket_state_recent ON billing.bucket_state (kind, bucket);
+COMMENT ON TABLE billing.bucket_state IS 'Units used of a monthly plan''s quota in a month (bucket = year*12+month-1), or of a capacity plan in a UTC hour (bucket = hours since 1970).';
+COMMENT ON COLUMN billing.bucket_state.order_id IS 'The plan.';
+COMMENT ON COLUMN billing.bucket_state.kind IS 'month or hour.';
+COMMENT ON COLUMN billing.bucket_state.bucket IS 'The month or hour number.';
+COMMENT ON COLUMN billing.bucket_state.batch_id IS 'The batch.';
+COMMENT ON COLUMN billing.bucket_state.used IS 'Base units used in it.';
+
+CREATE TABLE billing.allowance_state (
+    account_id text NOT NULL,
+    item text NOT NULL,
+    period text NOT NULL,
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    used bigint NOT NULL,
+    PRIMARY KEY (account_id, item, period, batch_id)
+);
+CREATE INDEX allowance_state_period ON billing.allowance_state (period);
+COMMENT ON TABLE billing.allowance_state IS 'Free allowance used per customer, item and month.';
+COMMENT ON COLUMN billing.allowance_state.account_id IS 'Customer.';
+COMMENT ON COLUMN billing.allowance_state.item IS 'Item.';
+COMMENT ON COLUMN billing.allowance_state.period IS 'Billing month.';
+COMMENT ON COLUMN billing.allowance_state.batch_id IS 'The batch.';
+COMMENT ON COLUMN billing.allowance_state.used IS 'Base units used.';
+
+CREATE TABLE billing.rated_spans (
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    item text NOT NULL,
+    spec text NOT NULL,
+    hour_from bigint NOT NULL,
+    hour_to bigint NOT NULL
+);
+CREATE INDEX rated_spans_item ON billing.rated_spans (item, spec);
+COMMENT ON TABLE billing.rated_spans IS 'Hours (since 1970, inclusive ranges) in which pieces of an item and price spec (* = priced by a * row) were rated: a later price file that would reprice them is refused.';
+COMMENT ON COLUMN billing.rated_spans.batch_id IS 'The batch.';
+COMMENT ON COLUMN billing.rated_spans.item IS 'Item.';
+COMMENT ON COLUMN billing.rated_spans.spec IS 'Spec of the rate key (* when no exact price existed).';
+COMMENT ON COLUMN billing.rated_spans.hour_from IS 'First hour.';
+COMMENT ON COLUMN billing.rated_spans.hour_to IS 'Last hour.';
+
+-- Periods and invoices.
+CREATE TABLE billing.period_closes (
+    period text PRIMARY KEY CHECK (period ~ '^[0-9]{4}-[0-9]{2}$'),
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    closed_at timestamptz NOT NULL,
+    forced boolean NOT NULL
+);
+COMMENT ON TABLE billing.period_closes IS 'Closed (final) periods: nothing posts into them again.';
+COMMENT ON COLUMN billing.period_closes.period IS 'The period.';
+COMMENT ON COLUMN billing.period_closes.batch_id IS 'The close batch.';
+COMMENT ON COLUMN billing.period_closes.closed_at IS 'When it was closed (the invoices'' issue time).';
+COMMENT ON COLUMN billing.period_closes.forced IS 'Closed with --force before the last run reached the period end.';
+
+CREATE TABLE billing.invoice_finals (
+    invoice_no text PRIMARY KEY CHECK (invoice_no ~ '^INV-[0-9]{6}-[0-9]{6}$'),
+    period text NOT NULL REFERENCES billing.period_closes,
+    account_id text NOT NULL,
+    batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
+    gross_e8 bigint NOT NULL,
+    free_e8 bigint NOT NULL,
+    plan_e8 bigint NOT NULL,
+    coupon_e8 bigint NOT NULL,
+    balance_e8 bigint NOT NULL,
+    outstanding_e8 bigint NOT NULL,
+    round_down_e8 bigint NOT NULL CHECK (round_down_e8 >= 0 AND round_down_e8 < 1000000),
+    amount_due_e8 bigint NOT NULL CHECK (amount_due_e8 % 1000000 = 0),
+    UNIQUE (period, account_id),
+    CHECK (amount_due_e8 = outstanding_e8 - round_down_e8)
+);
+COMMENT ON TABLE billing.invoice_finals IS 'Final invoices, numbered gaplessly per period in ascending account_id order at close.';
+COMMENT ON COLUMN billing.invoice_finals.invoice_no IS 'INV-YYYYMM-NNNNNN.';
+COMMENT ON COLUMN billing.invoice_finals.period IS 'The period.';
+COMMENT ON COLUMN billing.invoice_finals.account_id IS 'Customer.';
+COMMENT ON COLUMN billing.invoice_finals.batch_id IS 'The close batch.';
+COMMENT ON COLUMN billing.invoice_finals.gross_e8 IS 'Gross.';
+COMMENT ON COLUMN billing.invoice_finals.free_e8 IS 'Free allowance.';
+COMMENT ON COLUMN billing.invoice_finals.plan_e8 IS 'Plan deductions.';
+COMMENT ON COLUMN billing.invoice_finals.coupon_e8 IS 'Coupon deductions.';
+COMMENT ON COLUMN billing.invoice_finals.balance_e8 IS 'Balance deductions.';
+COMMENT ON COLUMN billing.invoice_finals.outstanding_e8 IS 'Outstanding before round-down.';
+COMMENT ON COLUMN billing.invoice_finals.round_down_e8 IS 'Round-down discount (outstanding below the fen), posted Dr 4910 / Cr 1100.';
+COMMENT ON COLUMN billing.invoice_finals.amount_due_e8 IS 'Amount due: outstanding - round_down, whole fen.';
+
+-- Nothing posts into a closed period (checked for whole COPY statements).
+CREATE FUNCTION ledger.check_open_period() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM new_rows n JOIN billing.period_closes c
+               ON c.period = n.period AND c.batch_id <> n.batch_id) THEN
+        RAISE EXCEPTION 'billrun: an entry was posted into a closed period' USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN NULL;
+END $$;
+COMMENT ON FUNCTION ledger.check_open_period() IS 'Trigger function: refuses journal entries dated in a period closed by an earlier batch.';
+CREATE TRIGGER entries_open_period AFTER INSERT ON ledger.entries
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger.check_open_period();
+
+-- Append-only: every table of both schemas refuses UPDATE, DELETE and TRUNCATE.
+DO $$
+DECLARE t record;
+BEGIN
+    FOR t IN SELECT schemaname, tablename FROM pg_tables WHERE schemaname IN ('ledger', 'billing') LOOP
+        EXECUTE format('CREATE TRIGGER %I BEFORE UPDATE OR DELETE ON %I.%I FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change()',
+                       t.tablename || '_append_only', t.schemaname, t.tablename);
+        EXECUTE format('CREATE TRIGGER %I BEFORE TRUNCATE ON %I.%I FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change()',
+                       t.tablename || '_no_truncate', t.schemaname, t.tablename);
+    END LOOP;
+END $$;
