@@ -1,0 +1,113 @@
+/* billrun run, billrun reprocess */
+#include "cli.h"
+
+#include "core/log.h"
+#include "core/money.h"
+#include "ledger/run.h"
+#include "ops/metrics.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+static const char *const status_names[] = {"applied", "refused", "skipped"};
+
+static void money(int64_t e8, char *b, size_t n)
+{
+    br_e8_format(e8, b, n);
+}
+
+static void print_summary(const struct br_run_summary *s, int64_t as_of, int32_t tz,
+                          const char *verb)
+{
+    char at[40];
+    br_time_format(as_of, tz, at, sizeof(at));
+    if (s->batch_id)
+        printf("billrun %s: batch %lld committed, as of %s\n", verb, (long long)s->batch_id, at);
+    else
+        printf("billrun %s: nothing new to post, as of %s (no batch written)\n", verb, at);
+    printf("files     %zu seen: %zu applied, %zu skipped (already applied), %zu refused\n",
+           s->nfiles, s->applied, s->skipped, s->refused);
+    for (size_t i = 0; i < s->nfiles; i++) {
+        const struct br_run_file *f = &s->files[i];
+        printf("  %-32s %-8s %-8s %9llu rows %9llu accepted %7llu rejected%s%s\n", f->name,
+               br_kind_str(f->kind), status_names[f->status], (unsigned long long)f->rows,
+               (unsigned long long)f->accepted, (unsigned long long)f->rejected,
+               f->status == 1 ? "  " : "", f->status == 1 ? br_reason_str(f->reason) : "");
+    }
+    printf("rows      %llu = %llu accepted + %llu rejected\n", (unsigned long long)s->rows,
+           (unsigned long long)s->accepted, (unsigned long long)s->rejected);
+    char g[32], a[BR_SRC_COUNT][32], p[32], r[32], b[32];
+    money(s->gross_e8, g, sizeof(g));
+    for (int k = 0; k < BR_SRC_COUNT; k++)
+        money(s->alloc_e8[k], a[k], sizeof(a[k]));
+    printf("rated     %llu pieces of %zu accounts, gross %s CNY\n", (unsigned long long)s->pieces,
+           s->accounts, g);
+    printf("paid by   free %s, plans %s, coupons %s, balance %s, outstanding %s\n", a[0], a[1],
+           a[2], a[3], a[4]);
+    money(s->posted_e8, p, sizeof(p));
+    money(s->recognised_e8, r, sizeof(r));
+    money(s->breakage_e8, b, sizeof(b));
+    printf("postings  %zu entries, %zu transfers, %s CNY\n", s->entries, s->transfers, p);
+    printf("plans     straight-line recognised %s, %zu expired (breakage %s)\n", r, s->expiries, b);
+    printf("time      ingest %.2f s, rate %.2f s, post %.2f s, total %.2f s\n", s->t_ingest,
+           s->t_rate, s->t_post, s->t_total);
+}
+
+static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
+{
+    const struct br_verb *v = br_verb_find(reprocess ? "reprocess" : "run");
+    static const char *const opts[] = {"--inbox", "--as-of", NULL};
+    static const char *const flags[] = {"--no-wait", NULL};
+    if (!br_cli_options(cli, v, &argc, argv, opts, flags))
+        return BR_EXIT_USAGE;
+    const char *inbox = br_cli_opt(argc, argv, "--inbox");
+    const char *asof = br_cli_opt(argc, argv, "--as-of");
+    int expect = (inbox ? 2 : 0) + (asof ? 2 : 0) + (br_cli_flag(argc, argv, "--no-wait") ? 1 : 0);
+    if (argc != expect)
+        return br_cli_usage_error(v, "unexpected argument %s", argv[0]);
+    if (!reprocess && inbox == NULL)
+        return br_cli_usage_error(v, "--inbox DIR is required");
+    struct br_run_opts o = {.inbox = inbox,
+                            .no_wait = br_cli_flag(argc, argv, "--no-wait"),
+                            .reprocess = reprocess,
+                            .threads = cli->threads,
+                            .version = BILLRUN_VERSION};
+    o.as_of = (int64_t)time(NULL);
+    if (asof && !br_cli_time(asof, &o.as_of))
+        return br_cli_usage_error(v, "--as-of takes an RFC 3339 time (or now), not %s", asof);
+    struct br_db db;
+    struct br_error err = {0};
+    struct br_run_summary sum;
+    memset(&sum, 0, sizeof(sum));
+    enum br_status st = br_cli_connect(cli, &db, &err);
+    if (st == BR_OK)
+        st = br_run(&db, &o, &sum, &err);
+    br_db_close(&db);
+    struct br_metrics m = {.verb = v->name, .ok = st == BR_OK, .run = &sum};
+    if (cli->metrics)
+        br_metrics_write(cli->metrics, &m, &err);
+    if (st != BR_OK) {
+        br_run_summary_free(&sum);
+        return br_cli_fail(&err);
+    }
+    print_summary(&sum, o.as_of, sum.tz_offset_s, v->name);
+    br_log(BR_LOG_INFO, "run_done",
+           "batch=%lld files=%zu rows=%llu accepted=%llu rejected=%llu refused=%zu seconds=%.3f",
+           (long long)sum.batch_id, sum.nfiles, (unsigned long long)sum.rows,
+           (unsigned long long)sum.accepted, (unsigned long long)sum.rejected, sum.refused,
+           sum.t_total);
+    int code = (sum.rejected > 0 || sum.refused > 0) ? BR_EXIT_REJECTS : BR_EXIT_OK;
+    br_run_summary_free(&sum);
+    return code;
+}
+
+int cmd_run(struct br_cli *cli, int argc, char **argv)
+{
+    return run_common(cli, argc, argv, false);
+}
+
+int cmd_reprocess(struct br_cli *cli, int argc, char **argv)
+{
+    return run_common(cli, argc, argv, true);
+}

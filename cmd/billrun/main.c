@@ -1,0 +1,83 @@
+/* billrun: the command line. Dispatches a verb from one table; each verb is
+ * one file (cmd_*.c) that parses its options, calls lib/ and prints. */
+#include "cli.h"
+
+#include "core/log.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#ifndef BILLRUN_VERSION
+#define BILLRUN_VERSION "0.0.0"
+#endif
+
+const struct br_verb br_verbs[] = {
+    {"db", cmd_db, "billrun db init [--tz-offset +08:00] [--db CONNINFO]",
+     "create or upgrade the schema (idempotent)"},
+    {"run", cmd_run,
+     "billrun run --inbox DIR [--as-of TIME] [--no-wait] [--threads N] [--metrics-file PATH]",
+     "apply new inbox files, rate, post to the ledger"},
+    {"reprocess", cmd_reprocess,
+     "billrun reprocess [--inbox DIR] [--as-of TIME] [--metrics-file PATH]",
+     "rate rejected rows again once their account or price has arrived"},
+    {"close", cmd_close, "billrun close --period YYYY-MM --out DIR [--force] [--metrics-file PATH]",
+     "close the month, write the XLSX invoices"},
+    {"invoices", cmd_invoices, "billrun invoices --period YYYY-MM --out DIR",
+     "write a closed period's XLSX again (same bytes)"},
+    {"verify", cmd_verify, "billrun verify", "check the ledger's integrity; non-zero if broken"},
+    {"explain", cmd_explain, "billrun explain --account ID --period YYYY-MM",
+     "show how each invoice line was paid (the waterfall)"},
+    {"ingest", cmd_ingest, "billrun ingest --inbox DIR [--tz-offset +08:00]",
+     "read and validate an inbox without a database; print the ingest summary"},
+    {NULL, NULL, NULL, NULL},
+};
+
+const struct br_verb *br_verb_find(const char *name)
+{
+    for (const struct br_verb *v = br_verbs; v->name; v++)
+        if (strcmp(v->name, name) == 0)
+            return v;
+    return NULL;
+}
+
+static void help(FILE *out)
+{
+    fprintf(out, "billrun %s: batch billing of GPU inference and object storage usage\n\n",
+            BILLRUN_VERSION);
+    fprintf(out, "Usage:\n");
+    for (const struct br_verb *v = br_verbs; v->name; v++)
+        fprintf(out, "  %s\n      %s\n", v->usage, v->summary);
+    fprintf(out, "  billrun --help | --version\n\n"
+                 "Every verb takes --help, --db CONNINFO (else libpq's PG* variables),\n"
+                 "--quiet and --verbose (logs on stderr, logfmt).\n"
+                 "Exit codes: 0 done; 3 done, but rows were rejected or files refused;\n"
+                 "1 failed, nothing committed; 2 bad invocation.\n"
+                 "See billrun(1) and README.md.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        fprintf(stderr, "usage: billrun <verb> [options]   (billrun --help lists the verbs)\n");
+        return BR_EXIT_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        help(stdout);
+        return BR_EXIT_OK;
+    }
+    if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+        printf("billrun %s\n", BILLRUN_VERSION);
+        return BR_EXIT_OK;
+    }
+    const struct br_verb *v = br_verb_find(argv[1]);
+    if (v == NULL) {
+        fprintf(stderr,
+                "billrun: unknown verb '%s'\nusage: billrun <verb> [options]   "
+                "(billrun --help lists the verbs)\n",
+                argv[1]);
+        return BR_EXIT_USAGE;
+    }
+    struct br_cli cli = {.prog = "billrun", .threads = 2};
+    return v->fn(&cli, argc - 2, argv + 2);
+}

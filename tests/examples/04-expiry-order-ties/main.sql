@@ -1,0 +1,15 @@
+-- expected output: main.out (psql -X -At -F '|' -v ON_ERROR_STOP=1 [-q] -f main.sql)
+\echo -- invoice_lines: period|account_id|item|quantity|unit|gross|free|plan|coupon|balance|outstanding
+SELECT period, account_id, item, quantity, unit, gross, free, plan, coupon, balance, outstanding FROM billing.invoice_lines ORDER BY period, account_id COLLATE "C", item COLLATE "C";
+\echo -- invoices: period|account_id|status|invoice_no|gross|free|plan|coupon|balance|outstanding|round_down|amount_due
+SELECT period, account_id, status, coalesce(invoice_no, ''), gross, free, plan, coupon, balance, outstanding, round_down, amount_due FROM billing.invoices ORDER BY period, account_id COLLATE "C";
+\echo -- plan_balances: order_id|account_id|plan_type|unit|face|consumed|remaining|paid|recognised|breakage|valid_from|valid_to|status
+SELECT order_id, account_id, plan_type, unit, face, consumed, remaining, paid, recognised, breakage, to_char(valid_from AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(valid_to AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), status FROM billing.plan_balances ORDER BY order_id COLLATE "C";
+\echo -- source_files: name|status|reason|rows|accepted|rejected
+SELECT name, status, coalesce(reason, ''), rows, accepted, rejected FROM billing.source_files ORDER BY name COLLATE "C";
+\echo -- rejects: count
+SELECT count(*) FROM billing.rejects;
+\echo -- ledger nets (derived: purchases 2.8, recognised 0.5 + 0.8 + 0.3, P-z breakage 0): period|account_code|net
+SELECT period, account_code, sum(debit - credit) FROM ledger.trial_balance GROUP BY period, account_code HAVING sum(debit - credit) <> 0 ORDER BY period, account_code;
+\echo -- ledger: periods whose debits and credits differ (count)
+SELECT count(*) FROM (SELECT period FROM ledger.trial_balance GROUP BY period HAVING sum(debit) <> sum(credit)) unbalanced;
