@@ -302,6 +302,8 @@ CREATE TABLE billing.usage_lines (
     balance_e8 bigint NOT NULL,
     outstanding_e8 bigint NOT NULL,
     free_units bigint NOT NULL,
+    price_min_e10 bigint NOT NULL,
+    price_max_e10 bigint NOT NULL,
     CHECK (gross_e8 = free_e8 + plan_e8 + coupon_e8 + balance_e8 + outstanding_e8)
 );
 CREATE INDEX usage_lines_period_account ON billing.usage_lines (period, account_id);
@@ -322,6 +324,8 @@ COMMENT ON COLUMN billing.usage_lines.coupon_e8 IS 'Covered by coupons.';
 COMMENT ON COLUMN billing.usage_lines.balance_e8 IS 'Paid from the prepaid balance.';
 COMMENT ON COLUMN billing.usage_lines.outstanding_e8 IS 'Owed by the customer (receivable).';
 COMMENT ON COLUMN billing.usage_lines.free_units IS 'Base units taken from the free allowance.';
+COMMENT ON COLUMN billing.usage_lines.price_min_e10 IS 'Lowest unit price of its pieces (e10 per price unit).';
+COMMENT ON COLUMN billing.usage_lines.price_max_e10 IS 'Highest unit price of its pieces.';
 
 CREATE TABLE billing.draws (
     batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
@@ -453,13 +457,15 @@ CREATE TABLE billing.period_closes (
     period text PRIMARY KEY CHECK (period ~ '^[0-9]{4}-[0-9]{2}$'),
     batch_id bigint NOT NULL REFERENCES ledger.batches DEFERRABLE INITIALLY DEFERRED,
     closed_at timestamptz NOT NULL,
-    forced boolean NOT NULL
+    forced boolean NOT NULL,
+    seller text NOT NULL
 );
 COMMENT ON TABLE billing.period_closes IS 'Closed (final) periods: nothing posts into them again.';
 COMMENT ON COLUMN billing.period_closes.period IS 'The period.';
 COMMENT ON COLUMN billing.period_closes.batch_id IS 'The close batch.';
 COMMENT ON COLUMN billing.period_closes.closed_at IS 'When it was closed (the invoices'' issue time).';
 COMMENT ON COLUMN billing.period_closes.forced IS 'Closed with --force before the last run reached the period end.';
+COMMENT ON COLUMN billing.period_closes.seller IS 'The seller block printed on the invoices (key=value lines), frozen at close so the workbooks can be written again identically.';
 
 CREATE TABLE billing.invoice_finals (
     invoice_no text PRIMARY KEY CHECK (invoice_no ~ '^INV-[0-9]{6}-[0-9]{6}$'),
@@ -474,6 +480,10 @@ CREATE TABLE billing.invoice_finals (
     outstanding_e8 bigint NOT NULL,
     round_down_e8 bigint NOT NULL CHECK (round_down_e8 >= 0 AND round_down_e8 < 1000000),
     amount_due_e8 bigint NOT NULL CHECK (amount_due_e8 % 1000000 = 0),
+    buyer_name text NOT NULL,
+    buyer_address text NOT NULL,
+    buyer_tax_id text NOT NULL,
+    buyer_email text NOT NULL,
     UNIQUE (period, account_id),
     CHECK (amount_due_e8 = outstanding_e8 - round_down_e8)
 );
@@ -490,6 +500,10 @@ COMMENT ON COLUMN billing.invoice_finals.balance_e8 IS 'Balance deductions.';
 COMMENT ON COLUMN billing.invoice_finals.outstanding_e8 IS 'Outstanding before round-down.';
 COMMENT ON COLUMN billing.invoice_finals.round_down_e8 IS 'Round-down discount (outstanding below the fen), posted Dr 4910 / Cr 1100.';
 COMMENT ON COLUMN billing.invoice_finals.amount_due_e8 IS 'Amount due: outstanding - round_down, whole fen.';
+COMMENT ON COLUMN billing.invoice_finals.buyer_name IS 'Customer name as printed (frozen at close).';
+COMMENT ON COLUMN billing.invoice_finals.buyer_address IS 'Customer address as printed.';
+COMMENT ON COLUMN billing.invoice_finals.buyer_tax_id IS 'Customer tax id as printed.';
+COMMENT ON COLUMN billing.invoice_finals.buyer_email IS 'Customer email as printed.';
 
 -- Nothing posts into a closed period (checked for whole COPY statements).
 CREATE FUNCTION ledger.check_open_period() RETURNS trigger LANGUAGE plpgsql AS $$

@@ -14,7 +14,9 @@ struct br_close_opts {
     bool no_wait;
     int threads;
     const char *version;
-    bool rewrite_only; /* billrun invoices: write a closed period again */
+    bool rewrite_only;       /* billrun invoices: write a closed period again */
+    const char *seller_conf; /* seller block file, or NULL: $BILLRUN_SELLER_CONF, then
+                                /etc/billrun/seller.conf */
 };
 
 struct br_close_summary {

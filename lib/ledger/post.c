@@ -710,7 +710,7 @@ static enum br_status write_lines(struct br_db *db, const struct br_post_input *
         &c, db,
         "COPY billing.usage_lines (batch_id, account_id, period, own_period, day, item, late, "
         "pieces, quantity, gross_e8, free_e8, plan_e8, coupon_e8, balance_e8, outstanding_e8, "
-        "free_units) FROM STDIN",
+        "free_units, price_min_e10, price_max_e10) FROM STDIN",
         err);
     for (size_t i = 0; st == BR_OK && i < r->nlines; i++) {
         const struct br_line *l = &r->lines[i];
@@ -743,6 +743,10 @@ static enum br_status write_lines(struct br_db *db, const struct br_post_input *
         }
         br_copy_sep(&c);
         br_copy_i64(&c, l->free_units);
+        br_copy_sep(&c);
+        br_copy_i64(&c, l->price_min_e10);
+        br_copy_sep(&c);
+        br_copy_i64(&c, l->price_max_e10);
         br_copy_end_row(&c);
     }
     if (st == BR_OK)

@@ -77,6 +77,7 @@ struct br_line {
     int64_t gross_e8;
     int64_t alloc_e8[BR_SRC_COUNT];
     int64_t free_units;
+    int64_t price_min_e10, price_max_e10; /* unit prices of its pieces */
 };
 
 /* Per account, posting period, day, item and funding source (order for plans

@@ -375,6 +375,10 @@ static void piece(struct br_pass *p, uint32_t e)
                        .divisor = br_items[item].price_divisor};
     BR_ASSERT(br_value_e8(qty, price->price_e10, u.divisor, &u.value));
     struct br_line *l = &p->acc[item];
+    if (l->pieces == 0 || price->price_e10 < l->price_min_e10)
+        l->price_min_e10 = price->price_e10;
+    if (l->pieces == 0 || price->price_e10 > l->price_max_e10)
+        l->price_max_e10 = price->price_e10;
     l->pieces++;
     p->pieces++;
     if (__builtin_add_overflow(l->qty, qty, &l->qty) ||

@@ -1,0 +1,81 @@
+/* billrun close, billrun invoices */
+#include "cli.h"
+
+#include "core/btime.h"
+#include "core/log.h"
+#include "core/money.h"
+#include "invoice/close.h"
+#include "ops/metrics.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
+{
+    const struct br_verb *v = br_verb_find(rewrite ? "invoices" : "close");
+    static const char *const opts[] = {"--period", "--out", "--seller", NULL};
+    static const char *const flags[] = {"--force", "--no-wait", NULL};
+    if (!br_cli_options(cli, v, &argc, argv, opts, flags))
+        return BR_EXIT_USAGE;
+    const char *per = br_cli_opt(argc, argv, "--period");
+    const char *out = br_cli_opt(argc, argv, "--out");
+    const char *seller = br_cli_opt(argc, argv, "--seller");
+    bool force = br_cli_flag(argc, argv, "--force");
+    bool no_wait = br_cli_flag(argc, argv, "--no-wait");
+    if (per == NULL || out == NULL)
+        return br_cli_usage_error(v, "--period YYYY-MM and --out DIR are required");
+    if (argc != 4 + (seller ? 2 : 0) + force + no_wait || (rewrite && (force || seller)))
+        return br_cli_usage_error(v, "unexpected argument");
+    struct br_close_opts o = {.out_dir = out,
+                              .force = force,
+                              .no_wait = no_wait,
+                              .threads = cli->threads,
+                              .version = BILLRUN_VERSION,
+                              .rewrite_only = rewrite,
+                              .seller_conf = seller};
+    if (!br_period_parse(per, strlen(per), &o.period))
+        return br_cli_usage_error(v, "--period takes YYYY-MM, not %s", per);
+    struct br_db db;
+    struct br_error err = {0};
+    struct br_close_summary s;
+    memset(&s, 0, sizeof(s));
+    enum br_status st = br_cli_connect(cli, &db, &err);
+    if (st == BR_OK)
+        st = br_close(&db, &o, &s, &err);
+    br_db_close(&db);
+    struct br_metrics m = {.verb = v->name, .ok = st == BR_OK, .close = &s};
+    if (cli->metrics)
+        br_metrics_write(cli->metrics, &m, &err);
+    if (st != BR_OK)
+        return br_cli_fail(&err);
+    char due[32], rd[32];
+    br_e8_format(s.amount_due_e8, due, sizeof(due));
+    br_e8_format(s.round_down_e8, rd, sizeof(rd));
+    if (s.already_closed)
+        printf("billrun close: %s is already closed; nothing changed, no file rewritten "
+               "(billrun invoices writes the workbooks again)\n",
+               per);
+    else if (rewrite)
+        printf("billrun invoices: %s: %zu invoices written again, %zu files in %s\n", per,
+               s.invoices, s.files_written, s.folder);
+    else
+        printf("billrun close: %s closed in batch %lld: %zu invoices, amount due %s CNY, "
+               "round-down %s CNY\nfiles     %zu written in %s\ntime      database %.2f s, "
+               "files %.2f s, total %.2f s\n",
+               per, (long long)s.batch_id, s.invoices, due, rd, s.files_written, s.folder, s.t_db,
+               s.t_files, s.t_total);
+    br_log(BR_LOG_INFO, rewrite ? "invoices_done" : "close_done",
+           "period=%s invoices=%zu files=%zu seconds=%.3f", per, s.invoices, s.files_written,
+           s.t_total);
+    return BR_EXIT_OK;
+}
+
+int cmd_close(struct br_cli *cli, int argc, char **argv)
+{
+    return close_common(cli, argc, argv, false);
+}
+
+int cmd_invoices(struct br_cli *cli, int argc, char **argv)
+{
+    return close_common(cli, argc, argv, true);
+}
