@@ -57,6 +57,14 @@ CREATE VIEW billing.accounts AS
     SELECT DISTINCT ON (account_id) account_id, name, address, tax_id, email, batch_id, file_id, line
     FROM billing.account_versions ORDER BY account_id, batch_id DESC;
 COMMENT ON VIEW billing.accounts IS 'Customer accounts, latest version.';
+COMMENT ON COLUMN billing.accounts.account_id IS 'Customer account id.';
+COMMENT ON COLUMN billing.accounts.name IS 'Name.';
+COMMENT ON COLUMN billing.accounts.address IS 'Address.';
+COMMENT ON COLUMN billing.accounts.tax_id IS 'Tax id.';
+COMMENT ON COLUMN billing.accounts.email IS 'Billing email.';
+COMMENT ON COLUMN billing.accounts.batch_id IS 'Batch that set this version.';
+COMMENT ON COLUMN billing.accounts.file_id IS 'File it came from.';
+COMMENT ON COLUMN billing.accounts.line IS 'Line in that file.';
 
 CREATE VIEW billing.source_files AS
     SELECT f.name, encode(f.sha256, 'hex') AS sha256, f.kind, f.status, f.reason, f.rows,
@@ -162,6 +170,13 @@ COMMENT ON COLUMN billing.invoices.amount_due IS 'outstanding - round_down.';
 CREATE VIEW billing.order_state_latest AS
     SELECT DISTINCT ON (order_id) * FROM billing.order_state ORDER BY order_id, batch_id DESC;
 COMMENT ON VIEW billing.order_state_latest IS 'Current state of each plan and coupon.';
+COMMENT ON COLUMN billing.order_state_latest.order_id IS 'Plan or coupon.';
+COMMENT ON COLUMN billing.order_state_latest.batch_id IS 'Batch of the latest state.';
+COMMENT ON COLUMN billing.order_state_latest.consumed IS 'Drawn so far (see billing.order_state).';
+COMMENT ON COLUMN billing.order_state_latest.recognised_e8 IS 'Revenue recognised so far.';
+COMMENT ON COLUMN billing.order_state_latest.sl_elapsed_s IS 'Straight-line seconds recognised.';
+COMMENT ON COLUMN billing.order_state_latest.breakage_e8 IS 'Breakage at expiry.';
+COMMENT ON COLUMN billing.order_state_latest.expired IS 'Expiry processed.';
 
 CREATE VIEW billing.plan_balances AS
     SELECT o.order_id, o.account_id, o.plan_type, o.unit,

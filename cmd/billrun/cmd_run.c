@@ -8,7 +8,9 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <stdlib.h>
 #include <time.h>
+#include <unistd.h>
 
 static const char *const status_names[] = {"applied", "refused", "skipped"};
 
@@ -54,6 +56,20 @@ static void print_summary(const struct br_run_summary *s, int64_t as_of, int32_t
            s->t_rate, s->t_post, s->t_total);
 }
 
+/* Logs each stage; BILLRUN_TEST_PAUSE=stage:seconds holds the run (inside
+ * its transaction) at that stage, for the crash and concurrency tests. */
+static void on_stage(const char *stage)
+{
+    br_log(BR_LOG_INFO, "stage", "stage=%s", stage);
+    const char *p = getenv("BILLRUN_TEST_PAUSE");
+    size_t n = strlen(stage);
+    if (p && strncmp(p, stage, n) == 0 && p[n] == ':') {
+        unsigned s = (unsigned)atoi(p + n + 1);
+        br_log(BR_LOG_INFO, "test_pause", "stage=%s seconds=%u", stage, s);
+        sleep(s);
+    }
+}
+
 static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
 {
     const struct br_verb *v = br_verb_find(reprocess ? "reprocess" : "run");
@@ -72,7 +88,8 @@ static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
                             .no_wait = br_cli_flag(argc, argv, "--no-wait"),
                             .reprocess = reprocess,
                             .threads = cli->threads,
-                            .version = BILLRUN_VERSION};
+                            .version = BILLRUN_VERSION,
+                            .on_stage = on_stage};
     o.as_of = (int64_t)time(NULL);
     if (asof && !br_cli_time(asof, &o.as_of))
         return br_cli_usage_error(v, "--as-of takes an RFC 3339 time (or now), not %s", asof);

@@ -36,7 +36,12 @@ static void notice_quiet(void *arg, const char *message)
 
 enum br_status br_db_connect(struct br_db *db, const char *conninfo, struct br_error *err)
 {
-    db->conn = PQconnectdb(conninfo ? conninfo : "");
+    /* libpq's defaults (PG* variables, service file, ~/.pgpass), then the
+     * conninfo; application_name lets operators see billrun in
+     * pg_stat_activity. */
+    const char *keys[] = {"dbname", "fallback_application_name", NULL};
+    const char *vals[] = {conninfo ? conninfo : "", "billrun", NULL};
+    db->conn = PQconnectdbParams(keys, vals, 1);
     if (db->conn == NULL)
         return br_fail(err, BR_ERR_NOMEM, "cannot allocate a database connection");
     if (PQstatus(db->conn) != CONNECTION_OK) {

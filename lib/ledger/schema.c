@@ -43,7 +43,11 @@ static enum br_status apply_migrations(struct br_db *db, int *applied, struct br
         " version integer PRIMARY KEY, name text NOT NULL, sha256 text NOT NULL,"
         " applied_at timestamptz NOT NULL DEFAULT now());"
         "COMMENT ON TABLE billing.schema_migrations IS "
-        "'Schema migrations applied by billrun db init (sql/NNN_*.sql), with their SHA-256.';",
+        "'Schema migrations applied by billrun db init (sql/NNN_*.sql), with their SHA-256.';"
+        "COMMENT ON COLUMN billing.schema_migrations.version IS 'Migration number (NNN).';"
+        "COMMENT ON COLUMN billing.schema_migrations.name IS 'Migration file name.';"
+        "COMMENT ON COLUMN billing.schema_migrations.sha256 IS 'SHA-256 of its SQL.';"
+        "COMMENT ON COLUMN billing.schema_migrations.applied_at IS 'When it was applied.';",
         err);
     for (size_t i = 0; st == BR_OK && i < br_migrations_count; i++) {
         const struct br_migration *m = &br_migrations[i];

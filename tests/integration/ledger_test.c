@@ -1,0 +1,298 @@
+/* The ledger against a real PostgreSQL (issue: all-or-nothing nightly runs):
+ * reruns change nothing, a changed file is refused, the roles hold, two runs
+ * never interleave, a database that goes away commits nothing, verify finds
+ * tampering, and invariants hold after every test. */
+#include "it.h"
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define AS_OF "2026-12-01T00:00:00+08:00"
+
+struct fx {
+    char db[128];
+    char *dir;
+    char inbox[4096];
+    char log[4096];
+    PGconn *c;
+};
+
+static int setup(void **state)
+{
+    struct fx *f = calloc(1, sizeof(*f));
+    static int n;
+    char tag[32];
+    snprintf(tag, sizeof(tag), "ledger%d", n++);
+    it_db_create(f->db, sizeof(f->db), tag);
+    f->dir = it_tmpdir("ledger");
+    snprintf(f->inbox, sizeof(f->inbox), "%s/inbox", f->dir);
+    snprintf(f->log, sizeof(f->log), "%s/log", f->dir);
+    char samples[4096];
+    snprintf(samples, sizeof(samples), "%s/samples/inbox", it_source_dir());
+    it_copy_dir(samples, f->inbox);
+    assert_int_equal(it_billrun(f->db, f->log, "db", "init", NULL), 0);
+    f->c = it_db_connect(f->db);
+    *state = f;
+    return 0;
+}
+
+/* The invariants every test ends with. */
+static void invariants(struct fx *f)
+{
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM (SELECT period FROM "
+                                      "ledger.trial_balance GROUP BY period "
+                                      "HAVING sum(debit) <> sum(credit)) x"),
+                     0);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.plan_rollforward "
+                                      "WHERE closing < 0"),
+                     0);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.plan_balances p JOIN "
+                                      "ledger.plan_rollforward r USING (order_id) WHERE "
+                                      "p.status = 'expired' AND r.period = (SELECT max(period) "
+                                      "FROM ledger.plan_rollforward x WHERE x.order_id = "
+                                      "r.order_id) AND r.closing <> 0"),
+                     0);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.plan_balances b JOIN "
+                                      "billing.orders o USING (order_id) JOIN "
+                                      "billing.order_state_latest s USING (order_id) WHERE "
+                                      "o.plan_type IN ('amount','pool') AND s.recognised_e8 <> "
+                                      "floor(o.paid_e8::numeric * s.consumed / o.face)"),
+                     0);
+    int rc = it_billrun(f->db, f->log, "verify", NULL);
+    if (rc != 0)
+        fail_msg("verify failed: %s", it_read_file(f->log, NULL));
+}
+
+static int teardown(void **state)
+{
+    struct fx *f = *state;
+    invariants(f);
+    PQfinish(f->c);
+    it_db_drop(f->db);
+    it_rm(f->dir);
+    free(f->dir);
+    free(f);
+    return 0;
+}
+
+static char *snapshot(struct fx *f)
+{
+    return it_sql_text(f->c, "SELECT (SELECT count(*) FROM ledger.batches), "
+                             "(SELECT encode(hash, 'hex') FROM ledger.batches ORDER BY batch_id "
+                             "DESC LIMIT 1), (SELECT count(*) FROM ledger.transfers), "
+                             "(SELECT coalesce(sum(amount_e8), 0) FROM ledger.transfers), "
+                             "(SELECT count(*) FROM billing.files), "
+                             "(SELECT count(*) FROM billing.reject_rows), "
+                             "(SELECT count(*) FROM billing.usage_lines), "
+                             "(SELECT count(*) FROM billing.order_state)");
+}
+
+static void rerun_changes_nothing(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", f->inbox, "--as-of", AS_OF, NULL),
+                     3);
+    char *before = snapshot(f);
+    assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", f->inbox, "--as-of", AS_OF, NULL),
+                     0);
+    char *after = snapshot(f);
+    assert_string_equal(before, after);
+    free(before);
+    free(after);
+}
+
+static void changed_file_is_refused(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", f->inbox, "--as-of", AS_OF, NULL),
+                     3);
+    int64_t transfers = it_sql_int(f->c, "SELECT count(*) FROM ledger.transfers");
+    int64_t lines = it_sql_int(f->c, "SELECT count(*) FROM billing.usage_lines");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/eas-2026-11-w4.csv", f->inbox);
+    FILE *fp = fopen(path, "a");
+    assert_non_null(fp);
+    fputs("eas-extra-1,acc-10017,svc-x,comfyui,shared,A10,2026-11-29T02:00:00Z,"
+          "2026-11-29T02:00:05Z,5000\n",
+          fp);
+    fclose(fp);
+    assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", f->inbox, "--as-of", AS_OF, NULL),
+                     3);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.source_files WHERE name = "
+                                      "'eas-2026-11-w4.csv' AND status = 'refused' AND reason = "
+                                      "'changed_content' AND rows = 0"),
+                     1);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.transfers"), transfers);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.usage_lines"), lines);
+    /* the same changed file again is already recorded: nothing more */
+    assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", f->inbox, "--as-of", AS_OF, NULL),
+                     0);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.batches"), 2);
+}
+
+static void expect_state(PGconn *c, const char *sql, const char *want)
+{
+    char st[6];
+    it_sql_try(c, sql, st);
+    if (strcmp(st, want) != 0)
+        fail_msg("%s: SQLSTATE '%s', want '%s'", sql, st, want);
+}
+
+static void roles_hold(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", f->inbox, "--as-of", AS_OF, NULL),
+                     3);
+    PGconn *c = f->c;
+    expect_state(c, "BEGIN", "");
+    expect_state(c, "SET LOCAL ROLE billrun_writer", "");
+    expect_state(c, "UPDATE ledger.transfers SET amount_e8 = amount_e8 + 1", "42501");
+    expect_state(c, "ROLLBACK", "");
+    const char *writer_denied[] = {"DELETE FROM ledger.entries", "TRUNCATE ledger.transfers",
+                                   "UPDATE billing.orders SET paid_e8 = 0",
+                                   "DELETE FROM billing.reject_rows"};
+    for (size_t i = 0; i < sizeof(writer_denied) / sizeof(*writer_denied); i++) {
+        expect_state(c, "BEGIN", "");
+        expect_state(c, "SET LOCAL ROLE billrun_writer", "");
+        expect_state(c, writer_denied[i], "42501");
+        expect_state(c, "ROLLBACK", "");
+    }
+    const char *auditor_denied[] = {
+        "INSERT INTO ledger.chart VALUES (9999, 'x', 'debit', 'customer')",
+        "UPDATE ledger.entries SET description = 'x'", "DELETE FROM billing.files"};
+    for (size_t i = 0; i < sizeof(auditor_denied) / sizeof(*auditor_denied); i++) {
+        expect_state(c, "BEGIN", "");
+        expect_state(c, "SET LOCAL ROLE billrun_auditor", "");
+        expect_state(c, auditor_denied[i], "42501");
+        expect_state(c, "ROLLBACK", "");
+    }
+    expect_state(c, "BEGIN", "");
+    expect_state(c, "SET LOCAL ROLE billrun_auditor", "");
+    expect_state(c, "SELECT count(*) FROM ledger.trial_balance", "");
+    expect_state(c, "ROLLBACK", "");
+    /* even the owner cannot change the ledger: the triggers refuse */
+    expect_state(c, "UPDATE ledger.transfers SET amount_e8 = amount_e8 + 1", "42501");
+    expect_state(c, "DELETE FROM ledger.batches", "42501");
+    expect_state(c, "TRUNCATE billing.usage_lines", "42501");
+}
+
+static bool log_has(const char *log, const char *needle)
+{
+    char *t = it_read_file(log, NULL);
+    bool has = t && strstr(t, needle);
+    free(t);
+    return has;
+}
+
+static void wait_log(const char *log, const char *needle)
+{
+    for (int i = 0; i < 600 && !log_has(log, needle); i++)
+        usleep(50 * 1000);
+    if (!log_has(log, needle))
+        fail_msg("%s never appeared in %s", needle, log);
+}
+
+static void runs_never_interleave(void **state)
+{
+    struct fx *f = *state;
+    char log_a[4096], log_b[4096], log_c[4096];
+    snprintf(log_a, sizeof(log_a), "%s/a.log", f->dir);
+    snprintf(log_b, sizeof(log_b), "%s/b.log", f->dir);
+    snprintf(log_c, sizeof(log_c), "%s/c.log", f->dir);
+    const char *args[] = {"run", "--inbox", f->inbox, "--as-of", AS_OF, NULL};
+    const char *pause[] = {"BILLRUN_TEST_PAUSE=post:4", NULL};
+    pid_t a = it_billrun_spawn(f->db, log_a, args, pause);
+    wait_log(log_a, "event=test_pause");
+    pid_t b = it_billrun_spawn(f->db, log_b, args, NULL);
+    const char *nowait[] = {"run", "--inbox", f->inbox, "--as-of", AS_OF, "--no-wait", NULL};
+    assert_int_equal(it_billrunv(f->db, log_c, nowait), 1);
+    assert_true(log_has(log_c, "holds the database lock"));
+    assert_int_equal(it_wait(a), 3);
+    assert_int_equal(it_wait(b), 0); /* it waited, then found every file applied */
+    assert_true(log_has(log_b, "event=lock_wait"));
+    assert_true(log_has(log_b, "nothing new"));
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.batches"), 1);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.files"), 12);
+}
+
+static void database_going_away_commits_nothing(void **state)
+{
+    struct fx *f = *state;
+    const char *args[] = {"run", "--inbox", f->inbox, "--as-of", AS_OF, NULL};
+    const char *pause[] = {"BILLRUN_TEST_PAUSE=post:3", NULL};
+    pid_t a = it_billrun_spawn(f->db, f->log, args, pause);
+    wait_log(f->log, "event=test_pause");
+    it_sql_int(f->c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                     "WHERE application_name = 'billrun' AND datname = current_database()");
+    assert_int_equal(it_wait(a), 1);
+    char *t = it_read_file(f->log, NULL);
+    assert_non_null(strstr(t, "billrun: "));
+    assert_true(strstr(t, "connection") != NULL || strstr(t, "terminat") != NULL);
+    free(t);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.batches"), 0);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.files"), 0);
+    /* the rerun commits the night as if nothing had happened */
+    assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", f->inbox, "--as-of", AS_OF, NULL),
+                     3);
+}
+
+static void verify_detects_tampering(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", f->inbox, "--as-of", AS_OF, NULL),
+                     3);
+    assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 0);
+    char st[6];
+    it_sql_try(f->c, "ALTER TABLE ledger.transfers DISABLE TRIGGER USER", st);
+    it_sql_try(f->c, "UPDATE ledger.transfers SET amount_e8 = amount_e8 + 1 WHERE transfer_id = 1",
+               st);
+    it_sql_try(f->c, "ALTER TABLE ledger.transfers ENABLE TRIGGER USER", st);
+    assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 1);
+    assert_true(log_has(f->log, "FAILED hash chain"));
+    /* put it back so the teardown's invariants hold */
+    it_sql_try(f->c, "ALTER TABLE ledger.transfers DISABLE TRIGGER USER", st);
+    it_sql_try(f->c, "UPDATE ledger.transfers SET amount_e8 = amount_e8 - 1 WHERE transfer_id = 1",
+               st);
+    it_sql_try(f->c, "ALTER TABLE ledger.transfers ENABLE TRIGGER USER", st);
+}
+
+static void db_init_is_idempotent(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(it_billrun(f->db, f->log, "db", "init", NULL), 0);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.schema_migrations"), 2);
+    assert_int_equal(it_billrun(f->db, f->log, "db", "init", "--tz-offset", "+09:00", NULL), 1);
+    assert_true(log_has(f->log, "fixed when the database is created"));
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM pg_description d JOIN pg_class c ON "
+                                      "c.oid = d.objoid JOIN pg_namespace n ON n.oid = "
+                                      "c.relnamespace WHERE n.nspname IN ('ledger','billing') AND "
+                                      "d.objsubid = 0 AND c.relkind IN ('r','v')") > 20,
+                     1);
+    /* every table and view column has a comment */
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM information_schema.columns col "
+                                      "JOIN pg_class c ON c.relname = col.table_name JOIN "
+                                      "pg_namespace n ON n.oid = c.relnamespace AND n.nspname = "
+                                      "col.table_schema LEFT JOIN pg_description d ON d.objoid = "
+                                      "c.oid AND d.objsubid = col.ordinal_position WHERE "
+                                      "col.table_schema IN ('ledger','billing') AND d.description "
+                                      "IS NULL"),
+                     0);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(db_init_is_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(rerun_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(changed_file_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(roles_hold, setup, teardown),
+        cmocka_unit_test_setup_teardown(runs_never_interleave, setup, teardown),
+        cmocka_unit_test_setup_teardown(database_going_away_commits_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(verify_detects_tampering, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
