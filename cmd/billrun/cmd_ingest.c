@@ -87,9 +87,13 @@ int cmd_ingest(struct br_cli *cli, int argc, char **argv)
     for (size_t i = 0; i < n && st == BR_OK; i++) {
         uint32_t fi;
         st = br_ingest_add_file(&ing, inbox, files[i].name, files[i].kind, &fi);
-        if (st == BR_OK)
-            st = br_ingest_read(&ing, fi, &err);
     }
+    if (st == BR_OK)
+        st = br_ingest_reserve(&ing);
+    for (uint32_t i = 0; i < ing.nfiles && st == BR_OK; i++)
+        st = br_ingest_read(&ing, i, &err);
+    if (st != BR_OK && err.msg[0] == '\0')
+        br_fail(&err, st, "ingest failed: %s", br_status_str(st));
     int code = BR_EXIT_OK;
     if (st != BR_OK) {
         code = br_cli_fail(&err);

@@ -99,7 +99,7 @@ const char *const *br_kind_header(enum br_kind k, size_t *ncols)
         *ncols = 7;
         return hdr_oss;
     default:
-        BR_ASSERT(0);
+        BR_UNREACHABLE();
     }
 }
 

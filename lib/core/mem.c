@@ -67,6 +67,8 @@ void br_arena_init(struct br_arena *a, size_t max_bytes)
 
 void *br_arena_alloc(struct br_arena *a, size_t size)
 {
+    if (size > SIZE_MAX / 2)
+        return NULL; /* rounding up, or the chunk header, would wrap to a tiny size */
     size = (size + 15) & ~(size_t)15;
     if (a->max_bytes && (size > a->max_bytes || a->used_bytes > a->max_bytes - size))
         return NULL;

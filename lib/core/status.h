@@ -40,6 +40,9 @@ enum br_status br_fail(struct br_error *err, enum br_status status, const char *
             br_assert_fail(#cond, __FILE__, __LINE__);                                             \
     } while (0)
 
+/* A place the code never reaches (a switch over every enumerator...). */
+#define BR_UNREACHABLE() br_assert_fail("unreachable", __FILE__, __LINE__)
+
 _Noreturn void br_assert_fail(const char *expr, const char *file, int line);
 
 #endif

@@ -9,21 +9,32 @@
 
 #include <csv.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define READ_BUF_BYTES (1u << 20)
+/* Files at least this big are hashed on another thread while parsed. */
+#define HASH_THREAD_BYTES (4u << 20)
 /* libcsv's field buffer may not grow beyond this; a longer field is cut and
  * flagged, so a 1 GiB field costs no memory. */
 #define FIELD_BUF_CAP 4096u
 
 struct reader {
-    struct csv_parser p;
+    /* Two parsers: the plain one (libcsv's defaults, fastest) for records on
+     * one line of printable ASCII without quotes (nothing to trim, no bare CR,
+     * no field that can span lines), the careful one (no trimming, only LF
+     * ends a record) for all others. Both give the same fields where both
+     * apply. */
+    struct csv_parser plain, careful;
+    struct csv_parser *p;
     const char *const *header;
     size_t ncols;
     bool deliver;
     br_csv_record_fn fn;
+    br_csv_first_fn first;
     void *ctx;
     struct br_csv_result *res;
     enum br_status status; /* first failure of the consumer; stops reading */
@@ -46,7 +57,8 @@ struct reader {
     struct br_buf raw;
     bool raw_trunc;
     struct br_csv_field fields[BR_CSV_COLS_MAX];
-    char store[BR_CSV_COLS_MAX][BR_FIELD_KEEP];
+    /* fields are copied in 16-byte steps: room for the last step's overhang */
+    char store[BR_CSV_COLS_MAX][BR_FIELD_KEEP + 16];
 };
 
 static int never_space(unsigned char c)
@@ -65,15 +77,55 @@ static void *capped_realloc(void *ptr, size_t size)
     return size > FIELD_BUF_CAP ? NULL : realloc(ptr, size);
 }
 
-bool br_utf8_valid(const unsigned char *s, size_t n)
+/* Validates UTF-8 (refusing NUL) and tells whether any byte is below '!'
+ * (space, tab, CR and other controls). */
+static bool utf8_scan_slow(const unsigned char *s, size_t n, bool *low);
+
+/* Fast path: a line of ASCII without NUL, scanned 8 bytes at a time without
+ * branches; anything else goes to the byte-wise validator. *low is set when
+ * a byte is below '!' or is a quote: the line needs the careful parser. */
+static bool utf8_scan(const unsigned char *s, size_t n, bool *low)
+{
+    const uint64_t hi = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
+    uint64_t any = 0, below = 0, nul = 0, quote = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        uint64_t v;
+        memcpy(&v, s + i, 8);
+        uint64_t q = v ^ (ones * '"');
+        any |= v;
+        below |= (v - ones * 0x21) & ~v;
+        nul |= (v - ones) & ~v;
+        quote |= (q - ones) & ~q;
+    }
+    for (; i < n; i++) {
+        any |= s[i];
+        below |= s[i] < 0x21 || s[i] == '"' ? 0x80 : 0;
+        nul |= s[i] == 0 ? 0x80 : 0;
+    }
+    if ((any & hi) != 0) {
+        *low = true;
+        return utf8_scan_slow(s, n, low);
+    }
+    if (((below | quote) & hi) != 0)
+        *low = true;
+    return (nul & hi) == 0;
+}
+
+static bool utf8_scan_slow(const unsigned char *s, size_t n, bool *low)
 {
     size_t i = 0;
+    const uint64_t hi = 0x8080808080808080ULL, ones = 0x0101010101010101ULL;
     while (i < n) {
         if (n - i >= 8) {
             uint64_t v;
             memcpy(&v, s + i, 8);
-            const uint64_t hi = 0x8080808080808080ULL, lo = 0x0101010101010101ULL;
-            if ((v & hi) == 0 && ((v - lo) & ~v & hi) == 0) {
+            if ((v & hi) == 0) { /* ASCII: bytes below 0x21 (NUL included)? */
+                if (((v - ones * 0x21) & ~v & hi) != 0) {
+                    *low = true;
+                    if (((v - ones) & ~v & hi) != 0)
+                        return false; /* a NUL byte */
+                }
                 i += 8;
                 continue;
             }
@@ -82,6 +134,8 @@ bool br_utf8_valid(const unsigned char *s, size_t n)
         if (c == 0)
             return false;
         if (c < 0x80) {
+            if (c < 0x21)
+                *low = true;
             i++;
             continue;
         }
@@ -110,6 +164,12 @@ bool br_utf8_valid(const unsigned char *s, size_t n)
         i += need + 1;
     }
     return true;
+}
+
+bool br_utf8_valid(const unsigned char *s, size_t n)
+{
+    bool low = false;
+    return utf8_scan(s, n, &low);
 }
 
 static void raw_append(struct reader *r, const char *s, size_t n)
@@ -170,8 +230,15 @@ static void on_field(void *f, size_t len, void *data)
             fd->len = BR_FIELD_KEEP; /* prefix saved when the field overflowed */
         } else {
             fd->len = (uint32_t)(len < BR_FIELD_KEEP ? len : BR_FIELD_KEEP);
-            memcpy(r->store[r->nfields], f, fd->len);
+            /* libcsv's buffer holds FIELD_BUF_CAP bytes or more: copying whole
+             * 16-byte steps stays inside it and inlines well */
+            char *dst = r->store[r->nfields];
+            const char *src = f;
+            for (uint32_t o = 0; o < fd->len; o += 16)
+                memcpy(dst + o, src + o, 16);
         }
+        if (r->nfields == 0 && r->first && r->header_done && r->deliver)
+            r->first(r->ctx, fd->p, fd->len);
     }
     r->field_overflow = false;
     r->nfields++;
@@ -211,21 +278,21 @@ static enum br_status feed(struct reader *r, const char *s, size_t n, struct br_
 {
     size_t off = 0;
     while (off < n) {
-        off += csv_parse(&r->p, s + off, n - off, on_field, on_row, r);
+        off += csv_parse(r->p, s + off, n - off, on_field, on_row, r);
         if (off >= n)
             break;
-        int e = csv_error(&r->p);
+        int e = csv_error(r->p);
         if (e != CSV_ENOMEM && e != CSV_ETOOBIG)
             return br_fail(err, BR_ERR_INPUT, "libcsv: %s", csv_strerror(e));
-        BR_ASSERT(r->p.entry_pos >= 1);
+        BR_ASSERT(r->p->entry_pos >= 1);
         if (!r->field_overflow && r->nfields < r->ncols)
-            memcpy(r->store[r->nfields], r->p.entry_buf, BR_FIELD_KEEP);
+            memcpy(r->store[r->nfields], r->p->entry_buf, BR_FIELD_KEEP);
         r->field_overflow = true;
         /* Keep the last byte: a quote just seen may still be "un-submitted"
          * by libcsv (its FIELD_MIGHT_HAVE_ENDED state). */
-        r->p.entry_buf[0] = r->p.entry_buf[r->p.entry_pos - 1];
-        r->p.entry_pos = 1;
-        r->p.status = 0;
+        r->p->entry_buf[0] = r->p->entry_buf[r->p->entry_pos - 1];
+        r->p->entry_pos = 1;
+        r->p->status = 0;
     }
     return BR_OK;
 }
@@ -277,11 +344,15 @@ static enum br_status process_line(struct reader *r, char *s, size_t n, bool com
         r->rec_line = r->line_no;
         r->rec_bad_utf8 = false;
         r->nfields = 0;
+        r->p = NULL; /* chosen below, from its first line */
         br_buf_reset(&r->raw);
         r->raw_trunc = false;
     }
-    if (!br_utf8_valid((const unsigned char *)s, n))
+    bool low = false;
+    if (!utf8_scan((const unsigned char *)s, n, &low))
         r->rec_bad_utf8 = true;
+    if (r->p == NULL) /* the plain parser only for a whole line with nothing to trim */
+        r->p = (r->rec_bad_utf8 || low || !(complete || last)) ? &r->careful : &r->plain;
     r->cur = s;
     r->cur_len = n;
     r->record_ended = false;
@@ -289,7 +360,7 @@ static enum br_status process_line(struct reader *r, char *s, size_t n, bool com
     if (st != BR_OK)
         return st;
     if (last && !r->record_ended)
-        csv_fini(&r->p, on_field, on_row, r);
+        csv_fini(r->p, on_field, on_row, r);
     if (r->record_ended) {
         r->at_start = true;
     } else {
@@ -304,6 +375,17 @@ static enum br_status process_line(struct reader *r, char *s, size_t n, bool com
         r->in_long_line = true;
     }
     return BR_OK;
+}
+
+/* At the end of input, ends a record still open (a quote never closed): its
+ * lines are all in the raw buffer already, less the final newline. */
+static void finish_open_record(struct reader *r)
+{
+    if (r->raw.len > 0 && r->raw.data[r->raw.len - 1] == '\n')
+        r->raw.data[--r->raw.len] = '\0';
+    r->cur = "";
+    r->cur_len = 0;
+    csv_fini(r->p, on_field, on_row, r);
 }
 
 /* How much of a full buffer with no newline to feed now: stop before an
@@ -334,6 +416,7 @@ static void reader_init(struct reader *r, const char *const *header, size_t ncol
     r->ncols = ncols;
     r->deliver = deliver_;
     r->fn = fn;
+    r->first = NULL;
     r->ctx = ctx;
     r->res = res;
     r->status = BR_OK;
@@ -348,16 +431,21 @@ static void reader_init(struct reader *r, const char *const *header, size_t ncol
     r->cur_len = 0;
     br_buf_init(&r->raw, BR_RAW_MAX + 1);
     r->raw_trunc = false;
-    csv_init(&r->p, 0);
-    csv_set_space_func(&r->p, never_space);
-    csv_set_term_func(&r->p, only_lf);
-    csv_set_realloc_func(&r->p, capped_realloc);
-    csv_set_blk_size(&r->p, FIELD_BUF_CAP);
+    csv_init(&r->plain, 0);
+    csv_set_realloc_func(&r->plain, capped_realloc);
+    csv_set_blk_size(&r->plain, FIELD_BUF_CAP);
+    csv_init(&r->careful, 0);
+    csv_set_space_func(&r->careful, never_space);
+    csv_set_term_func(&r->careful, only_lf);
+    csv_set_realloc_func(&r->careful, capped_realloc);
+    csv_set_blk_size(&r->careful, FIELD_BUF_CAP);
+    r->p = &r->careful;
 }
 
 static void reader_done(struct reader *r)
 {
-    csv_free(&r->p);
+    csv_free(&r->plain);
+    csv_free(&r->careful);
     br_buf_free(&r->raw);
     if (r->res->outcome == BR_CSV_READ && !r->seen_content)
         r->res->outcome = BR_CSV_EMPTY;
@@ -387,9 +475,50 @@ static size_t skip_bom(const char *buf, size_t have)
     return have >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
 }
 
+/* Hashing a big file on another core while this one parses it: the SHA-256
+ * of the same open file, read with pread from the start. */
+struct hasher {
+    int fd;
+    uint64_t bytes;
+    uint8_t digest[32];
+    int failed;
+};
+
+static void *hash_file(void *arg)
+{
+    struct hasher *h = arg;
+    struct br_sha256 sha;
+    char *buf = malloc(READ_BUF_BYTES);
+    h->failed = buf == NULL || br_sha256_init(&sha) != 0;
+    off_t off = 0;
+    while (!h->failed) {
+        ssize_t got = pread(h->fd, buf, READ_BUF_BYTES, off);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0) {
+            h->failed = got < 0;
+            break;
+        }
+        br_sha256_update(&sha, buf, (size_t)got);
+        off += got;
+    }
+    h->bytes = (uint64_t)off;
+    if (!h->failed)
+        h->failed = br_sha256_final(&sha, h->digest) != 0;
+    free(buf);
+    return NULL;
+}
+
 enum br_status br_csv_read_fd(int fd, const char *const *header, size_t ncols, bool deliver_,
                               br_csv_record_fn fn, void *ctx, struct br_csv_result *res,
                               struct br_error *err)
+{
+    return br_csv_read_fd_hooked(fd, header, ncols, deliver_, fn, NULL, ctx, res, err);
+}
+
+enum br_status br_csv_read_fd_hooked(int fd, const char *const *header, size_t ncols, bool deliver_,
+                                     br_csv_record_fn fn, br_csv_first_fn first, void *ctx,
+                                     struct br_csv_result *res, struct br_error *err)
 {
     struct reader *r = malloc(sizeof(*r));
     char *buf = malloc(READ_BUF_BYTES + 1);
@@ -400,9 +529,15 @@ enum br_status br_csv_read_fd(int fd, const char *const *header, size_t ncols, b
         return br_fail(err, BR_ERR_NOMEM, "out of memory reading a file");
     }
     reader_init(r, header, ncols, deliver_, fn, ctx, res);
+    r->first = first;
     enum br_status st = BR_OK;
     size_t have = 0, pos = 0;
-    bool first = true;
+    bool at_file_start = true;
+    struct hasher hs = {.fd = fd};
+    pthread_t hasher_thread;
+    struct stat sb;
+    bool threaded = deliver_ && fstat(fd, &sb) == 0 && sb.st_size >= (off_t)HASH_THREAD_BYTES &&
+                    pthread_create(&hasher_thread, NULL, hash_file, &hs) == 0;
     for (;;) {
         ssize_t got = read(fd, buf + have, READ_BUF_BYTES - have);
         if (got < 0 && errno == EINTR)
@@ -411,14 +546,15 @@ enum br_status br_csv_read_fd(int fd, const char *const *header, size_t ncols, b
             st = br_fail(err, BR_ERR_IO, "read failed: %s", strerror(errno));
             break;
         }
-        br_sha256_update(&sha, buf + have, (size_t)got);
+        if (!threaded)
+            br_sha256_update(&sha, buf + have, (size_t)got);
         res->bytes += (uint64_t)got;
         have += (size_t)got;
         bool eof = got == 0;
-        if (first && (have >= 3 || eof)) {
+        if (at_file_start && (have >= 3 || eof)) {
             pos = skip_bom(buf, have);
-            first = false;
-        } else if (first) {
+            at_file_start = false;
+        } else if (at_file_start) {
             continue;
         }
         bool parse = r->deliver || !r->header_done;
@@ -431,7 +567,7 @@ enum br_status br_csv_read_fd(int fd, const char *const *header, size_t ncols, b
             if (pos < have && st == BR_OK && !r->stopped)
                 st = process_line(r, buf + pos, have - pos, false, true, err);
             else if (!r->at_start && st == BR_OK && !r->stopped)
-                csv_fini(&r->p, on_field, on_row, r);
+                finish_open_record(r);
             break;
         }
         if (pos == 0 && have == READ_BUF_BYTES) {
@@ -448,6 +584,12 @@ enum br_status br_csv_read_fd(int fd, const char *const *header, size_t ncols, b
     uint8_t digest[32];
     if (br_sha256_final(&sha, digest) == 0)
         memcpy(res->sha256, digest, 32);
+    if (threaded) {
+        pthread_join(hasher_thread, NULL);
+        memcpy(res->sha256, hs.digest, 32);
+        if (st == BR_OK && (hs.failed || hs.bytes != res->bytes))
+            st = br_fail(err, BR_ERR_IO, "the file changed or could not be read while hashing");
+    }
     reader_done(r);
     if (st == BR_OK)
         st = r->status;
@@ -480,7 +622,7 @@ enum br_status br_csv_read_mem(const void *data, size_t len, const char *const *
         if (pos < len)
             st = process_line(r, buf + pos, len - pos, false, true, err);
         else if (!r->at_start)
-            csv_fini(&r->p, on_field, on_row, r);
+            finish_open_record(r);
     }
     uint8_t digest[32];
     if (br_sha256_final(&sha, digest) == 0)

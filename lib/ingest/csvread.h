@@ -35,6 +35,10 @@ struct br_csv_record {
  * any other status stops reading and is returned by br_csv_read*. */
 typedef enum br_status (*br_csv_record_fn)(void *ctx, const struct br_csv_record *rec);
 
+/* Optional: called with the first field of each data record as soon as it is
+ * parsed, before the rest of the record (to start work early, e.g. prefetch). */
+typedef void (*br_csv_first_fn)(void *ctx, const char *p, size_t n);
+
 enum br_csv_outcome {
     BR_CSV_READ = 0,       /* header matched, records delivered */
     BR_CSV_BAD_HEADER = 1, /* first line is not the expected header: nothing delivered */
@@ -55,6 +59,11 @@ struct br_csv_result {
 enum br_status br_csv_read_fd(int fd, const char *const *header, size_t ncols, bool deliver,
                               br_csv_record_fn fn, void *ctx, struct br_csv_result *res,
                               struct br_error *err);
+
+/* br_csv_read_fd with a first-field hook (may be NULL). */
+enum br_status br_csv_read_fd_hooked(int fd, const char *const *header, size_t ncols, bool deliver,
+                                     br_csv_record_fn fn, br_csv_first_fn first, void *ctx,
+                                     struct br_csv_result *res, struct br_error *err);
 
 /* The same over a buffer in memory (tests, fuzzing, reprocessing). */
 enum br_status br_csv_read_mem(const void *data, size_t len, const char *const *header,

@@ -14,7 +14,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+/* A usage row is rarely shorter than this: the index sized for file bytes /
+ * this holds the file's rows without growing. */
+#define BR_ROW_BYTES_GUESS 100
 
 void br_ingest_init(struct br_ingest *ing, struct br_book *book, struct br_calendar cal,
                     size_t max_usage_rows)
@@ -56,6 +61,17 @@ enum br_status br_ingest_add_file(struct br_ingest *ing, const char *dir, const 
     f->row_begin = f->row_end = ing->usage.n;
     *index = (uint32_t)ing->nfiles++;
     return BR_OK;
+}
+
+enum br_status br_ingest_reserve(struct br_ingest *ing)
+{
+    size_t bytes = 0;
+    for (size_t i = 0; i < ing->nfiles; i++) {
+        struct stat sb;
+        if (ing->files[i].kind >= BR_KIND_EAS && stat(ing->files[i].path, &sb) == 0)
+            bytes += (size_t)sb.st_size;
+    }
+    return br_usage_reserve(&ing->usage, ing->usage.n + bytes / BR_ROW_BYTES_GUESS);
 }
 
 static enum br_status count_only(void *ctx, const struct br_csv_record *rec)
@@ -136,7 +152,8 @@ static enum br_status read_rows(struct br_ingest *ing, uint32_t i, struct br_row
     size_t ncols;
     const char *const *hdr = br_kind_header(f->kind, &ncols);
     struct br_csv_result res;
-    st = br_csv_read_fd(fd, hdr, ncols, true, br_rows_on_record, rc, &res, err);
+    st = br_csv_read_fd_hooked(fd, hdr, ncols, true, br_rows_on_record,
+                               f->kind >= BR_KIND_EAS ? br_rows_on_first : NULL, rc, &res, err);
     close(fd);
     if (st != BR_OK)
         return st;
@@ -168,7 +185,12 @@ enum br_status br_ingest_read(struct br_ingest *ing, uint32_t i, struct br_error
     struct br_rows_ctx rc;
     br_rows_ctx_init(&rc, ing, i);
     f->row_begin = ing->usage.n;
-    enum br_status st = read_rows(ing, i, &rc, err);
+    enum br_status st = BR_OK;
+    struct stat sb;
+    if (f->kind >= BR_KIND_EAS && stat(f->path, &sb) == 0) /* size the id index for its rows */
+        st = br_usage_reserve(&ing->usage, ing->usage.n + (size_t)sb.st_size / BR_ROW_BYTES_GUESS);
+    if (st == BR_OK)
+        st = read_rows(ing, i, &rc, err);
     if (st == BR_OK && f->status != BR_FILE_REFUSED && f->kind == BR_KIND_PRICES) {
         enum br_reason why = BR_R_NONE;
         char detail[200] = "";
@@ -241,7 +263,7 @@ uint32_t br_ingest_file_of_row(const struct br_ingest *ing, size_t row)
         if (row >= f->row_begin && row < f->row_end)
             return (uint32_t)i;
     }
-    BR_ASSERT(0);
+    BR_UNREACHABLE();
 }
 
 /* Finds rejected usage rows again in their file by record id to keep their
@@ -283,7 +305,8 @@ static enum br_status rescan_file(struct br_ingest *ing, uint32_t file, const ui
     enum br_status st = rs.done ? BR_OK : BR_ERR_NOMEM;
     for (size_t k = 0; k < n && st == BR_OK; k++) {
         size_t len;
-        const char *id = br_usage_rid(&ing->usage, rows[k], &len);
+        char buf[BR_RID_MAX];
+        const char *id = br_usage_rid(&ing->usage, rows[k], buf, &len);
         uint32_t pos;
         st = br_strtab_intern(&rs.want, id, len, &pos);
     }

@@ -73,6 +73,10 @@ void br_ingest_free(struct br_ingest *ing);
 enum br_status br_ingest_add_file(struct br_ingest *ing, const char *dir, const char *name,
                                   enum br_kind kind, uint32_t *index);
 
+/* Sizes the usage columns' record id index for the usage files added so far
+ * (call after adding them, before reading any: no rehashing while reading). */
+enum br_status br_ingest_reserve(struct br_ingest *ing);
+
 /* Hashes file i (sets sha256 and bytes) without parsing it. */
 enum br_status br_ingest_hash(struct br_ingest *ing, uint32_t i, struct br_error *err);
 

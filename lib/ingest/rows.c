@@ -95,17 +95,52 @@ static enum br_status accept(struct br_rows_ctx *rc)
 
 /* The checks both usage kinds start with: duplicate id, then lengths. */
 static enum br_reason usage_common(struct br_rows_ctx *rc, const struct br_csv_record *rec,
-                                   size_t ncols, int source)
+                                   size_t ncols, int source, uint64_t h)
 {
     fld *id = &rec->fields[0];
-    if (br_usage_claimed(&rc->ing->usage, source, id->p, id->len))
+    if (br_usage_claimed(&rc->ing->usage, source, id->p, id->len, h))
         return BR_R_DUPLICATE_RECORD;
     if (any_too_long(rec, ncols) || rec->fields[1].len > BR_ACCOUNT_ID_MAX ||
         id->len > BR_RECORD_ID_MAX)
         return BR_R_FIELD_TOO_LONG;
-    if (!br_account_id_valid(rec->fields[1].p, rec->fields[1].len))
+    fld *a = &rec->fields[1];
+    if (rc->has_last_acct && a->len == rc->last_acct_len &&
+        memcmp(a->p, rc->last_acct, a->len) == 0)
+        return BR_R_NONE; /* the previous row's account: valid */
+    if (!br_account_id_valid(a->p, a->len))
         return BR_R_BAD_ACCOUNT_ID;
     return BR_R_NONE;
+}
+
+/* The account number of a usage row's account, remembering the last one. */
+static bool usage_account(struct br_rows_ctx *rc, fld *a, uint32_t *acct)
+{
+    if (rc->has_last_acct && a->len == rc->last_acct_len &&
+        memcmp(a->p, rc->last_acct, a->len) == 0) {
+        *acct = rc->last_acct_no;
+        return true;
+    }
+    if (!br_book_account_find(rc->ing->book, a->p, a->len, acct))
+        return false;
+    memcpy(rc->last_acct, a->p, a->len);
+    rc->last_acct_len = a->len;
+    rc->last_acct_no = *acct;
+    rc->has_last_acct = true;
+    return true;
+}
+
+/* The rate key of an item and spec, with "*" keys remembered per item. */
+static enum br_status usage_key(struct br_rows_ctx *rc, enum br_item item, uint32_t spec,
+                                uint16_t *key)
+{
+    if (spec == BR_SPEC_ANY && rc->any_key[item]) {
+        *key = (uint16_t)(rc->any_key[item] - 1);
+        return BR_OK;
+    }
+    enum br_status st = br_usage_key(&rc->ing->usage, item, spec, key);
+    if (st == BR_OK && spec == BR_SPEC_ANY)
+        rc->any_key[item] = (uint32_t)*key + 1;
+    return st;
 }
 
 struct usage_row {
@@ -150,11 +185,29 @@ static enum br_reason eas_fields(struct br_rows_ctx *rc, const struct br_csv_rec
     return BR_R_NONE;
 }
 
-static enum br_reason oss_fields(const struct br_csv_record *rec, struct usage_row *u)
+/* A timestamp field, remembering the last one parsed. */
+static enum br_reason cached_timestamp(struct br_rows_ctx *rc, fld *f, int64_t *out)
+{
+    if (f->len == rc->last_ts_len && f->len > 0 && memcmp(f->p, rc->last_ts, f->len) == 0) {
+        *out = rc->last_ts_value;
+        return BR_R_NONE;
+    }
+    bool present;
+    enum br_reason r = timestamp(f, true, out, &present);
+    if (r == BR_R_NONE && f->len <= sizeof(rc->last_ts)) {
+        memcpy(rc->last_ts, f->p, f->len);
+        rc->last_ts_len = f->len;
+        rc->last_ts_value = *out;
+    }
+    return r;
+}
+
+static enum br_reason oss_fields(struct br_rows_ctx *rc, const struct br_csv_record *rec,
+                                 struct usage_row *u)
 {
     fld *f = rec->fields;
     bool present;
-    enum br_reason r = timestamp(&f[4], true, &u->t, &present);
+    enum br_reason r = cached_timestamp(rc, &f[4], &u->t);
     if (r != BR_R_NONE)
         return r;
     if (br_floor_div(u->t, BR_HOUR_S) * BR_HOUR_S != u->t)
@@ -183,25 +236,26 @@ static enum br_status on_usage(struct br_rows_ctx *rc, const struct br_csv_recor
 {
     int source = kind == BR_KIND_EAS ? 0 : 1;
     size_t ncols = kind == BR_KIND_EAS ? 9 : 7;
-    enum br_reason r = usage_common(rc, rec, ncols, source);
+    fld *id = &rec->fields[0];
+    uint64_t h = rc->has_id_hash ? rc->id_hash : br_usage_rid_hash(source, id->p, id->len);
+    rc->has_id_hash = false;
+    enum br_reason r = usage_common(rc, rec, ncols, source, h);
     if (r == BR_R_DUPLICATE_RECORD)
         return reject(rc, rec, r); /* the id is already claimed */
-    struct usage_row u;
+    struct usage_row u = {0};
     if (r == BR_R_NONE)
-        r = kind == BR_KIND_EAS ? eas_fields(rc, rec, &u) : oss_fields(rec, &u);
+        r = kind == BR_KIND_EAS ? eas_fields(rc, rec, &u) : oss_fields(rc, rec, &u);
     uint32_t acct = 0;
-    if (r == BR_R_NONE &&
-        !br_book_account_find(rc->ing->book, rec->fields[1].p, rec->fields[1].len, &acct))
+    if (r == BR_R_NONE && !usage_account(rc, &rec->fields[1], &acct))
         r = BR_R_UNKNOWN_ACCOUNT;
-    fld *id = &rec->fields[0];
     if (r != BR_R_NONE) {
         enum br_status st = br_usage_claim_rejected(&rc->ing->usage, source, id->p, id->len);
         return st != BR_OK ? st : reject(rc, rec, r);
     }
     uint16_t key;
-    enum br_status st = br_usage_key(&rc->ing->usage, u.item, u.spec, &key);
+    enum br_status st = usage_key(rc, u.item, u.spec, &key);
     if (st == BR_OK)
-        st = br_usage_append(&rc->ing->usage, acct, key, u.t, u.qty, id->p, id->len);
+        st = br_usage_append(&rc->ing->usage, acct, key, u.t, u.qty, id->p, id->len, h);
     return st != BR_OK ? st : accept(rc);
 }
 
@@ -426,7 +480,7 @@ static enum br_reason plan_rules(struct br_order *o, const struct order_nums *nm
     if (o->plan_type == BR_PLAN_NONE || o->scope == 0 || !nm->has_unit)
         return BR_R_BAD_PLAN;
     bool storage = (o->scope & (1u << BR_ITEM_STORAGE)) != 0;
-    enum br_unit u;
+    enum br_unit u = BR_UNIT_CNY;
     switch (o->plan_type) {
     case BR_PLAN_AMOUNT:
         return o->unit == BR_UNIT_CNY ? BR_R_NONE : BR_R_BAD_PLAN;
@@ -547,6 +601,15 @@ static enum br_status on_order(struct br_rows_ctx *rc, const struct br_csv_recor
     return st != BR_OK ? st : accept(rc);
 }
 
+void br_rows_on_first(void *ctx, const char *p, size_t n)
+{
+    struct br_rows_ctx *rc = ctx;
+    int source = rc->ing->files[rc->file].kind == BR_KIND_EAS ? 0 : 1;
+    rc->id_hash = br_usage_rid_hash(source, p, n);
+    rc->has_id_hash = true;
+    br_usage_prefetch(&rc->ing->usage, rc->id_hash);
+}
+
 enum br_status br_rows_on_record(void *ctx, const struct br_csv_record *rec)
 {
     struct br_rows_ctx *rc = ctx;
@@ -554,6 +617,8 @@ enum br_status br_rows_on_record(void *ctx, const struct br_csv_record *rec)
     size_t ncols;
     br_kind_header(file->kind, &ncols);
     file->rows++;
+    if (rec->bad_utf8 || rec->empty_line || rec->nfields != ncols)
+        rc->has_id_hash = false;
     if (rec->bad_utf8)
         return reject(rc, rec, BR_R_BAD_UTF8);
     if (rec->empty_line || rec->nfields != ncols)
@@ -569,6 +634,6 @@ enum br_status br_rows_on_record(void *ctx, const struct br_csv_record *rec)
     case BR_KIND_OSS:
         return on_usage(rc, rec, file->kind);
     default:
-        BR_ASSERT(0);
+        BR_UNREACHABLE();
     }
 }

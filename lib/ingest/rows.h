@@ -15,7 +15,26 @@ struct br_rows_ctx {
     /* price rows of the file, admitted to the book only if the whole file is */
     struct br_price *staged;
     size_t nstaged, staged_cap;
+    /* the record id hash of the record being read (usage files) */
+    uint64_t id_hash;
+    bool has_id_hash;
+    /* the last account id seen valid and known (rows of one account come in
+     * runs): its text and number */
+    char last_acct[BR_ACCOUNT_ID_MAX];
+    size_t last_acct_len;
+    uint32_t last_acct_no;
+    bool has_last_acct;
+    /* the last timestamp text parsed (OSS rows of one hour come in runs) */
+    char last_ts[32];
+    size_t last_ts_len;
+    int64_t last_ts_value;
+    /* rate keys already looked up: per item, the key of spec "*" (+1, 0 = none) */
+    uint32_t any_key[BR_ITEM_COUNT];
 };
+
+/* br_csv_first_fn for usage files: hashes the record id and prefetches its
+ * index slot while libcsv parses the rest of the record. */
+void br_rows_on_first(void *ctx, const char *p, size_t n);
 
 void br_rows_ctx_init(struct br_rows_ctx *rc, struct br_ingest *ing, uint32_t file);
 void br_rows_ctx_free(struct br_rows_ctx *rc);

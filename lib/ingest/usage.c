@@ -6,6 +6,28 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+#define HUGE_BYTES ((size_t)2 << 20)
+
+/* The index is probed at random: huge pages spare a TLB miss per probe. */
+static uint64_t *slots_alloc(size_t nslots)
+{
+    size_t bytes = (nslots * sizeof(uint64_t) + HUGE_BYTES - 1) & ~(size_t)(HUGE_BYTES - 1);
+    void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    return p;
+}
+
+static void slots_free(uint64_t *slots, size_t nslots)
+{
+    if (slots != NULL)
+        munmap(slots, (nslots * sizeof(uint64_t) + HUGE_BYTES - 1) & ~(size_t)(HUGE_BYTES - 1));
+}
 
 void br_usage_init(struct br_usage *u, size_t max_rows)
 {
@@ -22,10 +44,10 @@ void br_usage_free(struct br_usage *u)
     free(u->key);
     free(u->t32);
     free(u->qty);
-    free(u->rid_end);
+    free(u->rid_at);
     free(u->rid);
     free(u->far);
-    free(u->slots);
+    slots_free(u->slots, u->nslots);
     free(u->keys);
     br_strtab_free(&u->claimed[0]);
     br_strtab_free(&u->claimed[1]);
@@ -56,38 +78,63 @@ enum br_status br_usage_key(struct br_usage *u, enum br_item item, uint32_t spec
 }
 
 /* Mixes the source into the hash so EAS and OSS ids live apart. */
-static uint64_t rid_hash(int source, const char *id, size_t n)
+uint64_t br_usage_rid_hash(int source, const char *id, size_t n)
 {
     return br_hash_bytes(id, n) ^ (source ? 0x9E3779B97F4A7C15ULL : 0);
 }
 
+const char *br_usage_rid(const struct br_usage *u, size_t row, char *buf, size_t *len)
+{
+    const unsigned char *e = u->rid + u->rid_at[row];
+    if (row % BR_RID_BLOCK == 0) { /* a block head: [len][bytes] */
+        *len = e[0];
+        return (const char *)e + 1;
+    }
+    const unsigned char *h = u->rid + u->rid_at[row - row % BR_RID_BLOCK];
+    size_t shared = e[0], suffix = e[1];
+    memcpy(buf, h + 1, shared);
+    memcpy(buf + shared, e + 2, suffix);
+    *len = shared + suffix;
+    return buf;
+}
+
 static bool slot_match(const struct br_usage *u, uint32_t row, int source, const char *id, size_t n)
 {
+    char buf[BR_RID_MAX];
     size_t len;
-    const char *r = br_usage_rid(u, row, &len);
+    const char *r = br_usage_rid(u, row, buf, &len);
     return len == n && br_item_source(br_usage_item(u, row)) == source && memcmp(r, id, n) == 0;
 }
 
-/* Hash to a slot: multiply-shift onto any table size (not only powers of 2),
- * so the index can grow by 1.5x and stay near its maximum load. */
+/* Hash to a slot: multiply-shift onto any table size. */
 static size_t slot_of(uint64_t h, size_t nslots)
 {
     return (size_t)(((br_u128)h * nslots) >> 64);
 }
 
-bool br_usage_claimed(const struct br_usage *u, int source, const char *id, size_t n)
+static uint64_t tag(uint64_t h)
+{
+    return h & 0xFFFFFFFF00000000ULL;
+}
+
+void br_usage_prefetch(const struct br_usage *u, uint64_t h)
+{
+    if (u->nslots)
+        __builtin_prefetch(&u->slots[slot_of(h, u->nslots)]);
+}
+
+bool br_usage_claimed(const struct br_usage *u, int source, const char *id, size_t n, uint64_t h)
 {
     uint32_t dummy;
-    if (br_strtab_find(&u->claimed[source], id, n, &dummy))
+    if (u->claimed[source].n > 0 && br_strtab_find(&u->claimed[source], id, n, &dummy))
         return true;
     if (u->nslots == 0)
         return false;
-    for (size_t i = slot_of(rid_hash(source, id, n), u->nslots);;
-         i = i + 1 == u->nslots ? 0 : i + 1) {
-        uint32_t v = u->slots[i];
+    for (size_t i = slot_of(h, u->nslots);; i = i + 1 == u->nslots ? 0 : i + 1) {
+        uint64_t v = u->slots[i];
         if (v == 0)
             return false;
-        if (slot_match(u, v - 1, source, id, n))
+        if (tag(v) == tag(h) && slot_match(u, (uint32_t)v - 1, source, id, n))
             return true;
     }
 }
@@ -98,30 +145,41 @@ enum br_status br_usage_claim_rejected(struct br_usage *u, int source, const cha
     return br_strtab_intern(&u->claimed[source], id, n, &dummy);
 }
 
-static void slot_put(uint32_t *slots, size_t nslots, uint64_t h, uint32_t row)
+static void slot_put(uint64_t *slots, size_t nslots, uint64_t h, uint32_t row)
 {
     size_t i = slot_of(h, nslots);
     while (slots[i] != 0)
         i = i + 1 == nslots ? 0 : i + 1;
-    slots[i] = row + 1;
+    slots[i] = tag(h) | ((uint64_t)row + 1);
+}
+
+static enum br_status index_resize(struct br_usage *u, size_t nslots)
+{
+    uint64_t *slots = slots_alloc(nslots);
+    if (slots == NULL)
+        return BR_ERR_NOMEM;
+    char buf[BR_RID_MAX];
+    for (size_t r = 0; r < u->n; r++) {
+        size_t len;
+        const char *id = br_usage_rid(u, r, buf, &len);
+        slot_put(slots, nslots, br_usage_rid_hash(br_item_source(br_usage_item(u, r)), id, len),
+                 (uint32_t)r);
+    }
+    slots_free(u->slots, u->nslots);
+    u->slots = slots;
+    u->nslots = nslots;
+    return BR_OK;
 }
 
 static enum br_status index_grow(struct br_usage *u)
 {
-    size_t nslots = u->nslots ? u->nslots + u->nslots / 2 : 4096;
-    uint32_t *slots = calloc(nslots, sizeof(*slots));
-    if (slots == NULL)
-        return BR_ERR_NOMEM;
-    for (size_t r = 0; r < u->n; r++) {
-        size_t len;
-        const char *id = br_usage_rid(u, r, &len);
-        slot_put(slots, nslots, rid_hash(br_item_source(br_usage_item(u, r)), id, len),
-                 (uint32_t)r);
-    }
-    free(u->slots);
-    u->slots = slots;
-    u->nslots = nslots;
-    return BR_OK;
+    return index_resize(u, u->nslots ? u->nslots * 2 : 4096);
+}
+
+enum br_status br_usage_reserve(struct br_usage *u, size_t rows)
+{
+    size_t want = rows / 7 * 10 + 4096;
+    return want > u->nslots ? index_resize(u, want) : BR_OK;
 }
 
 static enum br_status columns_grow(struct br_usage *u, size_t need)
@@ -144,29 +202,56 @@ static enum br_status columns_grow(struct br_usage *u, size_t need)
     c = u->cap;
     st = st ? st : br_resize((void **)&u->qty, &c, cap, sizeof(*u->qty));
     c = u->cap;
-    st = st ? st : br_resize((void **)&u->rid_end, &c, cap, sizeof(*u->rid_end));
+    st = st ? st : br_resize((void **)&u->rid_at, &c, cap, sizeof(*u->rid_at));
     if (st == BR_OK)
         u->cap = cap;
     return st;
 }
 
+/* Appends row's record id, front-coded against its block's head. */
+static enum br_status rid_put(struct br_usage *u, size_t row, const char *id, size_t idn)
+{
+    if (idn > BR_RID_MAX)
+        return BR_ERR_INPUT;
+    if (u->rid_len + idn + 2 > UINT32_MAX)
+        return BR_ERR_NOMEM;
+    enum br_status st = br_grow((void **)&u->rid, &u->rid_cap, u->rid_len + idn + 2, 1, UINT32_MAX);
+    if (st != BR_OK)
+        return st;
+    unsigned char *e = u->rid + u->rid_len;
+    u->rid_at[row] = (uint32_t)u->rid_len;
+    if (row % BR_RID_BLOCK == 0) {
+        e[0] = (unsigned char)idn;
+        memcpy(e + 1, id, idn);
+        u->rid_len += idn + 1;
+        return BR_OK;
+    }
+    const unsigned char *h = u->rid + u->rid_at[row - row % BR_RID_BLOCK];
+    size_t shared = 0, hl = h[0];
+    while (shared < hl && shared < idn && h[1 + shared] == (unsigned char)id[shared])
+        shared++;
+    e[0] = (unsigned char)shared;
+    e[1] = (unsigned char)(idn - shared);
+    memcpy(e + 2, id + shared, idn - shared);
+    u->rid_len += idn - shared + 2;
+    return BR_OK;
+}
+
 enum br_status br_usage_append(struct br_usage *u, uint32_t account, uint16_t key, int64_t t,
-                               uint64_t qty, const char *id, size_t idn)
+                               uint64_t qty, const char *id, size_t idn, uint64_t h)
 {
     enum br_status st = columns_grow(u, u->n + 1);
     if (st != BR_OK)
         return st;
-    if (u->rid_len + idn > UINT32_MAX)
-        return BR_ERR_NOMEM;
-    st = br_grow((void **)&u->rid, &u->rid_cap, u->rid_len + idn, 1, UINT32_MAX);
-    if (st != BR_OK)
-        return st;
-    if ((u->n + 1) * 20 > u->nslots * 17) { /* keep the load under 0.85 */
+    if ((u->n + 1) * 10 > u->nslots * 7) { /* keep the load under 0.7 */
         st = index_grow(u);
         if (st != BR_OK)
             return st;
     }
     size_t row = u->n;
+    st = rid_put(u, row, id, idn);
+    if (st != BR_OK)
+        return st;
     int64_t rel = t - BR_T32_BASE;
     if (rel >= 0 && rel < (int64_t)BR_T32_FAR) {
         u->t32[row] = (uint32_t)rel;
@@ -179,15 +264,11 @@ enum br_status br_usage_append(struct br_usage *u, uint32_t account, uint16_t ke
         u->nfar++;
         u->t32[row] = BR_T32_FAR;
     }
-    memcpy(u->rid + u->rid_len, id, idn);
-    u->rid_len += idn;
     u->account[row] = account;
     u->key[row] = key;
     u->qty[row] = qty;
-    u->rid_end[row] = (uint32_t)u->rid_len;
     u->n++;
-    slot_put(u->slots, u->nslots, rid_hash(br_item_source(u->keys[key].item), id, idn),
-             (uint32_t)row);
+    slot_put(u->slots, u->nslots, h, (uint32_t)row);
     return BR_OK;
 }
 
@@ -210,7 +291,7 @@ int64_t br_usage_t(const struct br_usage *u, size_t row)
 
 void br_usage_drop_index(struct br_usage *u)
 {
-    free(u->slots);
+    slots_free(u->slots, u->nslots);
     u->slots = NULL;
     u->nslots = 0;
 }

@@ -1,5 +1,6 @@
 /* Usage rows as columns (struct of arrays): what rating needs of every
- * accepted EAS and OSS row, ~22 bytes plus the record id per row. */
+ * accepted EAS and OSS row, ~22 bytes per row plus its record id, front-coded
+ * against the first id of its block of BR_RID_BLOCK rows. */
 #ifndef BR_USAGE_H
 #define BR_USAGE_H
 
@@ -27,16 +28,18 @@ struct br_usage {
     uint16_t *key;     /* index into keys */
     uint32_t *t32;     /* charge time (start) */
     uint64_t *qty;     /* gpu_ms (shared), seconds (exclusive), value (OSS) */
-    uint32_t *rid_end; /* record id i is rid[rid_end[i-1] .. rid_end[i]) */
-    char *rid;
+    uint32_t *rid_at;  /* offset of row i's record id entry in rid[] */
+    unsigned char *rid;
     size_t rid_len, rid_cap;
     struct br_usage_far {
         uint32_t row;
         int64_t t;
     } * far;
     size_t nfar, far_cap;
-    /* record id index over accepted rows: row + 1, 0 = empty */
-    uint32_t *slots;
+    /* record id index over accepted rows: per slot the id hash's top 32 bits
+     * and row + 1 in the low 32 bits (0 = empty): one cache line per probe, and
+     * an id compared only when 32 bits of its hash match */
+    uint64_t *slots;
     size_t nslots;
     /* record ids claimed by rejected rows, per source (0 EAS, 1 OSS) */
     struct br_strtab claimed[2];
@@ -56,22 +59,33 @@ static inline int br_item_source(enum br_item item)
 
 enum br_status br_usage_key(struct br_usage *u, enum br_item item, uint32_t spec, uint16_t *out);
 
-/* Is record id `id` already claimed in `source` (by a kept or rejected row)? */
-bool br_usage_claimed(const struct br_usage *u, int source, const char *id, size_t n);
+/* The hash of a record id in a source (0 EAS, 1 OSS), for the calls below. */
+uint64_t br_usage_rid_hash(int source, const char *id, size_t n);
+
+/* Is record id `id` (with hash h) already claimed in `source` (by a kept or
+ * rejected row)? */
+bool br_usage_claimed(const struct br_usage *u, int source, const char *id, size_t n, uint64_t h);
+
+/* Prefetches the index slot of hash h (call as early as the id is known). */
+void br_usage_prefetch(const struct br_usage *u, uint64_t h);
+
+/* Sizes the record id index for about `rows` rows (avoids rehashing). */
+enum br_status br_usage_reserve(struct br_usage *u, size_t rows);
 /* Claims id for a rejected row. */
 enum br_status br_usage_claim_rejected(struct br_usage *u, int source, const char *id, size_t n);
 
 /* Appends an accepted row and claims its id. */
 enum br_status br_usage_append(struct br_usage *u, uint32_t account, uint16_t key, int64_t t,
-                               uint64_t qty, const char *id, size_t idn);
+                               uint64_t qty, const char *id, size_t idn, uint64_t h);
 
 int64_t br_usage_t(const struct br_usage *u, size_t row);
-static inline const char *br_usage_rid(const struct br_usage *u, size_t row, size_t *len)
-{
-    uint32_t b = row ? u->rid_end[row - 1] : 0;
-    *len = u->rid_end[row] - b;
-    return u->rid + b;
-}
+
+#define BR_RID_BLOCK 32
+#define BR_RID_MAX 255
+
+/* The record id of a row: a pointer to it (into the columns, or into buf
+ * when it had to be decoded), and its length. buf must hold BR_RID_MAX. */
+const char *br_usage_rid(const struct br_usage *u, size_t row, char *buf, size_t *len);
 static inline enum br_item br_usage_item(const struct br_usage *u, size_t row)
 {
     return u->keys[u->key[row]].item;

@@ -452,12 +452,14 @@ static void *write_invoices(void *arg)
         struct br_invoice_doc doc;
         memset(&b, 0, sizeof(b));
         enum br_status st = build_doc(w->d, i, &b, &doc);
-        char path[4096];
-        snprintf(path, sizeof(path), "%s/%s_%s.xlsx", w->dir, doc.invoice_no, doc.buyer.account_id);
-        if (st == BR_OK)
-            st = br_xlsx_invoice(&doc, path, &w->err);
+        char path[4400];
+        if (st != BR_OK)
+            br_fail(&w->err, st, "out of memory building invoice %d", i + 1);
+        else if (snprintf(path, sizeof(path), "%s/%s_%s.xlsx", w->dir, doc.invoice_no,
+                          doc.buyer.account_id) >= (int)sizeof(path))
+            st = br_fail(&w->err, BR_ERR_IO, "output folder name too long: %s", w->dir);
         else
-            br_fail(&w->err, st, "out of memory building %s", path);
+            st = br_xlsx_invoice(&doc, path, &w->err);
         free(b.lines);
         free(b.daily);
         free(b.plans);
@@ -517,8 +519,10 @@ static enum br_status write_summary(const struct period_data *d, const char *dir
                                  .nroll = (size_t)nr,
                                  .rejects = rej,
                                  .nrejects = (size_t)nj};
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/summary-%.4s%.2s.xlsx", dir, d->per, d->per + 5);
+    char path[4200];
+    if (snprintf(path, sizeof(path), "%s/summary-%.4s%.2s.xlsx", dir, d->per, d->per + 5) >=
+        (int)sizeof(path))
+        st = br_fail(err, BR_ERR_IO, "output folder name too long: %s", dir);
     if (st == BR_OK)
         st = br_xlsx_summary(&doc, path, err);
     else

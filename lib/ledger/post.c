@@ -279,8 +279,10 @@ static bool draws_post(const struct br_draw *d, size_t nd)
 static enum br_status post_usage(const struct br_post_input *in, struct br_journal *j)
 {
     struct br_rate_result *r = (struct br_rate_result *)in->rated;
-    qsort(r->lines, r->nlines, sizeof(*r->lines), line_cmp);
-    qsort(r->draws, r->ndraws, sizeof(*r->draws), draw_cmp);
+    if (r->nlines > 1)
+        qsort(r->lines, r->nlines, sizeof(*r->lines), line_cmp);
+    if (r->ndraws > 1)
+        qsort(r->draws, r->ndraws, sizeof(*r->draws), draw_cmp);
     size_t k = 0;
     for (size_t i = 0; i < r->nlines; i++) {
         const struct br_line *l = &r->lines[i];

@@ -148,7 +148,8 @@ static enum br_status list_inbox(const char *dir, struct inbox_file **out, size_
     closedir(d);
     if (st != BR_OK)
         return br_fail(err, st, "out of memory listing the inbox");
-    qsort(*out, *n, sizeof(**out), inbox_cmp);
+    if (*n > 1)
+        qsort(*out, *n, sizeof(**out), inbox_cmp);
     return BR_OK;
 }
 
@@ -166,6 +167,16 @@ static enum br_status ingest_inbox(struct br_db *db, struct br_ingest *ing, cons
     struct inbox_file *files;
     size_t n;
     enum br_status st = list_inbox(dir, &files, &n, err);
+    size_t usage_bytes = 0;
+    for (size_t i = 0; st == BR_OK && i < n; i++) {
+        char path[4096];
+        struct stat sb;
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i].name);
+        if (files[i].kind >= BR_KIND_EAS && stat(path, &sb) == 0)
+            usage_bytes += (size_t)sb.st_size;
+    }
+    if (st == BR_OK && br_usage_reserve(&ing->usage, usage_bytes / 100) != BR_OK)
+        st = br_fail(err, BR_ERR_NOMEM, "out of memory sizing the record id index");
     for (size_t i = 0; st == BR_OK && i < n; i++) {
         uint32_t fi;
         st = br_ingest_add_file(ing, dir, files[i].name, files[i].kind, &fi);

@@ -72,8 +72,9 @@ static int tie_cmp(const void *pa, const void *pb, void *arg)
     }
     uint32_t ra = in->ev_row[a], rb = in->ev_row[b];
     size_t la, lb;
-    const char *ia = br_usage_rid(in->usage, ra, &la);
-    const char *ib = br_usage_rid(in->usage, rb, &lb);
+    char ba[BR_RID_MAX], bb[BR_RID_MAX];
+    const char *ia = br_usage_rid(in->usage, ra, ba, &la);
+    const char *ib = br_usage_rid(in->usage, rb, bb, &lb);
     int c = memcmp(ia, ib, la < lb ? la : lb);
     if (c != 0)
         return c;

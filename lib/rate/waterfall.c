@@ -297,7 +297,7 @@ static void plan_cover(struct br_pass *p, struct unpaid *u, uint32_t oi, enum br
         break;
     }
     default:
-        BR_ASSERT(0);
+        BR_UNREACHABLE();
     }
     if (cv == 0 && cu == 0)
         return;

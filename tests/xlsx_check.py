@@ -1,0 +1,260 @@
+#!/usr/bin/python3
+"""Checks a workbook written by billrun (lib/invoice/xlsx.c) with openpyxl.
+
+usage: xlsx_check.py FILE.xlsx [--expect-due 12.34] [--hostile-text TEXT]
+
+An invoice (sheets Invoice, Plans, Daily usage) or a period summary (sheets
+Invoices, Trial balance, Contract liability, Rejects). Checks that every
+formula is one the writer makes (=SUM(X1:X9) or =X1-X2) and that its cached
+value is what it computes; that totals rows are formulas; that amounts have
+currency number formats (the amount due with 2 decimals); that text that
+looks like a formula is a string cell; page setup (A4, one page wide), frozen
+header, print titles; document properties. Exit 0 when all is well, else
+prints what failed and exits 1. Needs openpyxl (Debian: python3-openpyxl).
+"""
+import argparse
+import re
+import sys
+
+import openpyxl
+from openpyxl.utils import column_index_from_string
+
+INVOICE_SHEETS = ["Invoice", "Plans", "Daily usage"]
+SUMMARY_SHEETS = ["Invoices", "Trial balance", "Contract liability", "Rejects"]
+# Row (1-based) of the table header on each sheet; the panes freeze below it.
+HEAD_ROW = {"Invoice": 13}
+SUM_RE = re.compile(r"^=SUM\(([A-Z]+)(\d+):([A-Z]+)(\d+)\)$")
+SUB_RE = re.compile(r"^=([A-Z]+)(\d+)-([A-Z]+)(\d+)$")
+CURRENCY_FMT_RE = re.compile(r"^#,##0\.00(#*)$")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+def tolerance(x):
+    """1e-8 absolute; for large amounts a few ulps of a double."""
+    return max(1e-8, abs(x) * 1e-14)
+
+
+class Checker:
+    def __init__(self, path):
+        self.path = path
+        self.errors = []
+        self.wb = openpyxl.load_workbook(path, data_only=False)
+        self.wv = openpyxl.load_workbook(path, data_only=True)
+
+    def fail(self, msg):
+        self.errors.append(msg)
+
+    def value(self, sheet, col, row):
+        v = self.wv[sheet].cell(row=row, column=col).value
+        return 0 if v is None else v
+
+    def check_formula(self, sheet, cell):
+        """The formula must be one the writer makes; its cached value must be
+        what it computes from the (cached) values it refers to."""
+        ref = f"{sheet}!{cell.coordinate}"
+        cached = self.wv[sheet][cell.coordinate].value
+        if not isinstance(cached, (int, float)):
+            self.fail(f"{ref}: formula {cell.value} has no cached number ({cached!r})")
+            return
+        m = SUM_RE.match(cell.value)
+        if m:
+            c1, r1, c2, r2 = m.group(1), int(m.group(2)), m.group(3), int(m.group(4))
+            col = column_index_from_string(c1)
+            if c1 != c2 or c1 != cell.column_letter or r2 >= cell.row or r1 > r2:
+                self.fail(f"{ref}: {cell.value} is not a sum of the cells above it")
+                return
+            total = 0
+            for r in range(r1, r2 + 1):
+                src = self.wb[sheet].cell(row=r, column=col)
+                if src.data_type == "f" or not isinstance(src.value, (int, float)):
+                    self.fail(f"{sheet}!{src.coordinate}: summed cell is not a number")
+                    return
+                total += src.value
+        else:
+            m = SUB_RE.match(cell.value)
+            if not m:
+                self.fail(f"{ref}: unexpected formula {cell.value!r}")
+                return
+            a = self.value(sheet, column_index_from_string(m.group(1)), int(m.group(2)))
+            b = self.value(sheet, column_index_from_string(m.group(3)), int(m.group(4)))
+            total = a - b
+        if abs(cached - total) > tolerance(total):
+            self.fail(f"{ref}: cached {cached!r} but {cell.value} gives {total!r}")
+
+    def check_cells(self, sheet, hostile):
+        """Formulas, text cells, amount formats."""
+        ws = self.wb[sheet]
+        head = HEAD_ROW.get(sheet, 1)
+        money_cols = set()
+        for c in ws[head]:
+            if isinstance(c.value, str) and re.search(r"\([A-Z]{3}\)$", c.value):
+                money_cols.add(c.column)
+        if not money_cols and sheet != "Rejects":
+            self.fail(f"{sheet}: no amount columns in header row {head}")
+        for row in ws.iter_rows():
+            for c in row:
+                v = c.value
+                if c.data_type == "f":
+                    self.check_formula(sheet, c)
+                elif isinstance(v, str):
+                    if c.data_type != "s":
+                        self.fail(f"{sheet}!{c.coordinate}: text of type {c.data_type}")
+                    if CONTROL_RE.search(v):
+                        self.fail(f"{sheet}!{c.coordinate}: control character in text")
+                    if hostile is not None and v == hostile:
+                        self.hostile_seen += 1
+                if c.row > head and c.column in money_cols and (
+                    c.data_type == "f" or isinstance(v, (int, float))
+                ):
+                    if not CURRENCY_FMT_RE.match(c.number_format):
+                        self.fail(
+                            f"{sheet}!{c.coordinate}: amount format {c.number_format!r}"
+                        )
+
+    def check_totals_row(self, sheet):
+        """The row labelled Total: every amount in it is a formula when the
+        table has rows (with none, plain zeros)."""
+        ws = self.wb[sheet]
+        head = HEAD_ROW.get(sheet, 1)
+        total_row = None
+        for r in range(head + 1, ws.max_row + 1):
+            if ws.cell(row=r, column=1).value == "Total":
+                total_row = r
+                break
+        if total_row is None:
+            self.fail(f"{sheet}: no Total row")
+            return None
+        amounts = [
+            c
+            for c in ws[total_row]
+            if c.data_type == "f" or isinstance(c.value, (int, float))
+        ]
+        if not amounts:
+            self.fail(f"{sheet}: Total row {total_row} has no amounts")
+        for c in amounts:
+            if total_row > head + 1 and c.data_type != "f":
+                self.fail(f"{sheet}!{c.coordinate}: total is not a formula")
+        return total_row
+
+    def check_page(self, sheet):
+        ws = self.wb[sheet]
+        head = HEAD_ROW.get(sheet, 1)
+        ps = ws.page_setup
+        if str(ps.paperSize) != "9":
+            self.fail(f"{sheet}: paper size {ps.paperSize!r}, not 9 (A4)")
+        pr = ws.sheet_properties.pageSetUpPr
+        if pr is None or not pr.fitToPage:
+            self.fail(f"{sheet}: not fit to page")
+        # OOXML's default for fitToWidth is 1 (libxlsxwriter omits it then).
+        if ps.fitToWidth not in (None, 1, "1"):
+            self.fail(f"{sheet}: fitToWidth {ps.fitToWidth!r}, not 1")
+        if str(ps.fitToHeight) != "0":
+            self.fail(f"{sheet}: fitToHeight {ps.fitToHeight!r}, not 0")
+        want = f"A{head + 1}"
+        if ws.freeze_panes != want:
+            self.fail(f"{sheet}: frozen at {ws.freeze_panes!r}, not {want}")
+        if ws.print_title_rows != f"${head}:${head}":
+            self.fail(f"{sheet}: print titles {ws.print_title_rows!r}")
+        if not ws.print_area:
+            self.fail(f"{sheet}: no print area")
+
+    def check_invoice(self, expect_due):
+        ws = self.wb["Invoice"]
+        if ws["A13"].value != "Item" or ws["A2"].value != "Invoice number":
+            self.fail("Invoice: layout moved (A13 'Item', A2 'Invoice number')")
+        total_row = self.check_totals_row("Invoice")
+        if total_row is None:
+            return
+        rd, due = total_row + 1, total_row + 2
+        if ws.cell(row=rd, column=1).value != "Round-down discount":
+            self.fail(f"Invoice!A{rd}: not 'Round-down discount'")
+        if ws.cell(row=due, column=1).value != "Amount due":
+            self.fail(f"Invoice!A{due}: not 'Amount due'")
+        cell = ws.cell(row=due, column=10)
+        if cell.value != f"=J{total_row}-J{rd}":
+            self.fail(f"Invoice!J{due}: amount due is {cell.value!r}")
+        if cell.number_format != "#,##0.00":
+            self.fail(f"Invoice!J{due}: amount due format {cell.number_format!r}")
+        cached = self.wv["Invoice"].cell(row=due, column=10).value
+        if expect_due is not None and (
+            not isinstance(cached, (int, float)) or abs(cached - expect_due) > 1e-8
+        ):
+            self.fail(f"Invoice!J{due}: amount due {cached!r}, expected {expect_due}")
+        if not ws["G2"].is_date:
+            self.fail("Invoice!G2: issue date is not a date cell")
+        for r in range(14, total_row):
+            q = ws.cell(row=r, column=2)
+            if q.value is not None and not isinstance(q.value, (int, float)):
+                self.fail(f"Invoice!B{r}: quantity {q.value!r} is not a number")
+        self.check_totals_row("Plans")
+        self.check_totals_row("Daily usage")
+        daily = self.wb["Daily usage"]
+        for r in range(2, daily.max_row):
+            if daily.cell(row=r, column=1).value is not None and not daily.cell(
+                row=r, column=1
+            ).is_date:
+                self.fail(f"Daily usage!A{r}: day is not a date cell")
+        if not daily.auto_filter.ref:
+            self.fail("Daily usage: no autofilter")
+
+    def check_summary(self):
+        for sheet in ["Invoices", "Trial balance", "Contract liability"]:
+            self.check_totals_row(sheet)
+        for sheet in ["Invoices", "Rejects"]:
+            if not self.wb[sheet].auto_filter.ref:
+                self.fail(f"{sheet}: no autofilter")
+
+    def check_properties(self, kind):
+        p = self.wb.properties
+        want = "Invoice " if kind == "invoice" else "Billing summary "
+        if not (p.title or "").startswith(want):
+            self.fail(f"document title {p.title!r} does not start with {want!r}")
+        if not p.creator:
+            self.fail("document has no creator")
+        if p.created is None:
+            self.fail("document has no created time")
+
+    def run(self, expect_due, hostile):
+        names = self.wb.sheetnames
+        if names == INVOICE_SHEETS:
+            kind = "invoice"
+        elif names == SUMMARY_SHEETS:
+            kind = "summary"
+        else:
+            self.fail(f"sheets {names} are neither {INVOICE_SHEETS} nor {SUMMARY_SHEETS}")
+            return self.errors
+        self.hostile_seen = 0
+        for sheet in names:
+            self.check_cells(sheet, hostile)
+            self.check_page(sheet)
+        if kind == "invoice":
+            self.check_invoice(expect_due)
+        else:
+            if expect_due is not None:
+                self.fail("--expect-due applies to an invoice")
+            self.check_summary()
+        if hostile is not None and self.hostile_seen == 0:
+            self.fail(f"hostile text {hostile!r} not found as a text cell")
+        self.check_properties(kind)
+        return self.errors
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("file")
+    ap.add_argument("--expect-due", type=float)
+    ap.add_argument("--hostile-text")
+    args = ap.parse_args()
+    try:
+        errors = Checker(args.file).run(args.expect_due, args.hostile_text)
+    except Exception as e:  # a workbook openpyxl cannot read fails the check
+        errors = [f"cannot read {args.file}: {type(e).__name__}: {e}"]
+    for e in errors:
+        print(f"xlsx_check: {args.file}: {e}", file=sys.stderr)
+    if not errors:
+        print(f"xlsx_check: {args.file}: ok")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
