@@ -5,12 +5,17 @@
 #include "core/btime.h"
 #include "core/log.h"
 #include "core/sha256.h"
+#include "core/money.h"
 #include "ingest/ingest.h"
+#include "ledger/run.h"
+#include "rate/pricebook.h"
+#include "rate/rate.h"
 
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 struct named {
@@ -61,18 +66,63 @@ static void print_rejects(const struct br_ingest *ing)
         printf("  ... and %zu more rejects\n", ing->nrejects - shown);
 }
 
+/* Rates the ingested rows from an empty state (no database): the rating
+ * stage alone, for the benchmark. */
+static int rate_all(const struct br_cli *cli, struct br_book *book, struct br_ingest *ing,
+                    struct br_calendar cal, int64_t as_of)
+{
+    struct br_error err = {0};
+    double t0 = br_now_s();
+    br_usage_drop_index(&ing->usage);
+    struct br_pricer pricer;
+    struct br_rate_state state;
+    struct br_rate_result out;
+    memset(&state, 0, sizeof(state));
+    memset(&out, 0, sizeof(out));
+    enum br_status st = br_pricer_build(&pricer, book, cal, ing->usage.keys, ing->usage.nkeys);
+    struct br_rate_input in = {.book = book,
+                               .usage = &ing->usage,
+                               .pricer = &pricer,
+                               .cal = cal,
+                               .as_of = as_of,
+                               .threads = cli->threads};
+    if (st == BR_OK)
+        st = br_rate(&in, &state, &out, &err);
+    double t = br_now_s() - t0;
+    if (st == BR_OK) {
+        char g[32];
+        br_e8_format(out.gross_e8, g, sizeof(g));
+        printf("rated     %llu pieces in %.3f s (%.0f pieces/s, %d threads), %zu no-price rows, "
+               "gross %s CNY, %zu lines, %zu draws\n",
+               (unsigned long long)out.pieces, t, t > 0 ? (double)out.pieces / t : 0.0,
+               cli->threads, out.nno_price, g, out.nlines, out.ndraws);
+    } else {
+        br_cli_fail(&err);
+    }
+    br_rate_result_free(&out);
+    br_rate_state_free(&state);
+    br_pricer_free(&pricer);
+    return st == BR_OK ? 0 : 1;
+}
+
 int cmd_ingest(struct br_cli *cli, int argc, char **argv)
 {
     const struct br_verb *v = br_verb_find("ingest");
-    static const char *const opts[] = {"--inbox", "--tz-offset", NULL};
-    if (!br_cli_options(cli, v, &argc, argv, opts, NULL))
+    static const char *const opts[] = {"--inbox", "--tz-offset", "--as-of", NULL};
+    static const char *const flags[] = {"--rate", NULL};
+    if (!br_cli_options(cli, v, &argc, argv, opts, flags))
         return BR_EXIT_USAGE;
     const char *inbox = br_cli_opt(argc, argv, "--inbox");
     const char *tz = br_cli_opt(argc, argv, "--tz-offset");
+    const char *asof = br_cli_opt(argc, argv, "--as-of");
+    bool rate = br_cli_flag(argc, argv, "--rate");
     if (inbox == NULL)
         return br_cli_usage_error(v, "--inbox DIR is required");
-    if (argc != 2 + (tz ? 2 : 0))
+    if (argc != 2 + (tz ? 2 : 0) + (asof ? 2 : 0) + rate)
         return br_cli_usage_error(v, "unexpected argument");
+    int64_t as_of = 0;
+    if (asof && !br_cli_time(asof, &as_of))
+        return br_cli_usage_error(v, "--as-of takes an RFC 3339 time");
     struct br_calendar cal = {8 * 3600};
     if (tz && !br_offset_parse(tz, strlen(tz), &cal.offset_s))
         return br_cli_usage_error(v, "--tz-offset takes +HH:MM");
@@ -121,7 +171,13 @@ int cmd_ingest(struct br_cli *cli, int argc, char **argv)
         printf("kept      %zu accounts, %zu price rows, %zu orders, %zu usage rows\n",
                br_book_naccounts(&book), book.nprices, book.norders, ing.usage.n);
         print_rejects(&ing);
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        printf("memory    peak RSS %ld KiB, %.1f bytes per kept usage row\n", ru.ru_maxrss,
+               ing.usage.n ? (double)ru.ru_maxrss * 1024.0 / (double)ing.usage.n : 0.0);
         code = (rej || refused) ? BR_EXIT_REJECTS : BR_EXIT_OK;
+        if (rate && rate_all(cli, &book, &ing, cal, as_of) != 0)
+            code = BR_EXIT_FAILED;
     }
     br_ingest_free(&ing);
     br_book_free(&book);

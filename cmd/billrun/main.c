@@ -28,8 +28,8 @@ const struct br_verb br_verbs[] = {
     {"verify", cmd_verify, "billrun verify", "check the ledger's integrity; non-zero if broken"},
     {"explain", cmd_explain, "billrun explain --account ID --period YYYY-MM",
      "show how each invoice line was paid (the waterfall)"},
-    {"ingest", cmd_ingest, "billrun ingest --inbox DIR [--tz-offset +08:00]",
-     "read and validate an inbox without a database; print the ingest summary"},
+    {"ingest", cmd_ingest, "billrun ingest --inbox DIR [--tz-offset +08:00] [--rate [--as-of T]]",
+     "read and validate an inbox without a database; print the ingest summary (and rate it)"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -83,3 +83,10 @@ const char *br_logq(const char *value)
     b[o] = '\0';
     return b;
 }
+
+double br_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}

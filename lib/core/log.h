@@ -17,4 +17,7 @@ void br_log(enum br_log_level level, const char *event, const char *kv_fmt, ...)
  * 8 calls on this thread). */
 const char *br_logq(const char *value);
 
+/* Seconds on the monotonic clock (for durations in logs and summaries). */
+double br_now_s(void);
+
 #endif

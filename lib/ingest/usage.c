@@ -98,6 +98,37 @@ const char *br_usage_rid(const struct br_usage *u, size_t row, char *buf, size_t
     return buf;
 }
 
+int br_usage_rid_cmp(const struct br_usage *u, size_t a, size_t b)
+{
+    size_t ba = a / BR_RID_BLOCK, bb = b / BR_RID_BLOCK;
+    if (ba == bb && a % BR_RID_BLOCK != 0 && b % BR_RID_BLOCK != 0) {
+        /* both coded against one head: compare where they leave it */
+        const unsigned char *h = u->rid + u->rid_at[ba * BR_RID_BLOCK];
+        const unsigned char *ea = u->rid + u->rid_at[a], *eb = u->rid + u->rid_at[b];
+        size_t sa = ea[0], sb = eb[0], la = sa + ea[1], lb = sb + eb[1];
+        if (sa == sb) {
+            size_t n = ea[1] < eb[1] ? ea[1] : eb[1];
+            int c = memcmp(ea + 2, eb + 2, n);
+            return c != 0 ? c : (la > lb) - (la < lb);
+        }
+        /* the one leaving the head earlier differs from the other there */
+        const unsigned char *e = sa < sb ? ea : eb;
+        size_t s = sa < sb ? sa : sb;
+        int c;
+        if (e[1] == 0) /* it ends where it leaves the head: a prefix of the other */
+            c = -1;
+        else
+            c = e[2] < h[1 + s] ? -1 : 1; /* e[2] != head there, by the coding */
+        return sa < sb ? c : -c;
+    }
+    char xa[BR_RID_MAX], xb[BR_RID_MAX];
+    size_t na, nb;
+    const char *ia = br_usage_rid(u, a, xa, &na);
+    const char *ib = br_usage_rid(u, b, xb, &nb);
+    int c = memcmp(ia, ib, na < nb ? na : nb);
+    return c != 0 ? c : (na > nb) - (na < nb);
+}
+
 static bool slot_match(const struct br_usage *u, uint32_t row, int source, const char *id, size_t n)
 {
     char buf[BR_RID_MAX];

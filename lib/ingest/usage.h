@@ -91,6 +91,10 @@ static inline enum br_item br_usage_item(const struct br_usage *u, size_t row)
     return u->keys[u->key[row]].item;
 }
 
+/* Compares the record ids of two rows in byte order (shorter first when one
+ * is a prefix of the other): <0, 0, >0. Cheap when both lie in one block. */
+int br_usage_rid_cmp(const struct br_usage *u, size_t a, size_t b);
+
 /* Drops the record id index (after ingest, to give its memory back). */
 void br_usage_drop_index(struct br_usage *u);
 

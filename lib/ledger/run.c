@@ -20,13 +20,6 @@
 
 #define MAX_USAGE_ROWS ((size_t)UINT32_MAX - 1)
 
-double br_now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 void br_run_summary_free(struct br_run_summary *s)
 {
     free(s->files);

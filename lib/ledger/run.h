@@ -60,6 +60,4 @@ enum br_status br_run_begin(struct br_db *db, bool no_wait, struct br_error *err
 enum br_status br_run_chain_tip(struct br_db *db, int64_t *batch_id, bool *has_prev,
                                 uint8_t prev[32], struct br_error *err);
 
-double br_now_s(void);
-
 #endif

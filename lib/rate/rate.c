@@ -2,11 +2,13 @@
  * the waterfall pass (parallel over accounts), recognition and expiries. */
 #include "rate/rate.h"
 
+#include "core/log.h"
 #include "core/money.h"
 #include "rate/sort.h"
 #include "rate/waterfall.h"
 
 #include <pthread.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -128,6 +130,8 @@ struct prep {
     uint32_t *poff;
     uint32_t *ev_row;
     uint32_t *ev_price;
+    int64_t *ev_t;
+    uint64_t *ev_qty;
     uint64_t *keys;
     uint32_t *acct;
     uint8_t *row_bad;
@@ -183,16 +187,26 @@ static void *prep_fill(void *arg)
             uint64_t qty;
             br_piece_at(u, r, e - p->poff[r], t0, &t, &qty);
             uint32_t pr = br_pricer_find(p->in->pricer, key, t, &hints[key]);
-            int64_t gross;
-            if (pr == BR_NO_ID || !br_value_e8(qty, b->prices[pr].price_e10, divisor, &gross))
+            if (pr == BR_NO_ID) {
                 bad = true;
+            } else { /* a gross beyond 63 bits cannot be rated: the row is rejected */
+                br_u128 product = (br_u128)qty * (uint64_t)b->prices[pr].price_e10;
+                int64_t gross;
+                if (product >= (br_u128)INT64_MAX * divisor * BR_PRICE_TO_E8_DIV &&
+                    !br_value_e8(qty, b->prices[pr].price_e10, divisor, &gross))
+                    bad = true;
+            }
             p->ev_row[e] = (uint32_t)r;
             p->ev_price[e] = pr;
+            p->ev_t[e] = t;
+            p->ev_qty[e] = qty;
             p->keys[e] = ((uint64_t)(t - p->tmin) << 1) | 1u;
             p->acct[e] = u->account[r];
             tlast = t;
         }
         p->row_bad[r] = bad;
+        for (uint32_t e = p->poff[r]; bad && e < p->poff[r + 1]; e++)
+            p->ev_price[e] = BR_EV_SKIP; /* the row is rejected whole */
         if (!bad && p->poff[r + 1] > p->poff[r])
             span_add(p, key, br_floor_div(t0, BR_HOUR_S), br_floor_div(tlast, BR_HOUR_S), last);
     }
@@ -246,9 +260,15 @@ static enum br_status append(void **dst, size_t *n, const void *src, size_t m, s
 struct events {
     size_t npieces, nevents;
     uint32_t *poff, *ev_row, *ev_price, *acct, *topups;
+    int64_t *ev_t;
+    uint64_t *ev_qty;
     uint64_t *keys;
     uint8_t *row_bad;
     size_t ntopups;
+    /* gathered in rating order */
+    int64_t *s_t;
+    uint64_t *s_qty;
+    uint32_t *s_price;
 };
 
 static void events_free(struct events *ev)
@@ -260,6 +280,11 @@ static void events_free(struct events *ev)
     free(ev->topups);
     free(ev->keys);
     free(ev->row_bad);
+    free(ev->ev_t);
+    free(ev->ev_qty);
+    free(ev->s_t);
+    free(ev->s_qty);
+    free(ev->s_price);
     memset(ev, 0, sizeof(*ev));
 }
 
@@ -324,12 +349,16 @@ static enum br_status build_events(const struct br_rate_input *in, struct events
     ev->ev_price = br_mallocn(ne, sizeof(*ev->ev_price));
     ev->keys = br_mallocn(ne, sizeof(*ev->keys));
     ev->acct = br_mallocn(ne, sizeof(*ev->acct));
-    if (!ev->ev_row || !ev->ev_price || !ev->keys || !ev->acct)
+    ev->ev_t = br_mallocn(ne, sizeof(*ev->ev_t));
+    ev->ev_qty = br_mallocn(ne, sizeof(*ev->ev_qty));
+    if (!ev->ev_row || !ev->ev_price || !ev->keys || !ev->acct || !ev->ev_t || !ev->ev_qty)
         return br_fail(err, BR_ERR_NOMEM, "out of memory for %zu pieces", ev->nevents);
     int64_t tmin = min_time(in, ev);
     for (int i = 0; i < nt; i++) {
         pr[i].ev_row = ev->ev_row;
         pr[i].ev_price = ev->ev_price;
+        pr[i].ev_t = ev->ev_t;
+        pr[i].ev_qty = ev->ev_qty;
         pr[i].keys = ev->keys;
         pr[i].acct = ev->acct;
         pr[i].tmin = tmin;
@@ -352,7 +381,9 @@ static enum br_status build_events(const struct br_rate_input *in, struct events
         ev->keys[e] = (uint64_t)(o->order_time - tmin) << 1;
         ev->acct[e] = o->account;
         ev->ev_row[e] = UINT32_MAX;
-        ev->ev_price[e] = BR_NO_ID;
+        ev->ev_price[e] = BR_EV_TOPUP;
+        ev->ev_t[e] = o->order_time;
+        ev->ev_qty[e] = i;
     }
     return BR_OK;
 }
@@ -387,9 +418,61 @@ static void *pass_thread(void *arg)
     for (uint32_t a = pa->a0; a < pa->a1 && pa->pass.st == BR_OK; a++) {
         size_t from = pa->sorted->account_off[a], to = pa->sorted->account_off[a + 1];
         if (from < to)
-            br_pass_account(&pa->pass, a, pa->sorted->order + from, to - from);
+            br_pass_account(&pa->pass, a, from, to);
     }
     return NULL;
+}
+
+/* Gathers the events' times, quantities and prices into rating order, so the
+ * pass reads memory in sequence (the random reads happen here, in a loop
+ * without dependencies, prefetched). */
+struct gather_arg {
+    const struct events *ev;
+    const uint32_t *order;
+    size_t i0, i1;
+};
+
+static void *gather_thread(void *arg)
+{
+    struct gather_arg *g = arg;
+    const struct events *ev = g->ev;
+    for (size_t i = g->i0; i < g->i1; i++) {
+        if (i + 16 < g->i1) {
+            uint32_t f = g->order[i + 16];
+            __builtin_prefetch(&ev->ev_t[f]);
+            __builtin_prefetch(&ev->ev_qty[f]);
+            __builtin_prefetch(&ev->ev_price[f]);
+        }
+        uint32_t e = g->order[i];
+        ev->s_t[i] = ev->ev_t[e];
+        ev->s_qty[i] = ev->ev_qty[e];
+        ev->s_price[i] = ev->ev_price[e];
+    }
+    return NULL;
+}
+
+static enum br_status gather(const struct br_rate_input *in, struct events *ev,
+                             const struct br_sort_output *sorted)
+{
+    size_t n = ev->nevents ? ev->nevents : 1;
+    ev->s_t = br_mallocn(n, sizeof(*ev->s_t));
+    ev->s_qty = br_mallocn(n, sizeof(*ev->s_qty));
+    ev->s_price = br_mallocn(n, sizeof(*ev->s_price));
+    if (!ev->s_t || !ev->s_qty || !ev->s_price)
+        return BR_ERR_NOMEM;
+    int nt = thread_count(in);
+    struct gather_arg ga[16];
+    for (int i = 0; i < nt; i++)
+        ga[i] = (struct gather_arg){ev, sorted->order, ev->nevents * (size_t)i / (size_t)nt,
+                                    ev->nevents * (size_t)(i + 1) / (size_t)nt};
+    run_threads(gather_thread, ga, sizeof(ga[0]), nt);
+    free(ev->ev_t);
+    free(ev->ev_qty);
+    free(ev->ev_price);
+    ev->ev_t = NULL;
+    ev->ev_qty = NULL;
+    ev->ev_price = NULL;
+    return BR_OK;
 }
 
 static enum br_status merge_map(struct br_map *dst, const struct br_map *src)
@@ -422,8 +505,8 @@ static enum br_status run_pass(const struct br_rate_input *in, struct br_rate_st
         while (a < na && (i == nt - 1 || sorted->account_off[a] < goal))
             a++;
         pa[i].a1 = a;
-        br_pass_init(&pa[i].pass, in, state, ev->ev_row, ev->ev_price, ev->poff, ev->npieces,
-                     ev->topups, ev->row_bad, pidx);
+        struct br_sorted_events se = {ev->s_t, ev->s_qty, ev->s_price, ev->topups};
+        br_pass_init(&pa[i].pass, in, state, se, pidx);
     }
     run_threads(pass_thread, pa, sizeof(pa[0]), nt);
     enum br_status st = BR_OK;
@@ -534,7 +617,9 @@ enum br_status br_rate(const struct br_rate_input *in, struct br_rate_state *sta
     if (st != BR_OK)
         return br_fail(err, st, "out of memory for the rating state");
     struct events ev;
+    double t0 = br_now_s();
     st = build_events(in, &ev, out, err);
+    double t1 = br_now_s();
     if (st == BR_OK)
         st = list_bad_rows(in->usage, &ev, out);
     struct br_plan_index pidx;
@@ -552,14 +637,22 @@ enum br_status br_rate(const struct br_rate_input *in, struct br_rate_state *sta
                                    .account_of = ev.acct,
                                    .ev_row = ev.ev_row,
                                    .topups = ev.topups,
-                                   .naccounts = br_book_naccounts(in->book)};
+                                   .naccounts = br_book_naccounts(in->book),
+                                   .threads = thread_count(in)};
         st = br_sort_events(&si, &sorted);
     }
+    double t2 = br_now_s();
     if (st == BR_OK) {
         free(ev.keys); /* the sort is done with them */
         ev.keys = NULL;
-        st = run_pass(in, state, &ev, &sorted, &pidx, out);
+        st = gather(in, &ev, &sorted);
     }
+    double t3 = br_now_s();
+    if (st == BR_OK)
+        st = run_pass(in, state, &ev, &sorted, &pidx, out);
+    br_log(BR_LOG_DEBUG, "rate_stages",
+           "pieces_s=%.3f sort_s=%.3f gather_s=%.3f pass_s=%.3f events=%zu", t1 - t0, t2 - t1,
+           t3 - t2, br_now_s() - t3, ev.nevents);
     br_sort_output_free(&sorted);
     br_plan_index_free(&pidx);
     events_free(&ev);

@@ -15,6 +15,7 @@ struct br_sort_input {
     const uint32_t *ev_row;     /* per piece: its usage row */
     const uint32_t *topups;     /* per top-up event: book order index */
     size_t naccounts;
+    int threads;
 };
 
 struct br_sort_output {

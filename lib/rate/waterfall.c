@@ -66,19 +66,12 @@ void br_plan_index_free(struct br_plan_index *x)
 /* --- the pass ---------------------------------------------------------------- */
 
 void br_pass_init(struct br_pass *p, const struct br_rate_input *in, struct br_rate_state *state,
-                  const uint32_t *ev_row, const uint32_t *ev_price, const uint32_t *poff,
-                  size_t npieces, const uint32_t *topups, const uint8_t *row_bad,
-                  const struct br_plan_index *pidx)
+                  struct br_sorted_events ev, const struct br_plan_index *pidx)
 {
     memset(p, 0, sizeof(*p));
     p->in = in;
     p->state = state;
-    p->ev_row = ev_row;
-    p->ev_price = ev_price;
-    p->poff = poff;
-    p->npieces = npieces;
-    p->topups = topups;
-    p->row_bad = row_bad;
+    p->ev = ev;
     p->pidx = pidx;
     br_map_init(&p->buckets);
     br_map_init(&p->allowance);
@@ -128,6 +121,7 @@ static void flush_day(struct br_pass *p)
         p->ndraws += p->ndd;
     }
     p->ndd = 0;
+    memset(p->dd_last, 0, sizeof(p->dd_last));
     p->have_day = false;
 }
 
@@ -152,11 +146,16 @@ static void draw(struct br_pass *p, enum br_item item, enum br_source src, uint3
                  int64_t units, int64_t value, int64_t recognised)
 {
     struct br_draw *d = NULL;
-    for (size_t i = 0; i < p->ndd; i++) {
-        struct br_draw *x = &p->dd[i];
-        if (x->item == item && x->source == src && x->order == order) {
-            d = x;
-            break;
+    uint32_t last = p->dd_last[item][src];
+    if (last && p->dd[last - 1].order == order) {
+        d = &p->dd[last - 1];
+    } else {
+        for (size_t i = 0; i < p->ndd; i++) {
+            struct br_draw *x = &p->dd[i];
+            if (x->item == item && x->source == src && x->order == order) {
+                d = x;
+                break;
+            }
         }
     }
     if (d == NULL) {
@@ -165,6 +164,7 @@ static void draw(struct br_pass *p, enum br_item item, enum br_source src, uint3
             return;
         }
         d = &p->dd[p->ndd++];
+        p->dd_last[item][src] = (uint32_t)p->ndd;
         *d = (struct br_draw){.account = p->account,
                               .period = p->post,
                               .own_period = p->own,
@@ -173,6 +173,7 @@ static void draw(struct br_pass *p, enum br_item item, enum br_source src, uint3
                               .source = src,
                               .order = order};
     }
+    p->dd_last[item][src] = (uint32_t)(d - p->dd) + 1;
     if (!br_add_i64(d->units, units, &d->units) || !br_add_i64(d->value_e8, value, &d->value_e8) ||
         !br_add_i64(d->recognised_e8, recognised, &d->recognised_e8))
         fail(p, BR_ERR_OVERFLOW);
@@ -219,16 +220,20 @@ static int64_t cover_money(struct unpaid *u, int64_t left)
 static struct br_map_entry *state_entry(struct br_pass *p, struct br_map *local,
                                         const struct br_map *opening, uint64_t a, uint64_t b)
 {
+    struct br_entry_cache *c = &p->ecache[(a * 31 + b) & 15];
+    if (c->map == local && c->cap == local->cap && c->a == a && c->b == b)
+        return c->e; /* the map has not grown since: the entry has not moved */
     struct br_map_entry *e = br_map_get(local, a, b);
-    if (e != NULL)
-        return e;
-    e = br_map_put(local, a, b);
     if (e == NULL) {
-        fail(p, BR_ERR_NOMEM);
-        return NULL;
+        e = br_map_put(local, a, b);
+        if (e == NULL) {
+            fail(p, BR_ERR_NOMEM);
+            return NULL;
+        }
+        const struct br_map_entry *o = br_map_get(opening, a, b);
+        e->value = o != NULL ? o->value : 0;
     }
-    const struct br_map_entry *o = br_map_get(opening, a, b);
-    e->value = o != NULL ? o->value : 0;
+    *c = (struct br_entry_cache){local, local->cap, a, b, e};
     return e;
 }
 
@@ -356,20 +361,15 @@ static void waterfall(struct br_pass *p, struct unpaid *u, enum br_item item, in
     }
 }
 
-static void piece(struct br_pass *p, uint32_t e)
+static void piece(struct br_pass *p, size_t i)
 {
-    const struct br_usage *us = p->in->usage;
-    uint32_t row = p->ev_row[e];
-    if (p->row_bad[row])
-        return;
-    int64_t t;
-    uint64_t qty;
-    br_piece_at(us, row, e - p->poff[row], br_usage_t(us, row), &t, &qty);
+    int64_t t = p->ev.t[i];
+    uint64_t qty = p->ev.qty[i];
     int64_t day = br_local_day(&p->in->cal, t);
     if (!p->have_day || day != p->day)
         start_day(p, day);
-    enum br_item item = br_usage_item(us, row);
-    const struct br_price *price = &p->in->book->prices[p->ev_price[e]];
+    const struct br_price *price = &p->in->book->prices[p->ev.price[i]];
+    enum br_item item = price->item;
     struct unpaid u = {.units = (int64_t)qty,
                        .price_e10 = price->price_e10,
                        .divisor = br_items[item].price_divisor};
@@ -392,9 +392,9 @@ static void piece(struct br_pass *p, uint32_t e)
     waterfall(p, &u, item, t, price);
 }
 
-static void topup(struct br_pass *p, uint32_t e)
+static void topup(struct br_pass *p, size_t i)
 {
-    const struct br_order *o = &p->in->book->orders[p->topups[e - p->npieces]];
+    const struct br_order *o = &p->in->book->orders[p->ev.topups[p->ev.qty[i]]];
     int64_t *bal = &p->state->balance_e8[p->account];
     if (!br_add_i64(*bal, o->paid_e8, bal)) {
         fail(p, BR_ERR_OVERFLOW);
@@ -403,16 +403,18 @@ static void topup(struct br_pass *p, uint32_t e)
     p->state->balance_dirty[p->account] = true;
 }
 
-void br_pass_account(struct br_pass *p, uint32_t account, const uint32_t *events, size_t n)
+void br_pass_account(struct br_pass *p, uint32_t account, size_t from, size_t to)
 {
     p->account = account;
     p->have_day = false;
     p->ndd = 0;
-    for (size_t i = 0; i < n && p->st == BR_OK; i++) {
-        if (events[i] >= p->npieces)
-            topup(p, events[i]);
-        else
-            piece(p, events[i]);
+    memset(p->dd_last, 0, sizeof(p->dd_last));
+    for (size_t i = from; i < to && p->st == BR_OK; i++) {
+        uint32_t pr = p->ev.price[i];
+        if (pr == BR_EV_TOPUP)
+            topup(p, i);
+        else if (pr != BR_EV_SKIP)
+            piece(p, i);
     }
     flush_day(p);
 }

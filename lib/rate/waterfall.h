@@ -17,12 +17,22 @@ void br_plan_index_free(struct br_plan_index *x);
 
 /* One thread's pass. Writes to the shared state only for its own accounts;
  * bucket and allowance changes go to its own maps (merged afterwards). */
+/* s_price marks of events that are not priced pieces */
+#define BR_EV_TOPUP (UINT32_MAX - 1) /* s_qty holds the top-up's index in topups */
+#define BR_EV_SKIP UINT32_MAX        /* a piece of a row without a price */
+
+/* Events in rating order, gathered so the pass reads them in sequence. */
+struct br_sorted_events {
+    const int64_t *t;
+    const uint64_t *qty;
+    const uint32_t *price; /* book price row, or a BR_EV_* mark */
+    const uint32_t *topups;
+};
+
 struct br_pass {
     const struct br_rate_input *in;
     struct br_rate_state *state;
-    const uint32_t *ev_row, *ev_price, *poff, *topups;
-    size_t npieces;
-    const uint8_t *row_bad;
+    struct br_sorted_events ev;
     const struct br_plan_index *pidx;
     struct br_map buckets, allowance;
     struct br_line *lines;
@@ -40,16 +50,24 @@ struct br_pass {
     struct br_line acc[BR_ITEM_COUNT];
     struct br_draw *dd;
     size_t ndd, dd_cap;
+    /* per item and source, the draw of the day used last (dd index + 1) */
+    uint32_t dd_last[BR_ITEM_COUNT][BR_SRC_COUNT];
+    /* recently used state entries: pieces in time order hit the same quota
+     * bucket and allowance again and again */
+    struct br_entry_cache {
+        const struct br_map *map;
+        size_t cap;
+        uint64_t a, b;
+        struct br_map_entry *e;
+    } ecache[16];
 };
 
 void br_pass_init(struct br_pass *p, const struct br_rate_input *in, struct br_rate_state *state,
-                  const uint32_t *ev_row, const uint32_t *ev_price, const uint32_t *poff,
-                  size_t npieces, const uint32_t *topups, const uint8_t *row_bad,
-                  const struct br_plan_index *pidx);
+                  struct br_sorted_events ev, const struct br_plan_index *pidx);
 void br_pass_free(struct br_pass *p);
 
-/* Rates the events of one account (indices into the event arrays). */
-void br_pass_account(struct br_pass *p, uint32_t account, const uint32_t *events, size_t n);
+/* Rates the events [from, to) of one account (positions in sorted order). */
+void br_pass_account(struct br_pass *p, uint32_t account, size_t from, size_t to);
 
 /* Pieces of a usage row (exclusive intervals split at clock hours). */
 uint32_t br_piece_count(const struct br_usage *u, size_t row, int64_t t0);
