@@ -387,6 +387,9 @@ static enum br_status do_rate(struct run_ctx *c, struct br_error *err)
     if (st == BR_OK && c->rated.nno_price > 0)
         st = br_ingest_reject_rows(&c->ing, c->rated.no_price_rows, c->rated.nno_price,
                                    BR_R_NO_PRICE, err);
+    if (st == BR_OK && c->rated.noverflow > 0)
+        st = br_ingest_reject_rows(&c->ing, c->rated.overflow_rows, c->rated.noverflow,
+                                   BR_R_BAD_NUMBER, err);
     return st;
 }
 

@@ -87,20 +87,6 @@ static bool identical(const struct br_price *a, const struct br_price *b)
            a->tod_to == b->tod_to && a->free_units == b->free_units;
 }
 
-static bool overlaps(const struct br_price *p, const struct br_price *q, struct br_calendar cal)
-{
-    if (p->item != q->item || p->spec != q->spec)
-        return false;
-    if (!is_open(p) && !is_open(q)) {
-        int64_t lo = p->from > q->from ? p->from : q->from;
-        int64_t hi = p->to < q->to ? p->to : q->to;
-        return share_an_instant(p, q, lo, hi, cal);
-    }
-    if (is_open(p) && is_open(q) && p->from == q->from)
-        return share_an_instant(p, q, p->from, p->from + BR_DAY_S, cal);
-    return false;
-}
-
 /* Where row p sets prices: dated rows their dates; open rows until the
  * next later open row of their (item, spec) among `all`. */
 static int64_t open_end(const struct br_price *p, const struct br_price *const *all, size_t n)
@@ -113,6 +99,27 @@ static int64_t open_end(const struct br_price *p, const struct br_price *const *
             end = q->from;
     }
     return end;
+}
+
+/* Can rows p and q of one (item, spec) both apply to one instant? Two dated
+ * rows: where their dates meet. Two open rows with one effective_from: until
+ * the next later open row ends them both (all: every row of the book). */
+static bool overlaps(const struct br_price *p, const struct br_price *q,
+                     const struct br_price *const *all, size_t nall, struct br_calendar cal)
+{
+    if (p->item != q->item || p->spec != q->spec)
+        return false;
+    if (!is_open(p) && !is_open(q)) {
+        int64_t lo = p->from > q->from ? p->from : q->from;
+        int64_t hi = p->to < q->to ? p->to : q->to;
+        return share_an_instant(p, q, lo, hi, cal);
+    }
+    if (is_open(p) && is_open(q) && p->from == q->from) {
+        int64_t end = open_end(p, all, nall);
+        int64_t day = p->from + BR_DAY_S;
+        return share_an_instant(p, q, p->from, end < day ? end : day, cal);
+    }
+    return false;
 }
 
 static void describe(const struct br_book *b, const struct br_price *p, char *out, size_t size)
@@ -138,24 +145,27 @@ enum br_status br_pricebook_admit(struct br_book *book, const struct br_price *r
     for (size_t i = 0; i < book->nprices; i++)
         all[nall++] = &book->prices[i];
     char a[160], b[160];
-    for (size_t i = 0; i < n && *why == BR_R_NONE; i++) {
-        const struct br_price *p = &rows[i];
+    for (size_t i = 0; i < n; i++) { /* rows identical to a loaded one are ignored */
         bool dup = false;
         for (size_t j = 0; j < nall && !dup; j++)
-            dup = identical(p, all[j]);
-        if (dup)
-            continue; /* identical to a loaded row: ignored */
-        for (size_t j = 0; j < nall; j++) {
-            if (overlaps(p, all[j], cal)) {
+            dup = identical(&rows[i], all[j]);
+        keep[i] = !dup;
+        if (keep[i])
+            all[nall++] = &rows[i];
+    }
+    for (size_t i = 0, k = book->nprices; i < n && *why == BR_R_NONE; i++) {
+        if (!keep[i])
+            continue;
+        const struct br_price *p = &rows[i];
+        for (size_t j = 0; j < k && *why == BR_R_NONE; j++) { /* the book and earlier rows */
+            if (overlaps(p, all[j], all, nall, cal)) {
                 describe(book, p, a, sizeof(a));
                 describe(book, all[j], b, sizeof(b));
                 snprintf(detail, detail_size, "%s can apply at the same instant as %s", a, b);
                 *why = BR_R_PRICE_OVERLAP;
-                break;
             }
         }
-        keep[i] = true;
-        all[nall++] = p;
+        k++;
     }
     for (size_t i = 0; i < n && *why == BR_R_NONE && rated != NULL; i++) {
         if (!keep[i])

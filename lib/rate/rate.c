@@ -63,6 +63,7 @@ void br_rate_result_free(struct br_rate_result *r)
     free(r->draws);
     free(r->recogs);
     free(r->no_price_rows);
+    free(r->overflow_rows);
     free(r->spans);
     memset(r, 0, sizeof(*r));
 }
@@ -180,7 +181,7 @@ static void *prep_fill(void *arg)
         uint16_t key = u->key[r];
         enum br_item item = u->keys[key].item;
         uint64_t divisor = br_items[item].price_divisor;
-        bool bad = false;
+        uint8_t bad = 0; /* 1: a piece without a price, 2: a gross beyond 63 bits */
         int64_t tlast = t0;
         for (uint32_t e = p->poff[r]; e < p->poff[r + 1]; e++) {
             int64_t t;
@@ -188,13 +189,13 @@ static void *prep_fill(void *arg)
             br_piece_at(u, r, e - p->poff[r], t0, &t, &qty);
             uint32_t pr = br_pricer_find(p->in->pricer, key, t, &hints[key]);
             if (pr == BR_NO_ID) {
-                bad = true;
-            } else { /* a gross beyond 63 bits cannot be rated: the row is rejected */
+                bad = 1;
+            } else if (bad == 0) { /* a gross beyond 63 bits cannot be rated */
                 br_u128 product = (br_u128)qty * (uint64_t)b->prices[pr].price_e10;
                 int64_t gross;
                 if (product >= (br_u128)INT64_MAX * divisor * BR_PRICE_TO_E8_DIV &&
                     !br_value_e8(qty, b->prices[pr].price_e10, divisor, &gross))
-                    bad = true;
+                    bad = 2;
             }
             p->ev_row[e] = (uint32_t)r;
             p->ev_price[e] = pr;

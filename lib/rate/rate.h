@@ -124,6 +124,8 @@ struct br_rate_result {
     size_t nrecogs;
     uint32_t *no_price_rows; /* ascending */
     size_t nno_price;
+    uint32_t *overflow_rows; /* ascending: a piece's gross would pass 2^63 e8 */
+    size_t noverflow;
     struct br_rated_span *spans;
     size_t nspans;
     uint64_t pieces;
@@ -134,14 +136,16 @@ void br_rate_result_free(struct br_rate_result *r);
 
 /* Rates every usage row of in->usage from the opening state, leaving the
  * closing state in `state`. Rows with a piece that has no price are listed in
- * out->no_price_rows and rate nothing. New top-ups of the book (is_new) enter
+ * out->no_price_rows (rejected no_price), rows with a gross beyond 63 bits in
+ * out->overflow_rows (rejected bad_number); both rate nothing. New top-ups of the book (is_new) enter
  * the time order; plans and coupons apply by their validity. Then straight-line
  * recognition runs to min(as_of, valid_to) and plans with valid_to <= as_of
  * expire. Fails only on exhaustion or an overflow of exact arithmetic. */
 enum br_status br_rate(const struct br_rate_input *in, struct br_rate_state *state,
                        struct br_rate_result *out, struct br_error *err);
 
-/* Straight-line recognition and expiries only (close): to `until`. */
+/* Straight-line recognition and expiries only (close): to `until`. Appends
+ * to out (which must be initialised, e.g. zeroed). */
 enum br_status br_rate_recognise(const struct br_rate_input *in, struct br_rate_state *state,
                                  int64_t until, struct br_rate_result *out, struct br_error *err);
 
