@@ -4,6 +4,7 @@
 
 #include "core/log.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -58,6 +59,9 @@ static void help(FILE *out)
 
 int main(int argc, char **argv)
 {
+    /* Past a file size limit a write must fail (and the file be removed), not
+     * kill the process half way. */
+    signal(SIGXFSZ, SIG_IGN);
     if (argc < 2) {
         fprintf(stderr, "usage: billrun <verb> [options]   (billrun --help lists the verbs)\n");
         return BR_EXIT_USAGE;

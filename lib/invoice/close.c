@@ -55,6 +55,31 @@ static enum br_status check_as_of(struct br_db *db, const struct br_close_opts *
                    a, per, e, e);
 }
 
+/* Points *s at a copy in the journal's arena; false when out of memory. */
+static bool journal_own(struct br_journal *j, const char **s)
+{
+    if (*s != NULL)
+        *s = br_arena_strndup(&j->arena, *s, strlen(*s));
+    return *s != NULL;
+}
+
+/* The entries and transfers br_post_build makes point into the book (account
+ * and order ids), which close_recognise frees before close_db writes the
+ * journal: they get their own copies. */
+static enum br_status journal_own_strings(struct br_journal *j, struct br_error *err)
+{
+    bool ok = true;
+    for (size_t i = 0; ok && i < j->nentries; i++) {
+        struct br_entry *e = &j->entries[i];
+        ok = journal_own(j, &e->account) && journal_own(j, &e->order_id) &&
+             journal_own(j, &e->description);
+    }
+    for (size_t i = 0; ok && i < j->ntransfers; i++)
+        ok = journal_own(j, &j->transfers[i].debit_sub) &&
+             journal_own(j, &j->transfers[i].credit_sub);
+    return ok ? BR_OK : br_fail(err, BR_ERR_NOMEM, "out of memory closing");
+}
+
 /* Straight-line recognition and expiries up to the period end. */
 static enum br_status close_recognise(struct br_db *db, struct br_calendar cal, int64_t end,
                                       int64_t batch_id, struct br_journal *j, struct br_error *err)
@@ -95,6 +120,8 @@ static enum br_status close_recognise(struct br_db *db, struct br_calendar cal, 
                                 .file_ids = file_ids};
     if (st == BR_OK)
         st = br_post_build(&pin, j, err);
+    if (st == BR_OK)
+        st = journal_own_strings(j, err);
     if (st == BR_OK)
         st = br_post_write_facts(db, &pin, err);
     free(closed);
@@ -202,8 +229,8 @@ static enum br_status close_db(struct br_db *db, const struct br_close_opts *o,
     br_period_format(o->period, per, sizeof(per));
     int64_t end = br_period_start(&cal, o->period + 1);
     enum br_status st = check_as_of(db, o, end, cal.offset_s, err);
-    int64_t tip;
-    bool has_prev;
+    int64_t tip = 0;
+    bool has_prev = false;
     uint8_t prev[32];
     if (st == BR_OK)
         st = br_run_chain_tip(db, &tip, &has_prev, prev, err);

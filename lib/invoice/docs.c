@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -568,6 +569,14 @@ enum br_status br_docs_write(struct br_db *db, struct br_calendar cal, br_period
     struct br_error ignore;
     br_db_exec(db, "ROLLBACK", &ignore);
     snprintf(s->folder, sizeof(s->folder), "%s/%s", out_dir, d.per);
+    /* A file size limit (ulimit -f) must make a write fail with EFBIG, which
+     * the writer reports and cleans up after (xlsx.h), not kill the process
+     * with SIGXFSZ halfway through a file, its temporary file left behind. */
+    struct sigaction ignore_xfsz, saved_xfsz;
+    memset(&ignore_xfsz, 0, sizeof(ignore_xfsz));
+    ignore_xfsz.sa_handler = SIG_IGN;
+    sigemptyset(&ignore_xfsz.sa_mask);
+    bool restore_xfsz = sigaction(SIGXFSZ, &ignore_xfsz, &saved_xfsz) == 0;
     if (st == BR_OK)
         st = make_dir(s->folder, err);
     if (st == BR_OK) {
@@ -602,6 +611,8 @@ enum br_status br_docs_write(struct br_db *db, struct br_calendar cal, br_period
         st = write_summary(&d, s->folder, err);
     if (st == BR_OK)
         s->files_written++;
+    if (restore_xfsz)
+        sigaction(SIGXFSZ, &saved_xfsz, NULL);
     if (s->invoices == 0 && d.inv)
         s->invoices = (size_t)PQntuples(d.inv);
     period_data_free(&d);

@@ -524,8 +524,13 @@ static enum br_status xw_finish(struct xw *w, const char *path)
     if (w->wb != NULL && w->st != BR_OK) {
         lxw_workbook_free(w->wb); /* nothing written yet */
     } else if (w->wb != NULL) {
+        errno = 0;
         lxw_error e = workbook_close(w->wb);
-        if (e != LXW_NO_ERROR)
+        int saved = errno; /* the cause of a zip write error: EFBIG, ENOSPC, EIO */
+        if (e == LXW_ERROR_ZIP_FILE_OPERATION && saved != 0)
+            w->st = br_fail(w->err, BR_ERR_XLSX, "xlsx: writing %s: %s (%s)", w->tmp_path,
+                            strerror(saved), lxw_strerror(e));
+        else if (e != LXW_NO_ERROR)
             w->st =
                 br_fail(w->err, BR_ERR_XLSX, "xlsx: writing %s: %s", w->tmp_path, lxw_strerror(e));
     }
