@@ -168,7 +168,9 @@ COMMENT ON COLUMN billing.invoices.round_down IS 'Outstanding below the fen, dis
 COMMENT ON COLUMN billing.invoices.amount_due IS 'outstanding - round_down.';
 
 CREATE VIEW billing.order_state_latest AS
-    SELECT DISTINCT ON (order_id) * FROM billing.order_state ORDER BY order_id, batch_id DESC;
+    SELECT x.* FROM billing.orders o CROSS JOIN LATERAL (
+        SELECT * FROM billing.order_state s WHERE s.order_id = o.order_id
+        ORDER BY s.batch_id DESC LIMIT 1) x;
 COMMENT ON VIEW billing.order_state_latest IS 'Current state of each plan and coupon.';
 COMMENT ON COLUMN billing.order_state_latest.order_id IS 'Plan or coupon.';
 COMMENT ON COLUMN billing.order_state_latest.batch_id IS 'Batch of the latest state.';

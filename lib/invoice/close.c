@@ -94,7 +94,7 @@ static enum br_status close_recognise(struct br_db *db, struct br_calendar cal, 
     memset(&rr, 0, sizeof(rr));
     br_book_init(&book);
     br_ingest_init(&ing, &book, cal, 1);
-    enum br_status st = br_load_book(db, &book, err);
+    enum br_status st = br_load_book(db, &book, end, NULL, err);
     if (st == BR_OK)
         st = br_load_closed(db, &closed, &nclosed, err);
     if (st == BR_OK)

@@ -2,6 +2,12 @@
 #include "ledger/load.h"
 
 #include "core/btime.h"
+#include "ingest/csvread.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include "core/sha256.h"
 
 #include <stdio.h>
@@ -95,16 +101,50 @@ static enum br_plan_type plan_type_of(const char *s)
     return BR_PLAN_NONE;
 }
 
-static enum br_status load_orders(struct br_db *db, struct br_book *b, struct br_error *err)
+/* A text[] literal of the strings of a table: {"a","b"}. */
+static enum br_status array_literal(const struct br_strtab *t, struct br_buf *out)
 {
+    enum br_status st = br_buf_append(out, "{", 1);
+    for (size_t i = 0; t != NULL && i < t->n && st == BR_OK; i++) {
+        size_t n;
+        const char *s = br_strtab_get(t, (uint32_t)i, &n);
+        st = br_buf_append(out, i ? ",\"" : "\"", i ? 2 : 1);
+        for (size_t k = 0; k < n && st == BR_OK; k++) {
+            if (s[k] == '"' || s[k] == '\\')
+                st = br_buf_append(out, "\\", 1);
+            if (st == BR_OK)
+                st = br_buf_append(out, s + k, 1);
+        }
+        if (st == BR_OK)
+            st = br_buf_append(out, "\"", 1);
+    }
+    return st == BR_OK ? br_buf_append(out, "}", 1) : st;
+}
+
+static enum br_status load_orders(struct br_db *db, struct br_book *b, int64_t as_of,
+                                  const struct br_strtab *ids, struct br_error *err)
+{
+    struct br_buf arr;
+    br_buf_init(&arr, (size_t)1 << 30);
+    char since[32];
+    br_db_time_param(as_of - 366 * (int64_t)BR_DAY_S, since);
+    if (array_literal(ids, &arr) != BR_OK) {
+        br_buf_free(&arr);
+        return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    }
+    const char *p[2] = {arr.data, since};
     PGresult *r;
     enum br_status st = br_db_query(
         db,
         "SELECT order_id, account_id, extract(epoch FROM order_time)::bigint, kind, scope, "
         "scope_mask, plan_type, quantity_e10, unit, face, paid_e8, valid_days, "
         "extract(epoch FROM valid_from)::bigint, extract(epoch FROM valid_to)::bigint, bundle_id "
-        "FROM billing.orders ORDER BY order_id",
-        0, NULL, &r, err);
+        "FROM billing.orders o WHERE o.order_id = ANY ($1::text[]) "
+        "OR (o.kind = 'plan' AND NOT EXISTS (SELECT 1 FROM billing.plan_events e "
+        "    WHERE e.order_id = o.order_id AND e.kind IN ('breakage', 'expiry'))) "
+        "OR (o.kind = 'coupon' AND o.valid_to > $2::timestamptz) ORDER BY order_id",
+        2, p, &r, err);
+    br_buf_free(&arr);
     if (st != BR_OK)
         return st;
     for (int i = 0; i < PQntuples(r) && st == BR_OK; i++) {
@@ -139,13 +179,57 @@ static enum br_status load_orders(struct br_db *db, struct br_book *b, struct br
     return st;
 }
 
-enum br_status br_load_book(struct br_db *db, struct br_book *book, struct br_error *err)
+enum br_status br_load_book(struct br_db *db, struct br_book *book, int64_t as_of,
+                            const struct br_strtab *ids, struct br_error *err)
 {
     enum br_status st = load_accounts(db, book, err);
     if (st == BR_OK)
         st = load_prices(db, book, err);
     if (st == BR_OK)
-        st = load_orders(db, book, err);
+        st = load_orders(db, book, as_of, ids, err);
+    return st;
+}
+
+struct id_scan {
+    struct br_strtab *ids;
+    enum br_status st;
+};
+
+static enum br_status scan_id(void *ctx, const struct br_csv_record *rec)
+{
+    struct id_scan *s = ctx;
+    uint32_t id;
+    if (rec->nfields >= 1 && !rec->empty_line && rec->fields[0].len <= BR_RECORD_ID_MAX)
+        s->st = br_strtab_intern(s->ids, rec->fields[0].p, rec->fields[0].len, &id);
+    return s->st;
+}
+
+enum br_status br_load_scan_order_ids(const char *dir, struct br_strtab *ids, struct br_error *err)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return br_fail(err, BR_ERR_IO, "cannot read the inbox %s: %s", dir, strerror(errno));
+    enum br_status st = BR_OK;
+    struct dirent *e;
+    size_t ncols;
+    const char *const *hdr = br_kind_header(BR_KIND_ORDERS, &ncols);
+    while (st == BR_OK && (e = readdir(d)) != NULL) {
+        enum br_kind k;
+        if (!br_kind_of_name(e->d_name, &k) || k != BR_KIND_ORDERS)
+            continue;
+        char path[4200];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+            continue; /* the run reports it when it reads the file */
+        struct id_scan s = {ids, BR_OK};
+        struct br_csv_result res;
+        st = br_csv_read_fd(fd, hdr, ncols, true, scan_id, &s, &res, err);
+        close(fd);
+        if (st == BR_OK)
+            st = s.st;
+    }
+    closedir(d);
     return st;
 }
 
@@ -176,11 +260,22 @@ enum br_status br_load_closed(struct br_db *db, br_period **out, size_t *n, stru
 static enum br_status load_order_state(struct br_db *db, const struct br_book *b,
                                        struct br_rate_state *s, struct br_error *err)
 {
+    struct br_buf arr;
+    br_buf_init(&arr, (size_t)1 << 30);
+    if (array_literal(&b->order_ids, &arr) != BR_OK) {
+        br_buf_free(&arr);
+        return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    }
+    const char *p[1] = {arr.data};
     PGresult *r;
-    enum br_status st = br_db_query(db,
-                                    "SELECT order_id, consumed, recognised_e8, sl_elapsed_s, "
-                                    "breakage_e8, expired FROM billing.order_state_latest",
-                                    0, NULL, &r, err);
+    enum br_status st = br_db_query(
+        db,
+        "SELECT x.order_id, x.consumed, x.recognised_e8, x.sl_elapsed_s, x.breakage_e8, "
+        "x.expired FROM unnest($1::text[]) AS o(order_id) CROSS JOIN LATERAL "
+        "(SELECT * FROM billing.order_state s WHERE s.order_id = o.order_id "
+        " ORDER BY s.batch_id DESC LIMIT 1) x",
+        1, p, &r, err);
+    br_buf_free(&arr);
     if (st != BR_OK)
         return st;
     for (int i = 0; i < PQntuples(r); i++) {
@@ -203,11 +298,21 @@ static enum br_status load_order_state(struct br_db *db, const struct br_book *b
 static enum br_status load_balances(struct br_db *db, const struct br_book *b,
                                     struct br_rate_state *s, struct br_error *err)
 {
+    struct br_buf arr;
+    br_buf_init(&arr, (size_t)1 << 30);
+    if (array_literal(&b->account_ids, &arr) != BR_OK) {
+        br_buf_free(&arr);
+        return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    }
+    const char *p[1] = {arr.data};
     PGresult *r;
-    enum br_status st = br_db_query(db,
-                                    "SELECT DISTINCT ON (account_id) account_id, balance_e8 "
-                                    "FROM billing.balance_state ORDER BY account_id, batch_id DESC",
-                                    0, NULL, &r, err);
+    enum br_status st =
+        br_db_query(db,
+                    "SELECT a.account_id, x.balance_e8 FROM unnest($1::text[]) AS a(account_id) "
+                    "CROSS JOIN LATERAL (SELECT balance_e8 FROM billing.balance_state s "
+                    " WHERE s.account_id = a.account_id ORDER BY s.batch_id DESC LIMIT 1) x",
+                    1, p, &r, err);
+    br_buf_free(&arr);
     if (st != BR_OK)
         return st;
     for (int i = 0; i < PQntuples(r); i++) {

@@ -7,15 +7,26 @@
 #include "ledger/db.h"
 #include "rate/rate.h"
 
-/* Loads every account, price row and order into an empty book. */
-enum br_status br_load_book(struct br_db *db, struct br_book *book, struct br_error *err);
+/* Loads into an empty book every account and price row, and the orders a
+ * batch may need, so the cost does not grow with the history: every plan
+ * whose expiry is not processed yet, coupons valid after as_of - 366 days,
+ * and the orders named in ids (those of the run's orders files, for the
+ * conflict checks); ids may be NULL. */
+enum br_status br_load_book(struct br_db *db, struct br_book *book, int64_t as_of,
+                            const struct br_strtab *ids, struct br_error *err);
+
+/* The order ids (first field) of the orders files in an inbox, for
+ * br_load_book. */
+enum br_status br_load_scan_order_ids(const char *dir, struct br_strtab *ids,
+                                      struct br_error *err);
 
 /* Closed periods, ascending (caller frees *out). */
 enum br_status br_load_closed(struct br_db *db, br_period **out, size_t *n, struct br_error *err);
 
 /* The rating state for the book's accounts and orders: the latest state of
- * every plan and coupon, every balance, and the allowance and quota buckets
- * from min_period (and capacity hours from min_hour) on. */
+ * every plan and coupon of the book and every balance (one index probe
+ * each), and the allowance and quota buckets from min_period (and capacity
+ * hours from min_hour) on. */
 enum br_status br_load_state(struct br_db *db, const struct br_book *book,
                              struct br_rate_state *state, br_period min_period, int64_t min_hour,
                              struct br_error *err);

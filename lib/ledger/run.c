@@ -494,8 +494,13 @@ enum br_status br_run(struct br_db *db, const struct br_run_opts *o, struct br_r
     c.batch_id++;
     if (st == BR_OK)
         st = br_load_closed(db, &c.closed, &c.nclosed, err);
+    struct br_strtab ids;
+    br_strtab_init(&ids, (size_t)1 << 30);
+    if (st == BR_OK && o->inbox)
+        st = br_load_scan_order_ids(o->inbox, &ids, err);
     if (st == BR_OK)
-        st = br_load_book(db, &c.book, err);
+        st = br_load_book(db, &c.book, o->as_of, &ids, err);
+    br_strtab_free(&ids);
     stage(o, "ingest");
     if (st == BR_OK && o->inbox)
         st = ingest_inbox(db, &c.ing, o->inbox, err);
