@@ -499,7 +499,8 @@ static void flush_hour(struct usage *u, int64_t hour_t)
     for (; i < u->njobs && u->sorted[i].t < hour_t + GEN_HOUR_S; i++)
         emit_eas(u, &u->sorted[i]);
     size_t keep = u->njobs - i;
-    memcpy(u->jobs, u->sorted + i, keep * sizeof(*u->jobs));
+    if (keep > 0)
+        memcpy(u->jobs, u->sorted + i, keep * sizeof(*u->jobs));
     u->njobs = keep;
 }
 

@@ -128,7 +128,10 @@ int br_cli_fail(const struct br_error *err)
 
 void br_cli_verb_help(const struct br_verb *verb)
 {
-    printf("usage: %s\n%s\n\nCommon options: --db CONNINFO, --quiet, --verbose, --help.\n",
+    printf("usage: %s\n%s\n\nCommon options: --db CONNINFO (else libpq's PG* variables), "
+           "--quiet, --verbose,\n--threads N (1-16, default 2) and --metrics-file PATH where "
+           "the verb uses them, --help.\nExit codes: 0 done; 3 done with rejected rows or "
+           "refused files; 1 failed, nothing\ncommitted; 2 bad invocation. See billrun(1).\n",
            verb->usage, verb->summary);
 }
 

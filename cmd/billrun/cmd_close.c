@@ -6,9 +6,23 @@
 #include "core/money.h"
 #include "invoice/close.h"
 #include "ops/metrics.h"
+#include "ops/progress.h"
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+/* Writes --metrics-file. The close is committed (or rolled back) whatever
+ * happens here, so a file that cannot be written is a warning on stderr and
+ * leaves the exit code alone; its own error never replaces the close's. */
+static void write_metrics(const struct br_cli *cli, const struct br_metrics *m)
+{
+    struct br_error err = {0};
+    if (cli->metrics == NULL || br_metrics_write(cli->metrics, m, &err) == BR_OK)
+        return;
+    br_log(BR_LOG_WARN, "metrics_not_written", "msg=%s", br_logq(err.msg));
+    fprintf(stderr, "billrun: warning: %s\n", err.msg);
+}
 
 static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
 {
@@ -39,13 +53,17 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
     struct br_error err = {0};
     struct br_close_summary s;
     memset(&s, 0, sizeof(s));
+    struct br_progress progress; /* a spinner: the close has no stages to report */
+    br_progress_start(&progress, STDERR_FILENO,
+                      br_progress_wanted(STDERR_FILENO, br_log_get_level() < BR_LOG_INFO));
+    br_progress_stage(&progress, v->name, 0, NULL, NULL);
     enum br_status st = br_cli_connect(cli, &db, &err);
     if (st == BR_OK)
         st = br_close(&db, &o, &s, &err);
     br_db_close(&db);
+    br_progress_stop(&progress);
     struct br_metrics m = {.verb = v->name, .ok = st == BR_OK, .close = &s};
-    if (cli->metrics)
-        br_metrics_write(cli->metrics, &m, &err);
+    write_metrics(cli, &m);
     if (st != BR_OK)
         return br_cli_fail(&err);
     char due[32], rd[32];

@@ -5,6 +5,7 @@
 #include "core/money.h"
 #include "ledger/run.h"
 #include "ops/metrics.h"
+#include "ops/progress.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -56,11 +57,21 @@ static void print_summary(const struct br_run_summary *s, int64_t as_of, int32_t
            s->t_rate, s->t_post, s->t_total);
 }
 
-/* Logs each stage; BILLRUN_TEST_PAUSE=stage:seconds holds the run (inside
- * its transaction) at that stage, for the crash and concurrency tests. */
+/* The progress line of this run and the inbox it samples. Static because
+ * br_run_opts.on_stage takes no context; one run per process. */
+static struct br_progress progress;
+static struct br_progress_inbox inbox_files;
+
+/* Logs each stage and moves the progress line to it (a bar over the inbox's
+ * bytes while ingesting, a spinner otherwise); BILLRUN_TEST_PAUSE=stage:seconds
+ * holds the run (inside its transaction) at that stage, for the crash and
+ * concurrency tests. */
 static void on_stage(const char *stage)
 {
     br_log(BR_LOG_INFO, "stage", "stage=%s", stage);
+    bool bar = strcmp(stage, "ingest") == 0 && inbox_files.n > 0;
+    br_progress_stage(&progress, stage, 0, bar ? br_progress_inbox_sample : NULL,
+                      bar ? &inbox_files : NULL);
     const char *p = getenv("BILLRUN_TEST_PAUSE");
     size_t n = strlen(stage);
     if (p && strncmp(p, stage, n) == 0 && p[n] == ':') {
@@ -68,6 +79,18 @@ static void on_stage(const char *stage)
         br_log(BR_LOG_INFO, "test_pause", "stage=%s seconds=%u", stage, s);
         sleep(s);
     }
+}
+
+/* Writes --metrics-file. The batch is committed (or rolled back) whatever
+ * happens here, so a file that cannot be written is a warning on stderr and
+ * leaves the exit code alone; its own error never replaces the run's. */
+static void write_metrics(const struct br_cli *cli, const struct br_metrics *m)
+{
+    struct br_error err = {0};
+    if (cli->metrics == NULL || br_metrics_write(cli->metrics, m, &err) == BR_OK)
+        return;
+    br_log(BR_LOG_WARN, "metrics_not_written", "msg=%s", br_logq(err.msg));
+    fprintf(stderr, "billrun: warning: %s\n", err.msg);
 }
 
 static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
@@ -97,13 +120,18 @@ static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
     struct br_error err = {0};
     struct br_run_summary sum;
     memset(&sum, 0, sizeof(sum));
+    bool show = br_progress_wanted(STDERR_FILENO, br_log_get_level() < BR_LOG_INFO);
+    if (show && inbox && br_progress_inbox_open(&inbox_files, inbox) != BR_OK)
+        show = false; /* out of memory listing the inbox: the run says so itself */
+    br_progress_start(&progress, STDERR_FILENO, show);
     enum br_status st = br_cli_connect(cli, &db, &err);
     if (st == BR_OK)
         st = br_run(&db, &o, &sum, &err);
     br_db_close(&db);
+    br_progress_stop(&progress);
+    br_progress_inbox_free(&inbox_files);
     struct br_metrics m = {.verb = v->name, .ok = st == BR_OK, .run = &sum};
-    if (cli->metrics)
-        br_metrics_write(cli->metrics, &m, &err);
+    write_metrics(cli, &m);
     if (st != BR_OK) {
         br_run_summary_free(&sum);
         return br_cli_fail(&err);

@@ -19,10 +19,12 @@ const struct br_verb br_verbs[] = {
      "billrun run --inbox DIR [--as-of TIME] [--no-wait] [--threads N] [--metrics-file PATH]",
      "apply new inbox files, rate, post to the ledger"},
     {"reprocess", cmd_reprocess,
-     "billrun reprocess [--inbox DIR] [--as-of TIME] [--metrics-file PATH]",
+     "billrun reprocess [--inbox DIR] [--as-of TIME] [--no-wait] [--threads N] "
+     "[--metrics-file PATH]",
      "rate rejected rows again once their account or price has arrived"},
     {"close", cmd_close,
-     "billrun close --period YYYY-MM --out DIR [--force] [--seller FILE] [--metrics-file PATH]",
+     "billrun close --period YYYY-MM --out DIR [--force] [--seller FILE] [--no-wait] "
+     "[--threads N] [--metrics-file PATH]",
      "close the month, write the XLSX invoices"},
     {"invoices", cmd_invoices, "billrun invoices --period YYYY-MM --out DIR",
      "write a closed period's XLSX again (same bytes)"},

@@ -9,11 +9,13 @@
 #include <string.h>
 
 static const char *const grants =
+    /* roles belong to the cluster: another database's db init may create
+     * them at the same moment, so a duplicate is not an error */
     "DO $$ BEGIN "
-    "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" BR_ROLE_WRITER "') THEN "
-    "CREATE ROLE " BR_ROLE_WRITER " NOLOGIN; END IF; "
-    "IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '" BR_ROLE_AUDITOR "') THEN "
-    "CREATE ROLE " BR_ROLE_AUDITOR " NOLOGIN; END IF; END $$;"
+    "BEGIN CREATE ROLE " BR_ROLE_WRITER " NOLOGIN; "
+    "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END; "
+    "BEGIN CREATE ROLE " BR_ROLE_AUDITOR " NOLOGIN; "
+    "EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL; END; END $$;"
     "GRANT USAGE ON SCHEMA ledger, billing TO " BR_ROLE_WRITER ", " BR_ROLE_AUDITOR ";"
     "REVOKE ALL ON ALL TABLES IN SCHEMA ledger, billing FROM " BR_ROLE_WRITER ", " BR_ROLE_AUDITOR
     ";"

@@ -1,0 +1,93 @@
+/* Operations (issue: the newcomer's first ten minutes, cron, object storage,
+ * logs and metrics): each case runs one script of tests/ops/ against the
+ * PostgreSQL of the PG* variables and this build's billrun:
+ *   readme     every sh block of README.md, then its sql blocks as the auditor
+ *   fetch      scripts/fetch-exports against a local bucket, broken transfers
+ *   schedule   the systemd units, the crontab, billrun-close-previous
+ *   reprocess  rejects rated once their account or price arrives
+ *   observe    --metrics-file through promtool, logs, the progress line
+ *   install    cmake --install, billrun(1), --help of every verb */
+#include "it.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Prints the end of a failed script's log (the failing check is last). */
+static void show_tail(const char *log)
+{
+    size_t len = 0;
+    char *text = it_read_file(log, &len);
+    if (text == NULL)
+        return;
+    size_t from = len > 12000 ? len - 12000 : 0;
+    fprintf(stderr, "---- %s (last %zu bytes)\n%s\n----\n", log, len - from, text + from);
+    free(text);
+}
+
+static void run_script(const char *name)
+{
+    char script[4096], log[4096];
+    snprintf(script, sizeof(script), "%s/tests/ops/%s.sh", it_source_dir(), name);
+    char *dir = it_tmpdir("ops");
+    snprintf(log, sizeof(log), "%s/%s.log", dir, name);
+    const char *argv[] = {"bash", script, NULL};
+    int rc = it_run(argv, log);
+    if (rc != 0) {
+        show_tail(log);
+        it_rm(dir);
+        free(dir);
+        fail_msg("tests/ops/%s.sh exited %d", name, rc);
+    }
+    it_rm(dir);
+    free(dir);
+}
+
+static void readme_commands(void **state)
+{
+    (void)state;
+    run_script("readme");
+}
+
+static void fetch_exports(void **state)
+{
+    (void)state;
+    run_script("fetch");
+}
+
+static void schedule(void **state)
+{
+    (void)state;
+    run_script("schedule");
+}
+
+static void reprocess_rejects(void **state)
+{
+    (void)state;
+    run_script("reprocess");
+}
+
+static void metrics_logs_progress(void **state)
+{
+    (void)state;
+    run_script("observe");
+}
+
+static void install_and_manual(void **state)
+{
+    (void)state;
+    run_script("install");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(readme_commands),
+        cmocka_unit_test(fetch_exports),
+        cmocka_unit_test(schedule),
+        cmocka_unit_test(reprocess_rejects),
+        cmocka_unit_test(metrics_logs_progress),
+        cmocka_unit_test(install_and_manual),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
