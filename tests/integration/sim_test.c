@@ -222,8 +222,13 @@ static void remember_applied(struct sim *s, const char *inbox)
                                  "kind <> 'reprocess' ORDER BY file_id");
     PQfinish(c);
     s->napplied = 0;
-    for (char *p = strtok(names, "\n"); p && s->napplied < 256; p = strtok(NULL, "\n"))
-        snprintf(s->applied[s->napplied++], sizeof(s->applied[0]), "%s", p);
+    for (char *p = strtok(names, "\n"); p && s->napplied < 256; p = strtok(NULL, "\n")) {
+        char path[8192];
+        struct stat sb;
+        snprintf(path, sizeof(path), "%s/%s", s->m.all, p);
+        if (stat(path, &sb) == 0) /* a file of the month (not a late account's) */
+            snprintf(s->applied[s->napplied++], sizeof(s->applied[0]), "%s", p);
+    }
     free(names);
     (void)inbox;
 }
