@@ -41,7 +41,8 @@ static size_t list(const char *dir, struct named *out, size_t max)
         char path[4096];
         struct stat sb;
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        if (!br_kind_of_name(e->d_name, &k) || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
+        /* like `run`: regular files only, a symlink is not followed */
+        if (!br_kind_of_name(e->d_name, &k) || lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
             strlen(e->d_name) >= sizeof(out[n].name))
             continue;
         out[n].kind = k;

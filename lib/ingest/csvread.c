@@ -185,6 +185,31 @@ static void raw_append(struct reader *r, const char *s, size_t n)
         r->raw_trunc = true;
 }
 
+/* Appends n bytes as readable UTF-8 text: bytes of invalid UTF-8, NUL and
+ * other controls become \xNN (the refusal detail is stored as text). False
+ * when the buffer is full. */
+static bool append_readable(struct br_buf *b, const char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        size_t len = c < 0xC0 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+        if (c >= 0x20 && c != 0x7F && len <= n - i &&
+            br_utf8_valid((const unsigned char *)s + i, len)) {
+            if (br_buf_append(b, s + i, len) != BR_OK)
+                return false;
+            i += len;
+            continue;
+        }
+        char esc[8];
+        snprintf(esc, sizeof(esc), "\\x%02X", c);
+        if (br_buf_append(b, esc, 4) != BR_OK)
+            return false;
+        i++;
+    }
+    return true;
+}
+
 static void check_header(struct reader *r)
 {
     bool ok = r->nfields == r->ncols;
@@ -197,14 +222,17 @@ static void check_header(struct reader *r)
         return;
     r->res->outcome = BR_CSV_BAD_HEADER;
     r->stopped = true;
+    /* what was found, cut at a whole character so that the detail never is
+     * (it is stored as UTF-8 text): room for the lead, ",..." and the NUL */
+    static const char lead[] = "header is not the expected one: found ";
     struct br_buf b;
-    br_buf_init(&b, sizeof(r->res->detail) - 1);
+    br_buf_init(&b, sizeof(r->res->detail) - sizeof(lead) - 4);
     for (size_t i = 0; i < r->nfields && i < r->ncols; i++)
         if (br_buf_append(&b, i ? "," : "", i ? 1 : 0) != BR_OK ||
-            br_buf_append(&b, r->fields[i].p, r->fields[i].len) != BR_OK)
+            !append_readable(&b, r->fields[i].p, r->fields[i].len))
             break;
-    snprintf(r->res->detail, sizeof(r->res->detail), "header is not the expected one: found %s%s",
-             b.data ? b.data : "(nothing)", r->nfields > r->ncols ? ",..." : "");
+    snprintf(r->res->detail, sizeof(r->res->detail), "%s%s%s", lead, b.data ? b.data : "(nothing)",
+             r->nfields > r->ncols ? ",..." : "");
     br_buf_free(&b);
 }
 

@@ -38,6 +38,7 @@ void br_ingest_free(struct br_ingest *ing)
     free(ing->files);
     free(ing->rejects);
     free(ing->origin);
+    free(ing->origin_reason);
     free(ing->accepted_origins);
     memset(ing, 0, sizeof(*ing));
 }
@@ -214,7 +215,7 @@ enum br_status br_ingest_read(struct br_ingest *ing, uint32_t i, struct br_error
 
 enum br_status br_ingest_read_raw(struct br_ingest *ing, uint32_t file, const char *raw,
                                   size_t raw_len, uint64_t line, int64_t origin_id,
-                                  struct br_error *err)
+                                  enum br_reason current, struct br_error *err)
 {
     struct br_ingest_file *f = &ing->files[file];
     size_t ncols;
@@ -237,6 +238,7 @@ enum br_status br_ingest_read_raw(struct br_ingest *ing, uint32_t file, const ch
     br_rows_ctx_init(&rc, ing, file);
     rc.line_override = line;
     rc.origin_id = origin_id;
+    rc.origin_reason = current;
     struct br_csv_result res;
     size_t before = ing->usage.n;
     enum br_status st =
@@ -245,9 +247,14 @@ enum br_status br_ingest_read_raw(struct br_ingest *ing, uint32_t file, const ch
     if (st == BR_OK && ing->usage.n > before) {
         st = br_grow((void **)&ing->origin, &ing->origin_cap, ing->usage.n, sizeof(*ing->origin),
                      (size_t)1 << 32);
+        if (st == BR_OK)
+            st = br_grow((void **)&ing->origin_reason, &ing->origin_reason_cap, ing->usage.n,
+                         sizeof(*ing->origin_reason), (size_t)1 << 32);
         if (st == BR_OK) {
-            for (size_t r = ing->norigin; r < ing->usage.n; r++)
+            for (size_t r = ing->norigin; r < ing->usage.n; r++) {
                 ing->origin[r] = r >= before ? origin_id : 0;
+                ing->origin_reason[r] = current;
+            }
             ing->norigin = ing->usage.n;
         }
     }
@@ -348,6 +355,8 @@ enum br_status br_ingest_reject_rows(struct br_ingest *ing, const uint32_t *rows
             for (size_t j = k; j < e && st == BR_OK; j++) {
                 int64_t origin = ing->origin[rows[j]];
                 st = br_ingest_reject(ing, file, 0, reason, "", 0, false, origin);
+                if (st == BR_OK && reason == ing->origin_reason[rows[j]])
+                    ing->rejects[ing->nrejects - 1].unchanged = true;
                 for (size_t a = 0; a < ing->naccepted_origins; a++)
                     if (ing->accepted_origins[a] == origin)
                         ing->accepted_origins[a] = ing->accepted_origins[--ing->naccepted_origins];

@@ -39,6 +39,7 @@ struct br_reject {
     size_t raw_len;
     bool raw_truncated;
     int64_t origin_id; /* reprocessing: the reject this row came from; else 0 */
+    bool unchanged;    /* reprocessing: rejected again for the reason it had */
 };
 
 /* Answers "were pieces of (item, spec) already rated in [from, to)?" for
@@ -57,9 +58,11 @@ struct br_ingest {
     struct br_arena arena;
     br_rated_fn rated;
     void *rated_ctx;
-    /* Per-row origin of reprocessed rows (row -> reject id), else empty. */
+    /* Per-row origin of reprocessed rows (row -> reject id, and the reason
+     * it was rejected for), else empty. */
     int64_t *origin;
-    size_t norigin, origin_cap;
+    enum br_reason *origin_reason;
+    size_t norigin, origin_cap, origin_reason_cap;
     /* Rejects a reprocessing accepted (their rows were rated or applied). */
     int64_t *accepted_origins;
     size_t naccepted_origins, accepted_origins_cap;
@@ -90,7 +93,7 @@ enum br_status br_ingest_read(struct br_ingest *ing, uint32_t i, struct br_error
  * is validated as a row of `kind` and keeps the origin reject id. */
 enum br_status br_ingest_read_raw(struct br_ingest *ing, uint32_t file, const char *raw,
                                   size_t raw_len, uint64_t line, int64_t origin_id,
-                                  struct br_error *err);
+                                  enum br_reason current, struct br_error *err);
 
 /* Rejects usage rows found unpriceable by rating (rows[], ascending): their
  * raw text and lines are read back from their files. Updates file counts. */

@@ -57,12 +57,20 @@ static enum br_reason number(fld *f, unsigned scale, bool required, bool allow_n
     return BR_R_NONE;
 }
 
-static enum br_reason timestamp(fld *f, bool required, int64_t *out, bool *present)
+/* A timestamp that dates usage or an order must also fall in a billing
+ * period the ledger can hold: periods are YYYY-MM, so local years past 9999
+ * are refused (an instant of 9999-12-31 UTC may already be year 10000 in the
+ * billing calendar). A price's bounds (cal NULL) are never posted to a period,
+ * so `effective_to` 9999-12-31T23:59:59Z stays a valid "far future". */
+static enum br_reason timestamp(const struct br_calendar *cal, fld *f, bool required, int64_t *out,
+                                bool *present)
 {
     *present = f->len > 0;
     if (f->len == 0)
         return required ? BR_R_BAD_TIMESTAMP : BR_R_NONE;
-    return br_time_parse(f->p, f->len, out) ? BR_R_NONE : BR_R_BAD_TIMESTAMP;
+    if (!br_time_parse(f->p, f->len, out) || (cal && br_period_of(cal, *out) > 9999 * 12 + 11))
+        return BR_R_BAD_TIMESTAMP;
+    return BR_R_NONE;
 }
 
 static uint64_t line_of(const struct br_rows_ctx *rc, const struct br_csv_record *rec)
@@ -73,8 +81,11 @@ static uint64_t line_of(const struct br_rows_ctx *rc, const struct br_csv_record
 static enum br_status reject(struct br_rows_ctx *rc, const struct br_csv_record *rec,
                              enum br_reason reason)
 {
-    return br_ingest_reject(rc->ing, rc->file, line_of(rc, rec), reason, rec->raw, rec->raw_len,
-                            rec->raw_truncated, rc->origin_id);
+    enum br_status st = br_ingest_reject(rc->ing, rc->file, line_of(rc, rec), reason, rec->raw,
+                                         rec->raw_len, rec->raw_truncated, rc->origin_id);
+    if (st == BR_OK && rc->origin_id != 0 && reason == rc->origin_reason)
+        rc->ing->rejects[rc->ing->nrejects - 1].unchanged = true; /* nothing new to record */
+    return st;
 }
 
 static enum br_status accept(struct br_rows_ctx *rc)
@@ -161,9 +172,9 @@ static enum br_reason eas_fields(struct br_rows_ctx *rc, const struct br_csv_rec
         return BR_R_UNKNOWN_ENUM;
     int64_t start, end, gpu_ms = 0;
     bool present;
-    enum br_reason r = timestamp(&f[6], true, &start, &present);
+    enum br_reason r = timestamp(&rc->ing->cal, &f[6], true, &start, &present);
     if (r == BR_R_NONE)
-        r = timestamp(&f[7], true, &end, &present);
+        r = timestamp(&rc->ing->cal, &f[7], true, &end, &present);
     if (r != BR_R_NONE)
         return r;
     if (shared) {
@@ -193,7 +204,7 @@ static enum br_reason cached_timestamp(struct br_rows_ctx *rc, fld *f, int64_t *
         return BR_R_NONE;
     }
     bool present;
-    enum br_reason r = timestamp(f, true, out, &present);
+    enum br_reason r = timestamp(&rc->ing->cal, f, true, out, &present);
     if (r == BR_R_NONE && f->len <= sizeof(rc->last_ts)) {
         memcpy(rc->last_ts, f->p, f->len);
         rc->last_ts_len = f->len;
@@ -305,9 +316,9 @@ static enum br_reason price_fields(struct br_rows_ctx *rc, const struct br_csv_r
     bool present;
     enum br_reason r = number(&f[2], 10, true, false, &p->price_e10, &present);
     if (r == BR_R_NONE)
-        r = timestamp(&f[3], true, &p->from, &present);
+        r = timestamp(NULL, &f[3], true, &p->from, &present);
     if (r == BR_R_NONE) {
-        r = timestamp(&f[4], false, &p->to, &present);
+        r = timestamp(NULL, &f[4], false, &p->to, &present);
         if (!present)
             p->to = BR_T_OPEN;
     }
@@ -421,14 +432,14 @@ struct order_nums {
 };
 
 /* Single-field checks of orders in column order. */
-static enum br_reason order_fields(const struct br_csv_record *rec, struct br_order *o,
-                                   struct order_nums *nm)
+static enum br_reason order_fields(const struct br_calendar *cal, const struct br_csv_record *rec,
+                                   struct br_order *o, struct order_nums *nm)
 {
     fld *f = rec->fields;
     bool present;
     if (!br_account_id_valid(f[1].p, f[1].len))
         return BR_R_BAD_ACCOUNT_ID;
-    enum br_reason r = timestamp(&f[2], true, &o->order_time, &present);
+    enum br_reason r = timestamp(cal, &f[2], true, &o->order_time, &present);
     if (r == BR_R_NONE)
         r = kind_field(&f[3], o);
     if (r == BR_R_NONE)
@@ -568,12 +579,16 @@ static enum br_status on_order(struct br_rows_ctx *rc, const struct br_csv_recor
     struct br_order o;
     memset(&o, 0, sizeof(o));
     struct order_nums nm = {0};
-    enum br_reason r = order_fields(rec, &o, &nm);
+    enum br_reason r = order_fields(&rc->ing->cal, rec, &o, &nm);
     if (r == BR_R_NONE)
         r = order_rules(&o, &nm);
     struct br_book *b = rc->ing->book;
     if (r == BR_R_NONE && !br_book_account_find(b, f[1].p, f[1].len, &o.account))
         r = BR_R_UNKNOWN_ACCOUNT;
+    char id[BR_RECORD_ID_MAX + 1], bundle[BR_FIELD_MAX + 1], scope[BR_FIELD_MAX + 1];
+    memcpy(bundle, f[10].p, f[10].len);
+    bundle[f[10].len] = '\0';
+    o.bundle_id = f[10].len ? bundle : NULL; /* same_order compares it */
     uint32_t prev;
     if (r == BR_R_NONE && br_book_order_find(b, f[0].p, f[0].len, &prev)) {
         if (!same_order(&b->orders[prev], &o))
@@ -584,15 +599,11 @@ static enum br_status on_order(struct br_rows_ctx *rc, const struct br_csv_recor
         r = BR_R_PLAN_LIMIT;
     if (r != BR_R_NONE)
         return reject(rc, rec, r);
-    char id[BR_RECORD_ID_MAX + 1], bundle[BR_FIELD_MAX + 1], scope[BR_FIELD_MAX + 1];
     memcpy(id, f[0].p, f[0].len);
     id[f[0].len] = '\0';
-    memcpy(bundle, f[10].p, f[10].len);
-    bundle[f[10].len] = '\0';
     memcpy(scope, f[4].p, f[4].len);
     scope[f[4].len] = '\0';
     o.order_id = id;
-    o.bundle_id = f[10].len ? bundle : NULL;
     o.scope_text = scope;
     o.is_new = true;
     o.file = rc->file;

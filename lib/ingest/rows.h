@@ -10,8 +10,9 @@
 struct br_rows_ctx {
     struct br_ingest *ing;
     uint32_t file;
-    uint64_t line_override; /* reprocessing: the line the row had in its file */
-    int64_t origin_id;      /* reprocessing: the reject the row comes from */
+    uint64_t line_override;       /* reprocessing: the line the row had in its file */
+    int64_t origin_id;            /* reprocessing: the reject the row comes from */
+    enum br_reason origin_reason; /* reprocessing: the reason it has now */
     /* price rows of the file, admitted to the book only if the whole file is */
     struct br_price *staged;
     size_t nstaged, staged_cap;

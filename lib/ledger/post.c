@@ -522,7 +522,7 @@ static enum br_status write_rejects(struct br_db *db, const struct br_post_input
                            err);
     for (size_t i = 0; st == BR_OK && i < in->ing->nrejects; i++) {
         const struct br_reject *r = &in->ing->rejects[i];
-        if (r->origin_id == 0)
+        if (r->origin_id == 0 || r->unchanged)
             continue;
         br_copy_i64(&c, r->origin_id);
         br_copy_sep(&c);

@@ -4,6 +4,7 @@
 
 #include "core/log.h"
 #include "core/money.h"
+#include "ingest/csvread.h"
 #include "ingest/ingest.h"
 #include "ledger/load.h"
 #include "ledger/post.h"
@@ -126,8 +127,19 @@ static enum br_status list_inbox(const char *dir, struct inbox_file **out, size_
         char path[4096];
         struct stat sb;
         snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+        /* Only regular files: a symlink is not followed (it could show a file
+         * from outside the inbox, even its first line in a refusal's detail),
+         * and a name that is not UTF-8 cannot be recorded. Both are logged. */
+        bool exists = lstat(path, &sb) == 0;
+        if (!exists || !S_ISREG(sb.st_mode)) {
+            if (exists && S_ISLNK(sb.st_mode))
+                br_log(BR_LOG_WARN, "file_ignored", "name=%s reason=symlink", br_logq(e->d_name));
             continue;
+        }
+        if (!br_utf8_valid((const unsigned char *)e->d_name, strlen(e->d_name))) {
+            br_log(BR_LOG_WARN, "file_ignored", "name=%s reason=name_not_utf8", br_logq(e->d_name));
+            continue;
+        }
         st = br_grow((void **)out, &cap, *n + 1, sizeof(**out), 1u << 20);
         if (st == BR_OK) {
             (*out)[*n].kind = k;
@@ -216,7 +228,8 @@ static enum br_status ingest_reprocess(struct br_db *db, struct br_ingest *ing, 
     PGresult *r;
     enum br_status st = br_db_query(
         db,
-        "SELECT r.reject_id, r.line, f.kind, r.raw_bytes FROM billing.reject_rows r "
+        "SELECT r.reject_id, r.line, f.kind, r.raw_bytes, coalesce(o.reason, r.reason) "
+        "FROM billing.reject_rows r "
         "JOIN billing.files f USING (file_id) "
         "LEFT JOIN LATERAL (SELECT outcome, reason FROM billing.reject_outcomes x "
         "  WHERE x.reject_id = r.reject_id ORDER BY batch_id DESC LIMIT 1) o ON true "
@@ -250,9 +263,11 @@ static enum br_status ingest_reprocess(struct br_db *db, struct br_ingest *ing, 
             st = br_fail(err, BR_ERR_NOMEM, "out of memory reading rejects");
             break;
         }
+        enum br_reason current = BR_R_NONE;
+        br_reason_parse(PQgetvalue(r, i, 4), &current);
         st = br_ingest_read_raw(ing, file[k], (const char *)raw, len,
                                 (uint64_t)strtoll(PQgetvalue(r, i, 1), NULL, 10),
-                                strtoll(PQgetvalue(r, i, 0), NULL, 10), err);
+                                strtoll(PQgetvalue(r, i, 0), NULL, 10), current, err);
         PQfreemem(raw);
     }
     PQclear(r);
@@ -333,8 +348,15 @@ static void summarise(struct br_run_summary *s, const struct br_ingest *ing,
 static bool anything_to_write(const struct br_ingest *ing, const struct br_journal *j,
                               const struct br_rate_result *rr, const struct br_rate_state *st)
 {
-    for (size_t i = 0; i < ing->nfiles; i++)
-        if (ing->files[i].status != BR_FILE_SKIPPED)
+    for (size_t i = 0; i < ing->nfiles; i++) {
+        const struct br_ingest_file *f = &ing->files[i];
+        /* a reprocessing that only rejects rows again, for the reasons they
+         * had, changes nothing: no batch */
+        if (f->reprocess ? f->accepted > 0 : f->status != BR_FILE_SKIPPED)
+            return true;
+    }
+    for (size_t i = 0; i < ing->nrejects; i++)
+        if (ing->rejects[i].origin_id != 0 && !ing->rejects[i].unchanged)
             return true;
     if (j->nentries > 0 || rr->nrecogs > 0 || rr->nlines > 0)
         return true;

@@ -393,15 +393,19 @@ static enum br_status build_events(const struct br_rate_input *in, struct events
 static enum br_status list_bad_rows(const struct br_usage *u, const struct events *ev,
                                     struct br_rate_result *out)
 {
-    size_t n = 0;
+    size_t n[3] = {0, 0, 0}; /* by row_bad: 1 no price, 2 gross beyond 63 bits */
     for (size_t r = 0; r < u->n; r++)
-        n += ev->row_bad[r];
-    out->no_price_rows = br_mallocn(n ? n : 1, sizeof(*out->no_price_rows));
-    if (out->no_price_rows == NULL)
+        n[ev->row_bad[r]]++;
+    out->no_price_rows = br_mallocn(n[1] ? n[1] : 1, sizeof(*out->no_price_rows));
+    out->overflow_rows = br_mallocn(n[2] ? n[2] : 1, sizeof(*out->overflow_rows));
+    if (out->no_price_rows == NULL || out->overflow_rows == NULL)
         return BR_ERR_NOMEM;
-    for (size_t r = 0; r < u->n; r++)
-        if (ev->row_bad[r])
+    for (size_t r = 0; r < u->n; r++) {
+        if (ev->row_bad[r] == 1)
             out->no_price_rows[out->nno_price++] = (uint32_t)r;
+        else if (ev->row_bad[r] == 2)
+            out->overflow_rows[out->noverflow++] = (uint32_t)r;
+    }
     return BR_OK;
 }
 
@@ -493,7 +497,8 @@ static enum br_status merge_map(struct br_map *dst, const struct br_map *src)
 
 static enum br_status run_pass(const struct br_rate_input *in, struct br_rate_state *state,
                                const struct events *ev, const struct br_sort_output *sorted,
-                               const struct br_plan_index *pidx, struct br_rate_result *out)
+                               const struct br_plan_index *pidx, struct br_rate_result *out,
+                               uint32_t *fail_account)
 {
     int nt = thread_count(in);
     struct pass_arg pa[16];
@@ -513,6 +518,8 @@ static enum br_status run_pass(const struct br_rate_input *in, struct br_rate_st
     enum br_status st = BR_OK;
     for (int i = 0; i < nt; i++) {
         struct br_pass *p = &pa[i].pass;
+        if (st == BR_OK && p->st != BR_OK)
+            *fail_account = p->account; /* where its pass stopped */
         if (st == BR_OK)
             st = p->st;
         if (st == BR_OK)
@@ -649,8 +656,9 @@ enum br_status br_rate(const struct br_rate_input *in, struct br_rate_state *sta
         st = gather(in, &ev, &sorted);
     }
     double t3 = br_now_s();
+    uint32_t fail_account = 0;
     if (st == BR_OK)
-        st = run_pass(in, state, &ev, &sorted, &pidx, out);
+        st = run_pass(in, state, &ev, &sorted, &pidx, out, &fail_account);
     br_log(BR_LOG_DEBUG, "rate_stages",
            "pieces_s=%.3f sort_s=%.3f gather_s=%.3f pass_s=%.3f events=%zu", t1 - t0, t2 - t1,
            t3 - t2, br_now_s() - t3, ev.nevents);
@@ -658,7 +666,10 @@ enum br_status br_rate(const struct br_rate_input *in, struct br_rate_state *sta
     br_plan_index_free(&pidx);
     events_free(&ev);
     if (st == BR_ERR_OVERFLOW)
-        return br_fail(err, st, "an amount overflowed 63 bits while rating");
+        return br_fail(err, st,
+                       "an amount of account %s overflowed 63 bits while rating (a day's or "
+                       "a balance's sum passes 2^63 e8; check that account's usage and orders)",
+                       br_book_account_id(in->book, fail_account));
     if (st != BR_OK)
         return err->status == st ? st : br_fail(err, st, "rating failed: %s", br_status_str(st));
     return br_rate_recognise(in, state, in->as_of, out, err);
