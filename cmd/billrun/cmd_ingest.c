@@ -4,6 +4,7 @@
 
 #include "core/btime.h"
 #include "core/log.h"
+#include "core/mem.h"
 #include "core/sha256.h"
 #include "core/money.h"
 #include "ingest/ingest.h"
@@ -172,10 +173,14 @@ int cmd_ingest(struct br_cli *cli, int argc, char **argv)
         printf("kept      %zu accounts, %zu price rows, %zu orders, %zu usage rows\n",
                br_book_naccounts(&book), book.nprices, book.norders, ing.usage.n);
         print_rejects(&ing);
-        struct rusage ru;
-        getrusage(RUSAGE_SELF, &ru);
-        printf("memory    peak RSS %ld KiB, %.1f bytes per kept usage row\n", ru.ru_maxrss,
-               ing.usage.n ? (double)ru.ru_maxrss * 1024.0 / (double)ing.usage.n : 0.0);
+        long kib = br_peak_rss_kib();
+        if (kib < 0) { /* no /proc: getrusage (may count the image before exec) */
+            struct rusage ru;
+            getrusage(RUSAGE_SELF, &ru);
+            kib = ru.ru_maxrss;
+        }
+        printf("memory    peak RSS %ld KiB, %.1f bytes per kept usage row\n", kib,
+               ing.usage.n ? (double)kib * 1024.0 / (double)ing.usage.n : 0.0);
         code = (rej || refused) ? BR_EXIT_REJECTS : BR_EXIT_OK;
         if (rate && rate_all(cli, &book, &ing, cal, as_of) != 0)
             code = BR_EXIT_FAILED;

@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include "core/log.h"
+#include "core/mem.h"
 #include "core/money.h"
 #include "ledger/run.h"
 #include "ops/metrics.h"
@@ -138,10 +139,11 @@ static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
     }
     print_summary(&sum, o.as_of, sum.tz_offset_s, v->name);
     br_log(BR_LOG_INFO, "run_done",
-           "batch=%lld files=%zu rows=%llu accepted=%llu rejected=%llu refused=%zu seconds=%.3f",
+           "batch=%lld files=%zu rows=%llu accepted=%llu rejected=%llu refused=%zu seconds=%.3f "
+           "peak_rss_kib=%ld",
            (long long)sum.batch_id, sum.nfiles, (unsigned long long)sum.rows,
            (unsigned long long)sum.accepted, (unsigned long long)sum.rejected, sum.refused,
-           sum.t_total);
+           sum.t_total, br_peak_rss_kib());
     int code = (sum.rejected > 0 || sum.refused > 0) ? BR_EXIT_REJECTS : BR_EXIT_OK;
     br_run_summary_free(&sum);
     return code;

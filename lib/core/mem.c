@@ -292,3 +292,19 @@ void br_strtab_free(struct br_strtab *t)
     br_arena_free(&t->strings);
     memset(t, 0, sizeof(*t));
 }
+
+long br_peak_rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    if (f == NULL)
+        return -1;
+    char line[256];
+    long kib = -1;
+    while (fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, "VmHWM:", 6) == 0) {
+            kib = strtol(line + 6, NULL, 10);
+            break;
+        }
+    fclose(f);
+    return kib;
+}

@@ -22,6 +22,12 @@ enum br_status br_resize(void **ptr, size_t *cap, size_t need, size_t elem_size)
 void *br_calloc(size_t n, size_t size);
 void *br_mallocn(size_t n, size_t size);
 
+/* The peak resident memory of this program image in KiB (VmHWM of
+ * /proc/self/status), or -1 when unknown. Unlike getrusage's ru_maxrss it
+ * does not count the image before exec (a child forked from a large process
+ * inherits that high-water mark). */
+long br_peak_rss_kib(void);
+
 /* A bump arena: allocations live until br_arena_free. */
 struct br_arena_chunk;
 struct br_arena {

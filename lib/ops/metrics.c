@@ -89,6 +89,13 @@ enum br_status br_metrics_write(const char *path, const struct br_metrics *m, st
     metric(&b, "billrun_last_success_timestamp_seconds", "gauge",
            "When the verb last succeeded (0: never).");
     br_buf_printf(&b, "billrun_last_success_timestamp_seconds{verb=\"%s\"} %.0f\n", m->verb, last);
+    long kib = br_peak_rss_kib();
+    if (kib >= 0) {
+        metric(&b, "billrun_peak_memory_bytes", "gauge",
+               "Peak resident memory of the last run of the verb.");
+        br_buf_printf(&b, "billrun_peak_memory_bytes{verb=\"%s\"} %lld\n", m->verb,
+                      (long long)kib * 1024);
+    }
     if (m->ok && m->run)
         run_metrics(&b, m->verb, m->run);
     if (m->ok && m->close)

@@ -25,10 +25,13 @@ check "$M"
 [[ $(value "$M" 'billrun_files{verb="run",status="applied"}') == 12 ]] || fail "applied files"
 success=$(value "$M" 'billrun_last_success_timestamp_seconds{verb="run"}')
 [[ $success -gt 0 ]] || fail "no success time"
+peak=$(value "$M" 'billrun_peak_memory_bytes{verb="run"}')
+[[ $peak -gt 1000000 && $peak -lt 4000000000 ]] || fail "peak memory $peak"
 # logs: logfmt on stderr, nothing of them on stdout, no progress line off a terminal
 grep -vqE '^ts=[0-9TZ:.-]+ level=(info|warn|error|debug) event=[a-z_]+( |$)' "$SCRATCH/stderr" &&
     fail "a stderr line that is not logfmt: $(grep -vE '^ts=' "$SCRATCH/stderr" | head -1)"
 has "$SCRATCH/stderr" "event=run_done"
+grep -qE 'event=run_done .* peak_rss_kib=[0-9]+' "$SCRATCH/stderr" || fail "run_done without peak_rss_kib"
 hasnt "$LOG" "ts="
 ! grep -q $'\r' "$SCRATCH/stderr" || fail "a progress line went to a file"
 
