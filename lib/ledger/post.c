@@ -1,6 +1,7 @@
 /* Building and writing a batch. */
 #include "ledger/post.h"
 
+#include "core/log.h"
 #include "core/money.h"
 #include "core/sha256.h"
 #include "ingest/csvread.h"
@@ -945,30 +946,39 @@ static enum br_status write_spans(struct br_db *db, const struct br_post_input *
     return st == BR_OK ? br_copy_finish(&c, err) : st;
 }
 
+/* Runs one writer, logging its time at debug level (where a night's post
+ * stage spends its time). */
+static enum br_status timed(const char *what,
+                            enum br_status (*w)(struct br_db *, const struct br_post_input *,
+                                                struct br_error *),
+                            struct br_db *db, const struct br_post_input *in, struct br_error *err)
+{
+    double t0 = br_now_s();
+    enum br_status st = w(db, in, err);
+    br_log(BR_LOG_DEBUG, "post_step", "step=%s seconds=%.3f", what, br_now_s() - t0);
+    return st;
+}
+
 enum br_status br_post_write_facts(struct br_db *db, const struct br_post_input *in,
                                    struct br_error *err)
 {
-    enum br_status st = write_files(db, in, err);
-    if (st == BR_OK)
-        st = write_rejects(db, in, err);
-    if (st == BR_OK)
-        st = write_accounts(db, in, err);
-    if (st == BR_OK)
-        st = write_prices(db, in, err);
-    if (st == BR_OK)
-        st = write_orders(db, in, err);
-    if (st == BR_OK)
-        st = write_lines(db, in, err);
-    if (st == BR_OK)
-        st = write_plan_events(db, in, err);
-    if (st == BR_OK)
-        st = write_order_state(db, in, err);
-    if (st == BR_OK)
-        st = write_balances(db, in, err);
-    if (st == BR_OK)
-        st = write_maps(db, in, err);
-    if (st == BR_OK)
-        st = write_spans(db, in, err);
+    static const struct {
+        const char *name;
+        enum br_status (*w)(struct br_db *, const struct br_post_input *, struct br_error *);
+    } steps[] = {{"files", write_files},
+                 {"rejects", write_rejects},
+                 {"accounts", write_accounts},
+                 {"prices", write_prices},
+                 {"orders", write_orders},
+                 {"lines", write_lines},
+                 {"plan_events", write_plan_events},
+                 {"order_state", write_order_state},
+                 {"balances", write_balances},
+                 {"maps", write_maps},
+                 {"spans", write_spans}};
+    enum br_status st = BR_OK;
+    for (size_t i = 0; st == BR_OK && i < sizeof(steps) / sizeof(steps[0]); i++)
+        st = timed(steps[i].name, steps[i].w, db, in, err);
     return st;
 }
 
@@ -1014,7 +1024,9 @@ enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, 
         char sep[16];
         int m = snprintf(sep, sizeof(sep), "#%zu\n", i);
         br_sha256_update(&s, sep, (size_t)m);
+        double t0 = br_now_s();
         st = br_copy_out(db, sql, hash_chunk, &s, err);
+        br_log(BR_LOG_DEBUG, "post_step", "step=hash_%zu seconds=%.3f", i, br_now_s() - t0);
     }
     if (st != BR_OK) {
         br_sha256_abort(&s);

@@ -445,8 +445,10 @@ static enum br_status do_post(struct run_ctx *c, struct br_run_summary *sum, str
         return BR_OK;
     }
     st = br_post_write_facts(c->db, &in, err);
+    double t0 = br_now_s();
     if (st == BR_OK)
         st = br_journal_write(&c->journal, c->db, c->batch_id, c->cal, err);
+    br_log(BR_LOG_DEBUG, "post_step", "step=journal seconds=%.3f", br_now_s() - t0);
     return st;
 }
 
@@ -469,8 +471,10 @@ static enum br_status do_commit(struct run_ctx *c, int64_t started, struct br_ru
     memcpy(h.prev_hash, c->prev, 32);
     enum br_status st = br_batch_insert(c->db, &h, err);
     stage(c->o, "commit");
+    double t0 = br_now_s();
     if (st == BR_OK)
         st = br_db_exec(c->db, "COMMIT", err);
+    br_log(BR_LOG_DEBUG, "post_step", "step=commit seconds=%.3f", br_now_s() - t0);
     if (st == BR_OK)
         sum->batch_id = c->batch_id;
     return st;
