@@ -39,9 +39,8 @@ struct br_map_entry *br_map_get(const struct br_map *m, uint64_t a, uint64_t b)
     }
 }
 
-static bool grow(struct br_map *m)
+static bool grow_to(struct br_map *m, size_t cap)
 {
-    size_t cap = m->cap ? m->cap * 2 : 64;
     struct br_map_entry *e = br_calloc(cap, sizeof(*e));
     if (e == NULL)
         return false;
@@ -59,18 +58,46 @@ static bool grow(struct br_map *m)
     return true;
 }
 
+static bool grow(struct br_map *m)
+{
+    return grow_to(m, m->cap ? m->cap * 2 : 64);
+}
+
+enum br_status br_map_reserve(struct br_map *m, size_t n)
+{
+    size_t cap = m->cap ? m->cap : 64;
+    while (n * 4 > cap * 3) {
+        if (cap > SIZE_MAX / 2 / sizeof(struct br_map_entry))
+            return BR_ERR_NOMEM;
+        cap *= 2;
+    }
+    return cap == m->cap || grow_to(m, cap) ? BR_OK : BR_ERR_NOMEM;
+}
+
 struct br_map_entry *br_map_put(struct br_map *m, uint64_t a, uint64_t b)
 {
-    struct br_map_entry *e = br_map_get(m, a, b);
-    if (e != NULL)
-        return e;
-    if ((m->n + 1) * 4 > m->cap * 3 && !grow(m))
+    if (m->cap > 0) {
+        size_t i = slot(a, b, m->cap);
+        for (;; i = (i + 1) & (m->cap - 1)) {
+            m->put_probes++;
+            struct br_map_entry *e = &m->e[i];
+            if (!e->used)
+                break;
+            if (e->a == a && e->b == b)
+                return e;
+        }
+        if ((m->n + 1) * 4 <= m->cap * 3) {
+            m->e[i] = (struct br_map_entry){.a = a, .b = b, .used = true};
+            m->n++;
+            return &m->e[i];
+        }
+    }
+    if (!grow(m))
         return NULL;
     size_t i = slot(a, b, m->cap);
     while (m->e[i].used)
         i = (i + 1) & (m->cap - 1);
-    e = &m->e[i];
-    *e = (struct br_map_entry){.a = a, .b = b, .used = true};
+    m->e[i] = (struct br_map_entry){.a = a, .b = b, .used = true};
     m->n++;
-    return e;
+    return &m->e[i];
 }

@@ -482,6 +482,8 @@ static enum br_status gather(const struct br_rate_input *in, struct events *ev,
 
 static enum br_status merge_map(struct br_map *dst, const struct br_map *src)
 {
+    if (br_map_reserve(dst, dst->n + src->n) != BR_OK)
+        return BR_ERR_NOMEM;
     for (size_t i = 0; i < src->cap; i++) {
         const struct br_map_entry *e = &src->e[i];
         if (!e->used)
