@@ -180,6 +180,46 @@ static void roles_hold(void **state)
     expect_state(c, "TRUNCATE billing.usage_lines", "42501");
 }
 
+/* The references the database checks per statement (sql/003): a transfer
+ * names an entry that exists and codes of the chart; rows name a batch that
+ * is recorded by the time the transaction commits. */
+static void references_hold(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", f->inbox, "--as-of", AS_OF, NULL),
+                     3);
+    PGconn *c = f->c;
+    int64_t entry = it_sql_int(c, "SELECT max(entry_id) FROM ledger.entries");
+    int64_t batch = it_sql_int(c, "SELECT max(batch_id) FROM ledger.batches");
+    char sql[512];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO ledger.transfers VALUES (1000000, %lld, 1100, 'a', 4100, 'a', 5)",
+             (long long)entry + 1);
+    expect_state(c, "BEGIN", "");
+    expect_state(c, sql, "23503");
+    expect_state(c, "ROLLBACK", "");
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO ledger.transfers VALUES (1000000, %lld, 1100, 'a', 4101, 'a', 5)",
+             (long long)entry);
+    expect_state(c, "BEGIN", "");
+    expect_state(c, sql, "23503");
+    expect_state(c, "ROLLBACK", "");
+    /* a batch that is never recorded: the row goes in, the commit fails */
+    snprintf(sql, sizeof(sql), "INSERT INTO billing.balance_state VALUES ('a', %lld, 0)",
+             (long long)batch + 1);
+    expect_state(c, "BEGIN", "");
+    expect_state(c, sql, "");
+    expect_state(c, "COMMIT", "23503");
+    assert_int_equal(
+        it_sql_int(c, "SELECT count(*) FROM billing.balance_state WHERE account_id = 'a'"), 0);
+    /* an existing batch is a valid reference */
+    snprintf(sql, sizeof(sql), "INSERT INTO billing.balance_state VALUES ('a', %lld, 0)",
+             (long long)batch);
+    expect_state(c, "BEGIN", "");
+    expect_state(c, sql, "");
+    expect_state(c, "ROLLBACK", "");
+}
+
 static bool log_has(const char *log, const char *needle)
 {
     char *t = it_read_file(log, NULL);
@@ -264,7 +304,7 @@ static void db_init_is_idempotent(void **state)
 {
     struct fx *f = *state;
     assert_int_equal(it_billrun(f->db, f->log, "db", "init", NULL), 0);
-    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.schema_migrations"), 2);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.schema_migrations"), 3);
     assert_int_equal(it_billrun(f->db, f->log, "db", "init", "--tz-offset", "+09:00", NULL), 1);
     assert_true(log_has(f->log, "fixed when the database is created"));
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM pg_description d JOIN pg_class c ON "
@@ -290,6 +330,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(rerun_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(changed_file_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(roles_hold, setup, teardown),
+        cmocka_unit_test_setup_teardown(references_hold, setup, teardown),
         cmocka_unit_test_setup_teardown(runs_never_interleave, setup, teardown),
         cmocka_unit_test_setup_teardown(database_going_away_commits_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(verify_detects_tampering, setup, teardown),
