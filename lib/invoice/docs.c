@@ -9,6 +9,9 @@
 #include "invoice/xlsx.h"
 
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -579,6 +582,15 @@ enum br_status br_docs_write(struct br_db *db, struct br_calendar cal, br_period
     bool restore_xfsz = sigaction(SIGXFSZ, &ignore_xfsz, &saved_xfsz) == 0;
     if (st == BR_OK)
         st = make_dir(s->folder, err);
+#ifdef __GLIBC__
+    /* Each workbook deflates a dozen parts, each with a zlib state of about
+     * 256 KiB: above glibc's starting mmap threshold, so every one was a
+     * fresh mapping the kernel zero-filled page by page, and freed memory
+     * went straight back to it. Keep such blocks in the heap instead (a
+     * fifth of the writing time at 100k invoices). */
+    mallopt(M_MMAP_THRESHOLD, 32 << 20);
+    mallopt(M_TRIM_THRESHOLD, 128 << 20);
+#endif
     if (st == BR_OK) {
         int nt = threads < 1 ? 1 : threads > 16 ? 16 : threads, next = 0;
         bool stop = false;
@@ -611,6 +623,8 @@ enum br_status br_docs_write(struct br_db *db, struct br_calendar cal, br_period
         st = write_summary(&d, s->folder, err);
     if (st == BR_OK)
         s->files_written++;
+    if (st == BR_OK)
+        st = br_xlsx_sync_dir(s->folder, err);
     if (restore_xfsz)
         sigaction(SIGXFSZ, &saved_xfsz, NULL);
     if (s->invoices == 0 && d.inv)

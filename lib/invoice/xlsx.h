@@ -110,4 +110,9 @@ enum br_status br_xlsx_invoice(const struct br_invoice_doc *doc, const char *pat
 enum br_status br_xlsx_summary(const struct br_summary_doc *doc, const char *path,
                                struct br_error *err);
 
+/* Each workbook is fsynced before it is renamed into place; this makes the
+ * renames themselves durable, once for a folder after all its files (one
+ * fsync of the directory instead of one per file). */
+enum br_status br_xlsx_sync_dir(const char *dir, struct br_error *err);
+
 #endif
