@@ -204,38 +204,38 @@ void br_strtab_init(struct br_strtab *t, size_t max_ids)
     t->max_ids = max_ids;
 }
 
-static bool strtab_eq(const struct br_strtab *t, uint32_t id, const char *s, size_t n)
-{
-    return t->len[id] == n && memcmp(t->str[id], s, n) == 0;
-}
-
 bool br_strtab_find(const struct br_strtab *t, const char *s, size_t n, uint32_t *id)
 {
     if (t->nslots == 0)
         return false;
     size_t mask = t->nslots - 1;
     for (size_t i = br_hash_bytes(s, n) & mask;; i = (i + 1) & mask) {
-        uint32_t v = t->slots[i];
-        if (v == 0)
+        const struct br_strtab_slot *v = &t->slots[i];
+        if (v->id1 == 0)
             return false;
-        if (strtab_eq(t, v - 1, s, n)) {
-            *id = v - 1;
+        if (v->len == n && memcmp(v->str, s, n) == 0) {
+            *id = v->id1 - 1;
             return true;
         }
     }
 }
 
+static void slot_put(struct br_strtab_slot *slots, size_t nslots, const char *s, uint32_t len,
+                     uint32_t id)
+{
+    size_t i = br_hash_bytes(s, len) & (nslots - 1);
+    while (slots[i].id1 != 0)
+        i = (i + 1) & (nslots - 1);
+    slots[i] = (struct br_strtab_slot){s, len, id + 1};
+}
+
 static enum br_status strtab_rehash(struct br_strtab *t, size_t nslots)
 {
-    uint32_t *slots = calloc(nslots, sizeof(*slots));
+    struct br_strtab_slot *slots = calloc(nslots, sizeof(*slots));
     if (slots == NULL)
         return BR_ERR_NOMEM;
-    for (size_t id = 0; id < t->n; id++) {
-        size_t i = br_hash_bytes(t->str[id], t->len[id]) & (nslots - 1);
-        while (slots[i] != 0)
-            i = (i + 1) & (nslots - 1);
-        slots[i] = (uint32_t)id + 1;
-    }
+    for (size_t id = 0; id < t->n; id++)
+        slot_put(slots, nslots, t->str[id], t->len[id], (uint32_t)id);
     free(t->slots);
     t->slots = slots;
     t->nslots = nslots;
@@ -267,11 +267,7 @@ enum br_status br_strtab_intern(struct br_strtab *t, const char *s, size_t n, ui
         return BR_ERR_NOMEM;
     t->str[t->n] = copy;
     t->len[t->n] = (uint32_t)n;
-    size_t mask = t->nslots - 1;
-    size_t i = br_hash_bytes(s, n) & mask;
-    while (t->slots[i] != 0)
-        i = (i + 1) & mask;
-    t->slots[i] = (uint32_t)t->n + 1;
+    slot_put(t->slots, t->nslots, copy, (uint32_t)n, (uint32_t)t->n);
     *id = (uint32_t)t->n++;
     return BR_OK;
 }

@@ -61,9 +61,15 @@ uint64_t br_hash_bytes(const void *p, size_t n);
 /* Interns byte strings to dense ids 0, 1, 2... Strings are stored once, in
  * an arena, with a terminating NUL: pointers returned stay valid (they never
  * move) until br_strtab_free. */
+struct br_strtab_slot {
+    const char *str; /* the string, beside its id: a lookup reads one slot */
+    uint32_t len;
+    uint32_t id1; /* id + 1, 0 = empty */
+};
+
 struct br_strtab {
-    uint32_t *slots; /* id + 1, 0 = empty */
-    size_t nslots;   /* power of two */
+    struct br_strtab_slot *slots;
+    size_t nslots; /* power of two */
     struct br_arena strings;
     const char **str; /* per id */
     uint32_t *len;    /* per id */
