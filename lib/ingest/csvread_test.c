@@ -350,10 +350,10 @@ static char *long_field_doc(size_t n, bool quoted, size_t *len, char **field)
     f[n] = '\0';
     char *doc = malloc(n + 64);
     assert_non_null(doc);
-    int k = sprintf(doc, "a,b,c\n1,%s", quoted ? "\"" : "");
+    int k = snprintf(doc, n + 64, "a,b,c\n1,%s", quoted ? "\"" : "");
     memcpy(doc + k, f, n);
     k += (int)n;
-    k += sprintf(doc + k, "%s,z\n2,b,c\n", quoted ? "\"" : "");
+    k += snprintf(doc + k, n + 64 - (size_t)k, "%s,z\n2,b,c\n", quoted ? "\"" : "");
     *len = (size_t)k;
     *field = f;
     return doc;
@@ -396,13 +396,13 @@ static void test_long_field_doubled_quote(void **state)
         size_t n = at + 3000;
         char *doc = malloc(n + 64);
         assert_non_null(doc);
-        int k = sprintf(doc, "a,b,c\n1,\"");
+        int k = snprintf(doc, n + 64, "a,b,c\n1,\"");
         memset(doc + k, 'x', at);
         k += (int)at;
-        k += sprintf(doc + k, "\"\"");
+        k += snprintf(doc + k, n + 64 - (size_t)k, "\"\"");
         memset(doc + k, 'y', 3000);
         k += 3000;
-        k += sprintf(doc + k, "\",z\n2,b,c\n");
+        k += snprintf(doc + k, n + 64 - (size_t)k, "\",z\n2,b,c\n");
         struct sink s = {0};
         read_mem(doc, (size_t)k, &s);
         assert_int_equal(s.n, 2);
@@ -710,19 +710,19 @@ static char *big_doc(size_t nrec, size_t *len, uint64_t *lines)
     size_t cap = nrec * 80 + 64;
     char *doc = malloc(cap);
     assert_non_null(doc);
-    size_t k = (size_t)sprintf(doc, "a,b,c\n");
+    size_t k = (size_t)snprintf(doc, cap, "a,b,c\n");
     uint64_t line = 2;
     for (size_t i = 0; i < nrec; i++) {
         lines[i] = line;
-        k += (size_t)sprintf(doc + k, "r%zu,%zu,", i, i);
+        k += (size_t)snprintf(doc + k, cap - k, "r%zu,%zu,", i, i);
         if (i % 997 == 0) {
-            k += (size_t)sprintf(doc + k, "\"two\nlines\"");
+            k += (size_t)snprintf(doc + k, cap - k, "\"two\nlines\"");
             line++;
         } else {
             memset(doc + k, 'x', i % 53);
             k += i % 53;
         }
-        k += (size_t)sprintf(doc + k, "%s", i % 3 == 0 ? "\r\n" : "\n");
+        k += (size_t)snprintf(doc + k, cap - k, "%s", i % 3 == 0 ? "\r\n" : "\n");
         line++;
     }
     *len = k;
@@ -786,11 +786,11 @@ static void check_sha(const char *data, size_t len, const char *hex)
     char got[65];
     struct br_csv_result res = read_mem(data, len, &s);
     for (int i = 0; i < 32; i++)
-        sprintf(got + 2 * i, "%02x", res.sha256[i]);
+        snprintf(got + 2 * i, sizeof(got) - 2 * (size_t)i, "%02x", res.sha256[i]);
     assert_string_equal(got, hex);
     res = read_fd(data, len, &s);
     for (int i = 0; i < 32; i++)
-        sprintf(got + 2 * i, "%02x", res.sha256[i]);
+        snprintf(got + 2 * i, sizeof(got) - 2 * (size_t)i, "%02x", res.sha256[i]);
     assert_string_equal(got, hex);
     sink_free(&s);
 }

@@ -56,7 +56,7 @@ static struct fx *fx_new(void)
 {
     struct fx *fx = calloc(1, sizeof(*fx));
     assert_non_null(fx);
-    strcpy(fx->dir, "/tmp/rows_test.XXXXXX");
+    snprintf(fx->dir, sizeof(fx->dir), "/tmp/rows_test.XXXXXX");
     assert_non_null(mkdtemp(fx->dir));
     br_book_init(&fx->book);
     br_ingest_init(&fx->ing, &fx->book, (struct br_calendar){28800}, (size_t)1 << 20);
