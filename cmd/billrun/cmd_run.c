@@ -76,7 +76,9 @@ static void on_stage(const char *stage)
     const char *p = getenv("BILLRUN_TEST_PAUSE");
     size_t n = strlen(stage);
     if (p && strncmp(p, stage, n) == 0 && p[n] == ':') {
-        unsigned s = (unsigned)atoi(p + n + 1);
+        char *end;
+        unsigned long v = strtoul(p + n + 1, &end, 10);
+        unsigned s = *end == '\0' && v <= 3600 ? (unsigned)v : 0;
         br_log(BR_LOG_INFO, "test_pause", "stage=%s seconds=%u", stage, s);
         sleep(s);
     }
