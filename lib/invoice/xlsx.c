@@ -444,10 +444,9 @@ static void formats_make(struct xw *w)
 }
 
 /* Where libxlsxwriter keeps a workbook's parts until it zips them (a dozen
- * small temporary files per workbook): $TMPDIR when set, else /dev/shm when
- * it is a writable directory (a memory file system: creating and deleting
- * files on a disk file system was half the time of a 100k-invoice close),
- * else the C library's default (/tmp). */
+ * small temporary files per workbook, each created and deleted): $TMPDIR
+ * when set, else /dev/shm when it is a writable directory (memory, not
+ * disk), else the C library's default (/tmp). */
 static char *parts_dir_value;
 
 static void parts_dir_init(void)
@@ -537,7 +536,6 @@ enum br_status br_xlsx_sync_dir(const char *dir, struct br_error *err)
  * nor at the temporary name. */
 static enum br_status xw_finish(struct xw *w, const char *path)
 {
-    bool renamed = false;
     if (w->wb != NULL && w->st != BR_OK) {
         lxw_workbook_free(w->wb); /* nothing written yet */
     } else if (w->wb != NULL) {
@@ -557,13 +555,8 @@ static enum br_status xw_finish(struct xw *w, const char *path)
     if (w->st == BR_OK && rename(w->tmp_path, path) != 0)
         w->st = br_fail(w->err, BR_ERR_IO, "xlsx: rename %s to %s: %s", w->tmp_path, path,
                         strerror(errno));
-    else if (w->st == BR_OK)
-        renamed = true;
-    if (w->st != BR_OK) {
+    if (w->st != BR_OK)
         unlink(w->tmp_path);
-        if (renamed)
-            unlink(path);
-    }
     if (w->c_locale != (locale_t)0) {
         uselocale(w->saved_locale);
         freelocale(w->c_locale);
