@@ -984,21 +984,26 @@ enum br_status br_post_write_facts(struct br_db *db, const struct br_post_input 
 
 /* --- the hash chain --------------------------------------------------------- */
 
-/* What a batch's content hash covers, in canonical order. %1$lld is the batch. */
+/* What a batch's content hash covers, in canonical order. %1$lld is the
+ * batch, %2$lld and %3$lld the lowest and highest of its entry ids: entry
+ * ids are given out in batch order, so the range only lets the queries read
+ * the batch's own rows by index (a join on batch_id alone scanned every
+ * transfer of the history, each night), the batch_id conditions decide. */
 static const char *const hashed[] = {
     "COPY (SELECT entry_id, period, extract(epoch FROM effective_at)::bigint, account_id, kind, "
-    "item, order_id, late, description FROM ledger.entries WHERE batch_id = %lld "
-    "ORDER BY entry_id) TO STDOUT",
+    "item, order_id, late, description FROM ledger.entries WHERE batch_id = %1$lld "
+    "AND entry_id BETWEEN %2$lld AND %3$lld ORDER BY entry_id) TO STDOUT",
     "COPY (SELECT t.transfer_id, t.entry_id, t.debit_code, t.debit_sub, t.credit_code, "
     "t.credit_sub, t.amount_e8 FROM ledger.transfers t JOIN ledger.entries e USING (entry_id) "
-    "WHERE e.batch_id = %lld ORDER BY t.transfer_id) TO STDOUT",
+    "WHERE e.batch_id = %1$lld AND e.entry_id BETWEEN %2$lld AND %3$lld "
+    "AND t.entry_id BETWEEN %2$lld AND %3$lld ORDER BY t.transfer_id) TO STDOUT",
     "COPY (SELECT file_id, name, encode(sha256, 'hex'), size_bytes, kind, status, reason, rows, "
-    "accepted, rejected FROM billing.files WHERE batch_id = %lld ORDER BY file_id) TO STDOUT",
+    "accepted, rejected FROM billing.files WHERE batch_id = %1$lld ORDER BY file_id) TO STDOUT",
     "COPY (SELECT account_id, period, own_period, day, item, late, pieces, quantity, gross_e8, "
     "free_e8, plan_e8, coupon_e8, balance_e8, outstanding_e8 FROM billing.usage_lines "
-    "WHERE batch_id = %lld ORDER BY account_id, day, item, period) TO STDOUT",
+    "WHERE batch_id = %1$lld ORDER BY account_id, day, item, period) TO STDOUT",
     "COPY (SELECT invoice_no, period, account_id, outstanding_e8, round_down_e8, amount_due_e8 "
-    "FROM billing.invoice_finals WHERE batch_id = %lld ORDER BY invoice_no) TO STDOUT",
+    "FROM billing.invoice_finals WHERE batch_id = %1$lld ORDER BY invoice_no) TO STDOUT",
 };
 
 static void hash_chunk(void *ctx, const char *p, size_t n)
@@ -1017,10 +1022,18 @@ enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, 
         snprintf(head, sizeof(head), "billrun-batch-v1\n%lld %s %lld %s\n", (long long)h->batch_id,
                  h->kind, (long long)h->as_of, h->period ? h->period : "-");
     br_sha256_update(&s, head, (size_t)n);
-    enum br_status st = BR_OK;
+    char id[24];
+    snprintf(id, sizeof(id), "%lld", (long long)h->batch_id);
+    const char *p[1] = {id};
+    int64_t lo = 0, hi = -1;
+    enum br_status st = br_db_int64(
+        db, "SELECT min(entry_id) FROM ledger.entries WHERE batch_id = $1", 1, p, 0, &lo, err);
+    if (st == BR_OK)
+        st = br_db_int64(db, "SELECT max(entry_id) FROM ledger.entries WHERE batch_id = $1", 1, p,
+                         -1, &hi, err);
     for (size_t i = 0; st == BR_OK && i < sizeof(hashed) / sizeof(hashed[0]); i++) {
-        char sql[600];
-        snprintf(sql, sizeof(sql), hashed[i], (long long)h->batch_id);
+        char sql[1024];
+        snprintf(sql, sizeof(sql), hashed[i], (long long)h->batch_id, (long long)lo, (long long)hi);
         char sep[16];
         int m = snprintf(sep, sizeof(sep), "#%zu\n", i);
         br_sha256_update(&s, sep, (size_t)m);
