@@ -985,18 +985,14 @@ enum br_status br_post_write_facts(struct br_db *db, const struct br_post_input 
 /* --- the hash chain --------------------------------------------------------- */
 
 /* What a batch's content hash covers, in canonical order. %1$lld is the
- * batch, %2$lld and %3$lld the lowest and highest of its entry ids: entry
- * ids are given out in batch order, so the range only lets the queries read
- * the batch's own rows by index (a join on batch_id alone scanned every
- * transfer of the history, each night), the batch_id conditions decide. */
+ * batch, %2$lld and %3$lld the lowest and highest of its entry ids, which
+ * let the queries read the batch's own rows by index (a join on batch_id
+ * alone scanned every transfer of the history, each night). */
 static const char *const hashed[] = {
     "COPY (SELECT entry_id, period, extract(epoch FROM effective_at)::bigint, account_id, kind, "
     "item, order_id, late, description FROM ledger.entries WHERE batch_id = %1$lld "
     "AND entry_id BETWEEN %2$lld AND %3$lld ORDER BY entry_id) TO STDOUT",
-    "COPY (SELECT t.transfer_id, t.entry_id, t.debit_code, t.debit_sub, t.credit_code, "
-    "t.credit_sub, t.amount_e8 FROM ledger.transfers t JOIN ledger.entries e USING (entry_id) "
-    "WHERE e.batch_id = %1$lld AND e.entry_id BETWEEN %2$lld AND %3$lld "
-    "AND t.entry_id BETWEEN %2$lld AND %3$lld ORDER BY t.transfer_id) TO STDOUT",
+    NULL, /* the transfers: transfers_of_batch */
     "COPY (SELECT file_id, name, encode(sha256, 'hex'), size_bytes, kind, status, reason, rows, "
     "accepted, rejected FROM billing.files WHERE batch_id = %1$lld ORDER BY file_id) TO STDOUT",
     "COPY (SELECT account_id, period, own_period, day, item, late, pieces, quantity, gross_e8, "
@@ -1005,6 +1001,20 @@ static const char *const hashed[] = {
     "COPY (SELECT invoice_no, period, account_id, outstanding_e8, round_down_e8, amount_due_e8 "
     "FROM billing.invoice_finals WHERE batch_id = %1$lld ORDER BY invoice_no) TO STDOUT",
 };
+
+/* The transfers of the batch's entries. When no other batch's entry lies
+ * in the batch's entry id range (billrun gives ids out batch by batch, under
+ * its lock), they are the transfers of that range: one index range read;
+ * otherwise the join says which they are. The rows are the same either way. */
+static const char *const transfers_of_range =
+    "COPY (SELECT /* batch %1$lld */ transfer_id, entry_id, debit_code, debit_sub, credit_code, "
+    "credit_sub, amount_e8 FROM ledger.transfers WHERE entry_id BETWEEN %2$lld AND %3$lld "
+    "ORDER BY transfer_id) TO STDOUT";
+static const char *const transfers_of_batch =
+    "COPY (SELECT t.transfer_id, t.entry_id, t.debit_code, t.debit_sub, t.credit_code, "
+    "t.credit_sub, t.amount_e8 FROM ledger.transfers t JOIN ledger.entries e USING (entry_id) "
+    "WHERE e.batch_id = %1$lld AND e.entry_id BETWEEN %2$lld AND %3$lld "
+    "AND t.entry_id BETWEEN %2$lld AND %3$lld ORDER BY t.transfer_id) TO STDOUT";
 
 static void hash_chunk(void *ctx, const char *p, size_t n)
 {
@@ -1031,9 +1041,21 @@ enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, 
     if (st == BR_OK)
         st = br_db_int64(db, "SELECT max(entry_id) FROM ledger.entries WHERE batch_id = $1", 1, p,
                          -1, &hi, err);
+    int64_t strangers = 0;
+    if (st == BR_OK) {
+        char sql[256];
+        snprintf(sql, sizeof(sql),
+                 "SELECT count(*) FROM ledger.entries WHERE entry_id BETWEEN %lld AND %lld "
+                 "AND batch_id <> %lld",
+                 (long long)lo, (long long)hi, (long long)h->batch_id);
+        st = br_db_int64(db, sql, 0, NULL, 0, &strangers, err);
+    }
     for (size_t i = 0; st == BR_OK && i < sizeof(hashed) / sizeof(hashed[0]); i++) {
         char sql[1024];
-        snprintf(sql, sizeof(sql), hashed[i], (long long)h->batch_id, (long long)lo, (long long)hi);
+        const char *q = hashed[i] != NULL ? hashed[i]
+                        : strangers == 0  ? transfers_of_range
+                                          : transfers_of_batch;
+        snprintf(sql, sizeof(sql), q, (long long)h->batch_id, (long long)lo, (long long)hi);
         char sep[16];
         int m = snprintf(sep, sizeof(sep), "#%zu\n", i);
         br_sha256_update(&s, sep, (size_t)m);
