@@ -56,6 +56,11 @@ enum br_status br_db_connect(struct br_db *db, const char *conninfo, struct br_e
         return br_fail(err, BR_ERR_DB, "cannot connect to the database: %s", msg);
     }
     PQsetNoticeProcessor(db->conn, notice_quiet, NULL);
+    /* JIT compilation pays off for long analytic queries; billrun's are
+     * index reads and COPYs whose cost estimates on big tables still set it
+     * off, at half a second of compiling each. */
+    PGresult *res = PQexec(db->conn, "SET jit = off");
+    PQclear(res);
     return BR_OK;
 }
 

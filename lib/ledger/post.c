@@ -1035,12 +1035,18 @@ enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, 
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)h->batch_id);
     const char *p[1] = {id};
-    int64_t lo = 0, hi = -1;
-    enum br_status st = br_db_int64(
-        db, "SELECT min(entry_id) FROM ledger.entries WHERE batch_id = $1", 1, p, 0, &lo, err);
-    if (st == BR_OK)
-        st = br_db_int64(db, "SELECT max(entry_id) FROM ledger.entries WHERE batch_id = $1", 1, p,
-                         -1, &hi, err);
+    int64_t lo = 0, hi = -1; /* by the (batch_id, entry_id) index */
+    PGresult *r;
+    enum br_status st = br_db_query(
+        db, "SELECT min(entry_id), max(entry_id) FROM ledger.entries WHERE batch_id = $1", 1, p, &r,
+        err);
+    if (st == BR_OK) {
+        if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) && !PQgetisnull(r, 0, 1)) {
+            lo = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
+            hi = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
+        }
+        PQclear(r);
+    }
     int64_t strangers = 0;
     if (st == BR_OK) {
         char sql[256];
