@@ -17,8 +17,7 @@ enum br_status br_load_book(struct br_db *db, struct br_book *book, int64_t as_o
 
 /* The order ids (first field) of the orders files in an inbox, for
  * br_load_book. */
-enum br_status br_load_scan_order_ids(const char *dir, struct br_strtab *ids,
-                                      struct br_error *err);
+enum br_status br_load_scan_order_ids(const char *dir, struct br_strtab *ids, struct br_error *err);
 
 /* Closed periods, ascending (caller frees *out). */
 enum br_status br_load_closed(struct br_db *db, br_period **out, size_t *n, struct br_error *err);

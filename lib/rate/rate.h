@@ -137,10 +137,10 @@ void br_rate_result_free(struct br_rate_result *r);
 /* Rates every usage row of in->usage from the opening state, leaving the
  * closing state in `state`. Rows with a piece that has no price are listed in
  * out->no_price_rows (rejected no_price), rows with a gross beyond 63 bits in
- * out->overflow_rows (rejected bad_number); both rate nothing. New top-ups of the book (is_new) enter
- * the time order; plans and coupons apply by their validity. Then straight-line
- * recognition runs to min(as_of, valid_to) and plans with valid_to <= as_of
- * expire. Fails only on exhaustion or an overflow of exact arithmetic. */
+ * out->overflow_rows (rejected bad_number); both rate nothing. New top-ups of the book (is_new)
+ * enter the time order; plans and coupons apply by their validity. Then straight-line recognition
+ * runs to min(as_of, valid_to) and plans with valid_to <= as_of expire. Fails only on exhaustion or
+ * an overflow of exact arithmetic. */
 enum br_status br_rate(const struct br_rate_input *in, struct br_rate_state *state,
                        struct br_rate_result *out, struct br_error *err);
 

@@ -9,10 +9,10 @@
 #include <stdint.h>
 
 struct it_month {
-    char *dir;       /* owns everything below */
-    char all[4096];  /* every file of the month (the one-run inbox) */
-    int64_t first;   /* local day number of the first day (UTC days here) */
-    int nights;      /* nights with files: first .. first + nights - 1 */
+    char *dir;      /* owns everything below */
+    char all[4096]; /* every file of the month (the one-run inbox) */
+    int64_t first;  /* local day number of the first day (UTC days here) */
+    int nights;     /* nights with files: first .. first + nights - 1 */
 };
 
 /* Generates `days` days from 2026-11-01 for `accounts` accounts, about
