@@ -76,28 +76,24 @@ enum br_status br_map_reserve(struct br_map *m, size_t n)
 
 struct br_map_entry *br_map_put(struct br_map *m, uint64_t a, uint64_t b)
 {
-    if (m->cap > 0) {
-        size_t i = slot(a, b, m->cap);
-        for (;; i = (i + 1) & (m->cap - 1)) {
-            m->put_probes++;
-            struct br_map_entry *e = &m->e[i];
-            if (!e->used)
-                break;
-            if (e->a == a && e->b == b)
-                return e;
+    for (;;) {
+        if (m->cap > 0) {
+            size_t i = slot(a, b, m->cap);
+            for (;; i = (i + 1) & (m->cap - 1)) {
+                m->put_probes++;
+                struct br_map_entry *e = &m->e[i];
+                if (!e->used)
+                    break;
+                if (e->a == a && e->b == b)
+                    return e;
+            }
+            if ((m->n + 1) * 4 <= m->cap * 3) {
+                m->e[i] = (struct br_map_entry){.a = a, .b = b, .used = true};
+                m->n++;
+                return &m->e[i];
+            }
         }
-        if ((m->n + 1) * 4 <= m->cap * 3) {
-            m->e[i] = (struct br_map_entry){.a = a, .b = b, .used = true};
-            m->n++;
-            return &m->e[i];
-        }
+        if (!grow(m)) /* then look again in the larger table */
+            return NULL;
     }
-    if (!grow(m))
-        return NULL;
-    size_t i = slot(a, b, m->cap);
-    while (m->e[i].used)
-        i = (i + 1) & (m->cap - 1);
-    m->e[i] = (struct br_map_entry){.a = a, .b = b, .used = true};
-    m->n++;
-    return &m->e[i];
 }

@@ -992,7 +992,7 @@ static const char *const hashed[] = {
     "COPY (SELECT entry_id, period, extract(epoch FROM effective_at)::bigint, account_id, kind, "
     "item, order_id, late, description FROM ledger.entries WHERE batch_id = %1$lld "
     "AND entry_id BETWEEN %2$lld AND %3$lld ORDER BY entry_id) TO STDOUT",
-    NULL, /* the transfers: transfers_of_batch */
+    NULL, /* the transfers: transfers_of_range or transfers_of_batch, below */
     "COPY (SELECT file_id, name, encode(sha256, 'hex'), size_bytes, kind, status, reason, rows, "
     "accepted, rejected FROM billing.files WHERE batch_id = %1$lld ORDER BY file_id) TO STDOUT",
     "COPY (SELECT account_id, period, own_period, day, item, late, pieces, quantity, gross_e8, "
