@@ -175,9 +175,20 @@ enum br_status br_explain(struct br_db *db, const char *account, br_period perio
         2, p, &c.lines, err);
     if (st == BR_OK)
         st = br_db_query(db,
+                         /* plans and coupons from their draws; the free allowance,
+                          * the balance and the receivable from the usage lines'
+                          * split (sql/006: not repeated as draws since) */
                          "SELECT item, source, order_id, sum(units), sum(value_e8), "
-                         "sum(recognised_e8) FROM billing.draws WHERE period = $1 AND "
-                         "account_id = $2 GROUP BY item, source, order_id "
+                         "sum(recognised_e8) FROM (SELECT item, source, order_id, units, "
+                         "value_e8, recognised_e8 FROM billing.draws WHERE period = $1 AND "
+                         "account_id = $2 AND source IN ('plan', 'coupon') UNION ALL "
+                         "SELECT u.item, x.source, NULL, x.units, x.value_e8, 0 "
+                         "FROM billing.usage_lines u CROSS JOIN LATERAL (VALUES "
+                         "('free', u.free_units, u.free_e8), "
+                         "('balance', u.balance_e8, u.balance_e8), "
+                         "('outstanding', 0, u.outstanding_e8)) x(source, units, value_e8) "
+                         "WHERE u.period = $1 AND u.account_id = $2 "
+                         "AND (x.value_e8 > 0 OR x.units > 0)) d GROUP BY item, source, order_id "
                          "ORDER BY item, CASE source WHEN 'free' THEN 0 WHEN 'plan' THEN 1 "
                          "WHEN 'coupon' THEN 2 WHEN 'balance' THEN 3 ELSE 4 END, order_id",
                          2, p, &c.draws, err);

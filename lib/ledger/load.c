@@ -329,18 +329,26 @@ static enum br_status load_buckets(struct br_db *db, const struct br_book *b,
                                    struct br_rate_state *s, br_period min_period, int64_t min_hour,
                                    struct br_error *err)
 {
-    char p1[24], p2[24];
+    char p1[24], p2[24], p3[24];
     snprintf(p1, sizeof(p1), "%d", (int)min_period);
     snprintf(p2, sizeof(p2), "%lld", (long long)min_hour);
-    const char *params[2] = {p1, p2};
+    /* whole UTC days: a capacity plan's day row is written with all 24 hours */
+    snprintf(p3, sizeof(p3), "%lld", (long long)br_floor_div(min_hour, 24));
+    const char *params[3] = {p1, p2, p3};
     PGresult *r;
-    enum br_status st =
-        br_db_query(db,
-                    "SELECT DISTINCT ON (order_id, kind, bucket) order_id, bucket, used "
-                    "FROM billing.bucket_state "
-                    "WHERE (kind = 'month' AND bucket >= $1) OR (kind = 'hour' AND bucket >= $2) "
-                    "ORDER BY order_id, kind, bucket, batch_id DESC",
-                    2, params, &r, err);
+    /* Capacity plans' hours: one row per plan and hour (batches before
+     * sql/006) or per plan and UTC day with the 24 hours in an array; the
+     * latest batch's value of each hour wins. */
+    enum br_status st = br_db_query(
+        db,
+        "SELECT DISTINCT ON (order_id, kind, bucket) order_id, bucket, used FROM ("
+        "SELECT order_id, kind, bucket, batch_id, used FROM billing.bucket_state "
+        "WHERE (kind = 'month' AND bucket >= $1) OR (kind = 'hour' AND bucket >= $2) "
+        "UNION ALL SELECT b.order_id, 'hour', b.bucket * 24 + h.i - 1, b.batch_id, h.used "
+        "FROM billing.bucket_state b CROSS JOIN LATERAL unnest(b.hours) WITH ORDINALITY "
+        "AS h(used, i) WHERE b.kind = 'day' AND b.bucket >= $3) s "
+        "ORDER BY order_id, kind, bucket, batch_id DESC",
+        3, params, &r, err);
     if (st != BR_OK)
         return st;
     for (int i = 0; i < PQntuples(r) && st == BR_OK; i++) {

@@ -1,6 +1,7 @@
 /* Building and writing a batch. */
 #include "ledger/post.h"
 
+#include "core/btime.h"
 #include "core/log.h"
 #include "core/money.h"
 #include "core/sha256.h"
@@ -761,6 +762,12 @@ static enum br_status write_lines(struct br_db *db, const struct br_post_input *
                            err);
     for (size_t i = 0; st == BR_OK && i < r->ndraws; i++) {
         const struct br_draw *d = &r->draws[i];
+        /* The free allowance, the balance and the receivable have no order:
+         * their draws are the usage line's free_e8/balance_e8/outstanding_e8
+         * (and free_units), at the same grain, so only plans and coupons are
+         * written here (sql/006). */
+        if (d->source != BR_SRC_PLAN && d->source != BR_SRC_COUPON)
+            continue;
         br_copy_i64(&c, in->batch_id);
         br_copy_sep(&c);
         br_copy_str(&c, br_book_account_id(in->book, d->account));
@@ -871,6 +878,82 @@ static enum br_status write_balances(struct br_db *db, const struct br_post_inpu
     return st == BR_OK ? br_copy_finish(&c, err) : st;
 }
 
+struct cap_day {
+    uint32_t order;
+    int64_t day;
+};
+
+static int cap_day_cmp(const void *pa, const void *pb)
+{
+    const struct cap_day *a = pa, *b = pb;
+    if (a->order != b->order)
+        return a->order < b->order ? -1 : 1;
+    return (a->day > b->day) - (a->day < b->day);
+}
+
+/* Capacity plans' hourly use goes out as one row per plan and UTC day that
+ * the batch changed, carrying all 24 hours (sql/006): the day's other hours
+ * come from the opening state, which br_load_state reads by whole days. */
+static enum br_status write_capacity_days(struct br_db *db, const struct br_post_input *in,
+                                          struct br_error *err)
+{
+    const struct br_map *m = &in->state->buckets;
+    size_t n = 0, cap = 0;
+    struct cap_day *d = NULL;
+    for (size_t i = 0; i < m->cap; i++) {
+        const struct br_map_entry *e = &m->e[i];
+        if (!e->used || !e->dirty || in->book->orders[e->a].plan_type == BR_PLAN_MONTHLY)
+            continue;
+        if (n == cap) {
+            size_t ncap = cap ? cap * 2 : 1024;
+            struct cap_day *nd = realloc(d, ncap * sizeof(*d));
+            if (nd == NULL) {
+                free(d);
+                return br_fail(err, BR_ERR_NOMEM, "out of memory for capacity plan days");
+            }
+            d = nd;
+            cap = ncap;
+        }
+        d[n++] = (struct cap_day){(uint32_t)e->a, br_floor_div((int64_t)e->b, 24)};
+    }
+    if (n > 1)
+        qsort(d, n, sizeof(*d), cap_day_cmp);
+    struct br_copy c;
+    enum br_status st = br_copy_begin(
+        &c, db,
+        "COPY billing.bucket_state (order_id, kind, bucket, batch_id, used, hours) FROM STDIN",
+        err);
+    for (size_t i = 0; st == BR_OK && i < n; i++) {
+        if (i > 0 && d[i].order == d[i - 1].order && d[i].day == d[i - 1].day)
+            continue;
+        char hours[24 * 21 + 3];
+        size_t len = 0;
+        int64_t used = 0;
+        for (int h = 0; h < 24; h++) {
+            const struct br_map_entry *e = br_map_get(m, d[i].order, (uint64_t)(d[i].day * 24 + h));
+            int64_t v = e != NULL ? e->value : 0;
+            used += v; /* each hour is at most the plan's capacity: no overflow */
+            len += (size_t)snprintf(hours + len, sizeof(hours) - len, "%c%" PRId64,
+                                    h == 0 ? '{' : ',', v);
+        }
+        hours[len++] = '}';
+        br_copy_str(&c, in->book->orders[d[i].order].order_id);
+        br_copy_sep(&c);
+        br_copy_str(&c, "day");
+        br_copy_sep(&c);
+        br_copy_i64(&c, d[i].day);
+        br_copy_sep(&c);
+        br_copy_i64(&c, in->batch_id);
+        br_copy_sep(&c);
+        br_copy_i64(&c, used);
+        br_copy_sep(&c);
+        br_copy_text(&c, hours, len);
+        br_copy_end_row(&c);
+    }
+    free(d);
+    return st == BR_OK ? br_copy_finish(&c, err) : st;
+}
+
 static enum br_status write_maps(struct br_db *db, const struct br_post_input *in,
                                  struct br_error *err)
 {
@@ -884,9 +967,11 @@ static enum br_status write_maps(struct br_db *db, const struct br_post_input *i
         if (!e->used || !e->dirty)
             continue;
         const struct br_order *o = &in->book->orders[e->a];
+        if (o->plan_type != BR_PLAN_MONTHLY)
+            continue;
         br_copy_str(&c, o->order_id);
         br_copy_sep(&c);
-        br_copy_str(&c, o->plan_type == BR_PLAN_MONTHLY ? "month" : "hour");
+        br_copy_str(&c, "month");
         br_copy_sep(&c);
         br_copy_i64(&c, (int64_t)e->b);
         br_copy_sep(&c);
@@ -897,6 +982,8 @@ static enum br_status write_maps(struct br_db *db, const struct br_post_input *i
     }
     if (st == BR_OK)
         st = br_copy_finish(&c, err);
+    if (st == BR_OK)
+        st = write_capacity_days(db, in, err);
     m = &in->state->allowance;
     if (st == BR_OK)
         st = br_copy_begin(&c, db,

@@ -194,11 +194,12 @@ static const struct {
      "  FROM billing.draws GROUP BY 1, 2, 3, 4) "
      "SELECT l.batch_id, l.account_id, l.day, l.item FROM billing.usage_lines l "
      "LEFT JOIN d USING (batch_id, account_id, day, item) "
-     "WHERE l.free_e8 <> coalesce(d.free, 0) OR l.plan_e8 <> coalesce(d.plan, 0) "
-     "OR l.coupon_e8 <> coalesce(d.coupon, 0) OR l.balance_e8 <> coalesce(d.balance, 0) "
-     "OR l.outstanding_e8 <> coalesce(d.outstanding, 0) LIMIT 10",
-     "every rated line's split equals its draws; gross = free + plan + coupon + balance + "
-     "outstanding (a constraint)"},
+     "WHERE l.plan_e8 <> coalesce(d.plan, 0) OR l.coupon_e8 <> coalesce(d.coupon, 0) "
+     "OR l.free_e8 <> coalesce(d.free, l.free_e8) OR l.balance_e8 <> coalesce(d.balance, "
+     "l.balance_e8) OR l.outstanding_e8 <> coalesce(d.outstanding, l.outstanding_e8) LIMIT 10",
+     "every rated line's plan and coupon split equals its draws (and its free, balance and "
+     "outstanding split the draws of them that batches before sql/006 wrote); gross = free + "
+     "plan + coupon + balance + outstanding (a constraint)"},
     {"files and rejects",
      "SELECT f.file_id, f.name, f.rejected, coalesce(r.n, 0) AS kept FROM billing.files f "
      "LEFT JOIN (SELECT file_id, count(*) AS n FROM billing.reject_rows GROUP BY 1) r "

@@ -304,7 +304,7 @@ static void db_init_is_idempotent(void **state)
 {
     struct fx *f = *state;
     assert_int_equal(it_billrun(f->db, f->log, "db", "init", NULL), 0);
-    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.schema_migrations"), 5);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.schema_migrations"), 6);
     assert_int_equal(it_billrun(f->db, f->log, "db", "init", "--tz-offset", "+09:00", NULL), 1);
     assert_true(log_has(f->log, "fixed when the database is created"));
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM pg_description d JOIN pg_class c ON "
@@ -323,6 +323,117 @@ static void db_init_is_idempotent(void **state)
                      0);
 }
 
+/* Storage files for one account's capacity plan (100 GB from 2026-11-03,
+ * samples) arriving over several runs, with usage in the same UTC hours:
+ * each run must start from the hours the earlier runs used (sql/006 keeps
+ * them as one row per plan and day), also when the earlier state is in the
+ * hour rows that batches before sql/006 wrote. */
+static const char *const cap_files[][2] = {
+    {"oss-cap-1.csv", "oss-cap-1,acc-10017,lanting-x1,cn-shanghai,2026-11-10T04:00:00Z,"
+                      "storage_bytes,85899345920\n" /* 80 GiB at 04: all covered */
+                      "oss-cap-2,acc-10017,lanting-x1,cn-shanghai,2026-11-10T06:00:00Z,"
+                      "storage_bytes,96636764160\n"}, /* 90 GiB at 06: all covered */
+    {"oss-cap-2.csv", "oss-cap-3,acc-10017,lanting-x2,cn-shanghai,2026-11-10T04:00:00Z,"
+                      "storage_bytes,32212254720\n"}, /* 30 GiB at 04: 20 covered */
+    {"oss-cap-3.csv", "oss-cap-4,acc-10017,lanting-x3,cn-shanghai,2026-11-10T06:00:00Z,"
+                      "storage_bytes,32212254720\n"}, /* 30 GiB at 06: 10 covered */
+    {"oss-cap-4.csv", "oss-cap-5,acc-10017,lanting-x4,cn-shanghai,2026-11-10T04:00:00Z,"
+                      "storage_bytes,10737418240\n"}, /* 10 GiB at 04: none covered */
+};
+
+static void add_cap_file(const char *inbox, int k)
+{
+    char path[4200], text[600];
+    snprintf(path, sizeof(path), "%s/%s", inbox, cap_files[k][0]);
+    snprintf(text, sizeof(text), "record_id,account_id,bucket,region,hour_start,metric,value\n%s",
+             cap_files[k][1]);
+    it_write_file(path, text);
+}
+
+static int run_ok(const char *db, const char *log, const char *inbox)
+{
+    int rc = it_billrun(db, log, "run", "--inbox", inbox, "--as-of", AS_OF, NULL);
+    return rc == 0 || rc == 3;
+}
+
+static char *cap_totals(PGconn *c)
+{
+    /* what the plans covered (the balance, drawn in arrival order, differs) */
+    return it_sql_text(c, "SELECT sum(gross_e8), sum(plan_e8) FROM billing.usage_lines "
+                          "WHERE account_id = 'acc-10017' AND item = 'storage'");
+}
+
+static void capacity_hours_carry_across_runs(void **state)
+{
+    struct fx *f = *state;
+    /* the same files in one run */
+    char one[128], old[128], inbox1[4200], inbox2[4200];
+    it_db_create(one, sizeof(one), "cap_one");
+    it_db_create(old, sizeof(old), "cap_old");
+    snprintf(inbox1, sizeof(inbox1), "%s/one", f->dir);
+    snprintf(inbox2, sizeof(inbox2), "%s/old", f->dir);
+    it_copy_dir(f->inbox, inbox1);
+    it_copy_dir(f->inbox, inbox2);
+    for (int k = 0; k < 4; k++)
+        add_cap_file(inbox1, k);
+    assert_int_equal(it_billrun(one, f->log, "db", "init", NULL), 0);
+    assert_true(run_ok(one, f->log, inbox1));
+    PGconn *c1 = it_db_connect(one);
+    char *want = cap_totals(c1);
+
+    /* one run per file */
+    assert_true(run_ok(f->db, f->log, f->inbox));
+    for (int k = 0; k < 4; k++) {
+        add_cap_file(f->inbox, k);
+        assert_true(run_ok(f->db, f->log, f->inbox));
+    }
+    char *got = cap_totals(f->c);
+    assert_string_equal(got, want);
+    /* hour 04 ends at the plan's 100 GiB, hour 06 too; one day row a run */
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.bucket_state "
+                                      "WHERE kind = 'hour'"),
+                     0);
+    free(got);
+    got = it_sql_text(f->c, "SELECT hours[5], hours[7] FROM billing.bucket_state "
+                            "WHERE kind = 'day' AND bucket = 20767 "
+                            "ORDER BY batch_id DESC LIMIT 1");
+    assert_string_equal(got, "107374182400|107374182400\n");
+    free(got);
+
+    /* the same, with the first file's state written as hour rows (before
+     * sql/006) */
+    assert_int_equal(it_billrun(old, f->log, "db", "init", NULL), 0);
+    assert_true(run_ok(old, f->log, inbox2));
+    add_cap_file(inbox2, 0);
+    assert_true(run_ok(old, f->log, inbox2));
+    PGconn *c2 = it_db_connect(old);
+    char st[6];
+    it_sql_try(c2, "ALTER TABLE billing.bucket_state DISABLE TRIGGER USER", st);
+    it_sql_try(c2,
+               "INSERT INTO billing.bucket_state (order_id, kind, bucket, batch_id, used) "
+               "SELECT b.order_id, 'hour', b.bucket * 24 + h.i - 1, b.batch_id, h.used "
+               "FROM billing.bucket_state b, unnest(b.hours) WITH ORDINALITY h(used, i) "
+               "WHERE b.kind = 'day' AND h.used > 0",
+               st);
+    assert_string_equal(st, "");
+    it_sql_try(c2, "DELETE FROM billing.bucket_state WHERE kind = 'day'", st);
+    assert_string_equal(st, "");
+    it_sql_try(c2, "ALTER TABLE billing.bucket_state ENABLE TRIGGER USER", st);
+    for (int k = 1; k < 4; k++) {
+        add_cap_file(inbox2, k);
+        assert_true(run_ok(old, f->log, inbox2));
+    }
+    got = cap_totals(c2);
+    assert_string_equal(got, want);
+    assert_int_equal(it_billrun(old, f->log, "verify", NULL), 0);
+    free(got);
+    free(want);
+    PQfinish(c1);
+    PQfinish(c2);
+    it_db_drop(one);
+    it_db_drop(old);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -334,6 +445,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(runs_never_interleave, setup, teardown),
         cmocka_unit_test_setup_teardown(database_going_away_commits_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(verify_detects_tampering, setup, teardown),
+        cmocka_unit_test_setup_teardown(capacity_hours_carry_across_runs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
