@@ -8,13 +8,14 @@
 #include "ops/metrics.h"
 #include "ops/progress.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
-static const char *const status_names[] = {"applied", "refused", "skipped"};
+static const char *const status_names[] = {"applied", "refused", "skipped", "refused"};
 
 static void money(int64_t e8, char *b, size_t n)
 {
@@ -30,14 +31,19 @@ static void print_summary(const struct br_run_summary *s, int64_t as_of, int32_t
         printf("billrun %s: batch %lld committed, as of %s\n", verb, (long long)s->batch_id, at);
     else
         printf("billrun %s: nothing new to post, as of %s (no batch written)\n", verb, at);
-    printf("files     %zu seen: %zu applied, %zu skipped (already applied), %zu refused\n",
-           s->nfiles, s->applied, s->skipped, s->refused);
+    printf("files     %zu seen: %zu applied, %zu skipped (already applied), %zu refused", s->nfiles,
+           s->applied, s->skipped, s->refused);
+    if (s->refused_before > 0)
+        printf(", %zu refused before and still in the inbox", s->refused_before);
+    printf("\n");
     for (size_t i = 0; i < s->nfiles; i++) {
         const struct br_run_file *f = &s->files[i];
-        printf("  %-32s %-8s %-8s %9llu rows %9llu accepted %7llu rejected%s%s\n", f->name,
+        bool refused = f->status == BR_FILE_REFUSED || f->status == BR_FILE_REFUSED_BEFORE;
+        printf("  %-32s %-8s %-8s %9llu rows %9llu accepted %7llu rejected%s%s%s\n", f->name,
                br_kind_str(f->kind), status_names[f->status], (unsigned long long)f->rows,
                (unsigned long long)f->accepted, (unsigned long long)f->rejected,
-               f->status == 1 ? "  " : "", f->status == 1 ? br_reason_str(f->reason) : "");
+               refused ? "  " : "", refused ? br_reason_str(f->reason) : "",
+               f->status == BR_FILE_REFUSED_BEFORE ? " (refused before, not read again)" : "");
     }
     printf("rows      %llu = %llu accepted + %llu rejected\n", (unsigned long long)s->rows,
            (unsigned long long)s->accepted, (unsigned long long)s->rejected);
@@ -146,7 +152,8 @@ static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
            (long long)sum.batch_id, sum.nfiles, (unsigned long long)sum.rows,
            (unsigned long long)sum.accepted, (unsigned long long)sum.rejected, sum.refused,
            sum.t_total, br_peak_rss_kib());
-    int code = (sum.rejected > 0 || sum.refused > 0) ? BR_EXIT_REJECTS : BR_EXIT_OK;
+    int code = (sum.rejected > 0 || sum.refused > 0 || sum.refused_before > 0) ? BR_EXIT_REJECTS
+                                                                               : BR_EXIT_OK;
     br_run_summary_free(&sum);
     return code;
 }

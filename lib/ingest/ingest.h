@@ -14,7 +14,8 @@
 enum br_file_status {
     BR_FILE_APPLIED = 0,
     BR_FILE_REFUSED = 1,
-    BR_FILE_SKIPPED = 2, /* already applied with the same content */
+    BR_FILE_SKIPPED = 2,        /* already applied with the same content */
+    BR_FILE_REFUSED_BEFORE = 3, /* refused by an earlier batch with the same content */
 };
 
 struct br_ingest_file {

@@ -420,24 +420,35 @@ enum br_status br_load_state(struct br_db *db, const struct br_book *book,
 }
 
 enum br_status br_load_known(struct br_db *db, const char *name, const uint8_t sha[32],
-                             enum br_known *out, struct br_error *err)
+                             enum br_known *out, enum br_reason *reason, struct br_error *err)
 {
     char hex[65];
     br_hex32(sha, hex);
     const char *p[2] = {name, hex};
     PGresult *r;
-    enum br_status st = br_db_query(
-        db,
-        "SELECT bool_or(sha256 = decode($2, 'hex')), bool_or(status = 'applied' AND "
-        "sha256 <> decode($2, 'hex')) FROM billing.files WHERE name = $1 AND kind <> 'reprocess'",
-        2, p, &r, err);
+    enum br_status st =
+        br_db_query(db,
+                    "SELECT bool_or(status = 'applied' AND sha256 = decode($2, 'hex')), "
+                    "bool_or(status = 'applied' AND sha256 <> decode($2, 'hex')), "
+                    "(array_agg(reason ORDER BY file_id DESC) FILTER (WHERE status = 'refused' "
+                    "AND sha256 = decode($2, 'hex')))[1] "
+                    "FROM billing.files WHERE name = $1 AND kind <> 'reprocess'",
+                    2, p, &r, err);
     if (st != BR_OK)
         return st;
     *out = BR_KNOWN_NEW;
-    if (!PQgetisnull(r, 0, 0) && PQgetvalue(r, 0, 0)[0] == 't')
+    *reason = BR_R_NONE;
+    if (!PQgetisnull(r, 0, 0) && PQgetvalue(r, 0, 0)[0] == 't') {
         *out = BR_KNOWN_SAME;
-    else if (!PQgetisnull(r, 0, 1) && PQgetvalue(r, 0, 1)[0] == 't')
+    } else if (!PQgetisnull(r, 0, 2)) {
+        /* the same bytes are refused the same way again: not read, not
+         * recorded again, but still reported (exit 3) while in the inbox */
+        *out = BR_KNOWN_REFUSED;
+        if (!br_reason_parse(PQgetvalue(r, 0, 2), reason))
+            *reason = BR_R_NONE;
+    } else if (!PQgetisnull(r, 0, 1) && PQgetvalue(r, 0, 1)[0] == 't') {
         *out = BR_KNOWN_CHANGED;
+    }
     PQclear(r);
     return BR_OK;
 }

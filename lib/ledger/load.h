@@ -30,11 +30,12 @@ enum br_status br_load_state(struct br_db *db, const struct br_book *book,
                              struct br_rate_state *state, br_period min_period, int64_t min_hour,
                              struct br_error *err);
 
-/* What the database knows of a file name: nothing, applied with a SHA-256,
- * or recorded (applied or refused) with this very content. */
-enum br_known { BR_KNOWN_NEW = 0, BR_KNOWN_SAME, BR_KNOWN_CHANGED };
+/* What the database knows of a file name: nothing, applied with this very
+ * content (SAME), refused with this very content and never applied
+ * (REFUSED: *reason says why), or applied with other content (CHANGED). */
+enum br_known { BR_KNOWN_NEW = 0, BR_KNOWN_SAME, BR_KNOWN_CHANGED, BR_KNOWN_REFUSED };
 enum br_status br_load_known(struct br_db *db, const char *name, const uint8_t sha[32],
-                             enum br_known *out, struct br_error *err);
+                             enum br_known *out, enum br_reason *reason, struct br_error *err);
 
 /* Were pieces of (item, spec) rated in [from, to)? (spec NULL: any spec).
  * ctx is a struct br_db *. Errors count as "yes" (refusing is safe). */

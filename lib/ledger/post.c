@@ -424,7 +424,7 @@ static enum br_status write_files(struct br_db *db, const struct br_post_input *
     for (size_t i = 0; st == BR_OK && i < in->ing->nfiles; i++) {
         const struct br_ingest_file *f = &in->ing->files[i];
         in->file_ids[i] = 0;
-        if (f->status == BR_FILE_SKIPPED)
+        if (f->status == BR_FILE_SKIPPED || f->status == BR_FILE_REFUSED_BEFORE)
             continue;
         in->file_ids[i] = next++;
         br_copy_i64(&c, in->file_ids[i]);

@@ -191,14 +191,22 @@ static enum br_status ingest_inbox(struct br_db *db, struct br_ingest *ing, cons
         }
         st = br_ingest_hash(ing, fi, err);
         enum br_known known = BR_KNOWN_NEW;
+        enum br_reason why = BR_R_NONE;
         if (st == BR_OK)
-            st = br_load_known(db, files[i].name, ing->files[fi].sha256, &known, err);
+            st = br_load_known(db, files[i].name, ing->files[fi].sha256, &known, &why, err);
         if (st != BR_OK)
             break;
         struct br_ingest_file *f = &ing->files[fi];
         if (known == BR_KNOWN_SAME) {
             f->status = BR_FILE_SKIPPED;
             br_log(BR_LOG_INFO, "file_skipped", "name=%s reason=already_applied", br_logq(f->name));
+            continue;
+        }
+        if (known == BR_KNOWN_REFUSED) {
+            f->status = BR_FILE_REFUSED_BEFORE;
+            f->reason = why;
+            br_log(BR_LOG_WARN, "file_refused_before", "name=%s reason=%s", br_logq(f->name),
+                   br_reason_str(why));
             continue;
         }
         if (known == BR_KNOWN_CHANGED) {
@@ -320,6 +328,7 @@ static void summarise(struct br_run_summary *s, const struct br_ingest *ing,
         s->applied += f->status == BR_FILE_APPLIED;
         s->skipped += f->status == BR_FILE_SKIPPED;
         s->refused += f->status == BR_FILE_REFUSED;
+        s->refused_before += f->status == BR_FILE_REFUSED_BEFORE;
     }
     s->pieces = rr->pieces;
     s->gross_e8 = rr->gross_e8;
@@ -352,7 +361,8 @@ static bool anything_to_write(const struct br_ingest *ing, const struct br_journ
         const struct br_ingest_file *f = &ing->files[i];
         /* a reprocessing that only rejects rows again, for the reasons they
          * had, changes nothing: no batch */
-        if (f->reprocess ? f->accepted > 0 : f->status != BR_FILE_SKIPPED)
+        if (f->reprocess ? f->accepted > 0
+                         : f->status != BR_FILE_SKIPPED && f->status != BR_FILE_REFUSED_BEFORE)
             return true;
     }
     for (size_t i = 0; i < ing->nrejects; i++)

@@ -33,6 +33,7 @@ struct br_run_summary {
     size_t nfiles;
     uint64_t rows, accepted, rejected;
     size_t applied, skipped, refused;
+    size_t refused_before; /* refused by an earlier batch, offered again unchanged */
     size_t accounts;
     uint64_t pieces;
     int64_t gross_e8;

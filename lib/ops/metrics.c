@@ -39,6 +39,8 @@ static void run_metrics(struct br_buf *b, const char *verb, const struct br_run_
     br_buf_printf(b, "billrun_files{verb=\"%s\",status=\"applied\"} %zu\n", verb, s->applied);
     br_buf_printf(b, "billrun_files{verb=\"%s\",status=\"skipped\"} %zu\n", verb, s->skipped);
     br_buf_printf(b, "billrun_files{verb=\"%s\",status=\"refused\"} %zu\n", verb, s->refused);
+    br_buf_printf(b, "billrun_files{verb=\"%s\",status=\"refused_before\"} %zu\n", verb,
+                  s->refused_before);
     metric(b, "billrun_rows", "gauge", "Rows read by the last run, by outcome.");
     br_buf_printf(b, "billrun_rows{verb=\"%s\",outcome=\"accepted\"} %llu\n", verb,
                   (unsigned long long)s->accepted);

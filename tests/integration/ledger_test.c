@@ -13,6 +13,8 @@
 
 #define AS_OF "2026-12-01T00:00:00+08:00"
 
+static bool log_has(const char *log, const char *needle);
+
 struct fx {
     char db[128];
     char *dir;
@@ -128,10 +130,20 @@ static void changed_file_is_refused(void **state)
                      1);
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.transfers"), transfers);
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.usage_lines"), lines);
-    /* the same changed file again is already recorded: nothing more */
+    /* the same changed file again is already recorded: nothing more is
+     * written, but it is still refused (exit 3), not "already applied" */
+    assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", f->inbox, "--as-of", AS_OF, NULL),
+                     3);
+    assert_true(log_has(f->log, "1 refused before and still in the inbox"));
+    assert_true(log_has(f->log, "changed_content (refused before, not read again)"));
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.batches"), 2);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.source_files WHERE name = "
+                                      "'eas-2026-11-w4.csv' AND status = 'refused'"),
+                     1);
+    /* once it is taken out of the inbox, the night is clean again */
+    assert_int_equal(unlink(path), 0);
     assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", f->inbox, "--as-of", AS_OF, NULL),
                      0);
-    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.batches"), 2);
 }
 
 static void expect_state(PGconn *c, const char *sql, const char *want)
