@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the worked-example fixtures of tests/examples/ against a real
 # PostgreSQL (the one libpq's PG* variables name): for each scenario a fresh
-# database, billrun db init, run (and closes), then the .sql diffed with .out.
+# database, billrun db init, run (and closes), billrun verify, then the .sql
+# diffed with .out.
 # Usage: tests/run-examples.sh BILLRUN [SCENARIO_FILTER]
 set -u
 billrun=${1:?usage: run-examples.sh BILLRUN [FILTER]}
@@ -35,6 +36,10 @@ for t in "$here"/examples/*/*.test; do
         got=$?
         if [[ "$got" != "$cwant" ]]; then ok=0; echo "FAIL $name: close $p exit $got, want $cwant"; cat "$out/close.log"; fi
     done
+    # whatever the scenario, the ledger it leaves must verify
+    if ((ok)) && ! "$billrun" verify --db "dbname=$db" >"$out/verify.log" 2>&1; then
+        ok=0; echo "FAIL $name: verify"; cat "$out/verify.log"
+    fi
     if ((ok)); then
         sql=${t%.test}.sql
         psql -X -At -F '|' -q -v ON_ERROR_STOP=1 -d "$db" -f "$sql" >"$out/got.out" 2>&1

@@ -182,8 +182,13 @@ static const struct {
      "JOIN billing.order_state_latest s USING (order_id) "
      "JOIN (SELECT order_id, sum(units) AS drawn FROM billing.draws "
      "  WHERE source IN ('plan', 'coupon') GROUP BY order_id) d USING (order_id) "
-     "WHERE s.consumed <> d.drawn OR s.consumed > o.face AND o.plan_type <> 'capacity' LIMIT 10",
-     "every plan's and coupon's consumption equals its draws and stays within its face"},
+     "WHERE s.consumed <> d.drawn OR (s.consumed > o.face AND "
+     "coalesce(o.plan_type, 'coupon') IN ('amount', 'pool', 'coupon')) "
+     "OR EXISTS (SELECT 1 FROM billing.bucket_state b WHERE b.order_id = o.order_id "
+     "  AND (b.used > o.face AND b.kind IN ('month', 'hour') OR o.face < ANY (b.hours))) "
+     "LIMIT 10",
+     "every plan's and coupon's consumption equals its draws and stays within its face "
+     "(monthly plans: in each month; capacity plans: in each hour)"},
     {"usage lines and draws",
      "WITH d AS (SELECT batch_id, account_id, day, item, "
      "  sum(value_e8) FILTER (WHERE source = 'free') AS free, "
