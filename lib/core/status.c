@@ -4,6 +4,7 @@
 #include <assert.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 
 static const char *const status_names[] = {
@@ -32,10 +33,13 @@ const char *br_status_str(enum br_status status)
 enum br_status br_fail(struct br_error *err, enum br_status status, const char *fmt, ...)
 {
     if (err != NULL) {
+        /* through a copy: callers may pass err->msg itself as an argument */
+        char msg[sizeof(err->msg)];
         va_list ap;
         va_start(ap, fmt);
-        vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
+        memcpy(err->msg, msg, sizeof(msg));
         err->status = status;
     }
     return status;

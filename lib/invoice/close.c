@@ -273,9 +273,7 @@ static enum br_status close_db(struct br_db *db, const struct br_close_opts *o,
     if (st == BR_OK)
         st = br_batch_insert(db, &h, err);
     if (st == BR_OK)
-        st = br_db_exec(db, "COMMIT", err);
-    if (st == BR_OK)
-        s->batch_id = batch_id;
+        s->batch_id = batch_id; /* committed by br_close once the files are written */
     br_journal_free(&j);
     return st;
 }
@@ -317,17 +315,58 @@ enum br_status br_close(struct br_db *db, const struct br_close_opts *o, struct 
         br_db_exec(db, "ROLLBACK", &ignore);
         return st;
     }
-    if (closed)
+    if (closed) { /* billrun invoices: the closed period's files again */
         br_db_exec(db, "ROLLBACK", err);
+        s->t_db = br_now_s() - t0;
+        double t1 = br_now_s();
+        st = br_docs_write(db, cal, o->period, o->out_dir, NULL, false, o->threads, s, err);
+        s->t_files = br_now_s() - t1;
+        s->t_total = br_now_s() - t0;
+        return st;
+    }
+    /* A close is all or nothing, its files included: they are written into
+     * a staging folder from the open transaction, the transaction commits
+     * only once they are all written and synced, and then they move into
+     * out_dir/YYYY-MM. A failure before the commit leaves neither a closed
+     * period nor a file. */
+    int64_t batch_id = s->batch_id;
+    s->batch_id = 0;
     s->t_db = br_now_s() - t0;
+    char staging[64], staging_path[sizeof(s->folder)], folder[sizeof(s->folder)];
+    snprintf(staging, sizeof(staging), ".%s.closing", per);
+    snprintf(staging_path, sizeof(staging_path), "%s/%s", o->out_dir, staging);
+    snprintf(folder, sizeof(folder), "%s/%s", o->out_dir, per);
     double t1 = br_now_s();
-    st = br_docs_write(db, cal, o->period, o->out_dir, o->threads, s, err);
+    st = br_docs_remove_dir(staging_path, err); /* left by a close that died */
+    if (st == BR_OK)
+        st = br_docs_write(db, cal, o->period, o->out_dir, staging, true, o->threads, s, err);
     s->t_files = br_now_s() - t1;
+    double t2 = br_now_s();
+    if (st == BR_OK)
+        st = br_db_exec(db, "COMMIT", err);
+    s->t_db += br_now_s() - t2;
+    if (st != BR_OK) {
+        struct br_error ignore;
+        br_db_exec(db, "ROLLBACK", &ignore);
+        br_docs_remove_dir(staging_path, &ignore);
+        snprintf(s->folder, sizeof(s->folder), "%s", folder);
+        s->t_total = br_now_s() - t0;
+        char cause[sizeof(err->msg)];
+        snprintf(cause, sizeof(cause), "%s", err->msg);
+        return br_fail(err, st, "%s was not closed, nothing was committed: %s", per, cause);
+    }
+    s->batch_id = batch_id;
+    snprintf(s->folder, sizeof(s->folder), "%s", folder);
+    st = br_docs_publish(staging_path, folder, err);
     s->t_total = br_now_s() - t0;
-    if (st != BR_OK && !o->rewrite_only)
+    if (st != BR_OK) {
+        char cause[sizeof(err->msg)];
+        snprintf(cause, sizeof(cause), "%s", err->msg);
         return br_fail(err, st,
-                       "%s was closed (batch %lld) but its workbooks could not all be written: %s. "
-                       "Fix the cause, then `billrun invoices --period %s --out %s` writes them",
-                       per, (long long)s->batch_id, err->msg, per, o->out_dir);
-    return st;
+                       "%s was closed (batch %lld) and its workbooks written into %s, but they "
+                       "could not be moved into %s: %s. `billrun invoices --period %s --out %s` "
+                       "writes them again",
+                       per, (long long)batch_id, staging_path, folder, cause, per, o->out_dir);
+    }
+    return BR_OK;
 }

@@ -8,6 +8,7 @@
 #include "core/money.h"
 #include "invoice/xlsx.h"
 
+#include <dirent.h>
 #include <errno.h>
 #ifdef __GLIBC__
 #include <malloc.h>
@@ -18,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const seller_keys[] = {"name", "address",      "tax_id",
                                           "bank", "bank_account", "phone"};
@@ -555,9 +557,77 @@ static enum br_status make_dir(const char *path, struct br_error *err)
     return BR_OK;
 }
 
+enum br_status br_docs_remove_dir(const char *path, struct br_error *err)
+{
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return errno == ENOENT
+                   ? BR_OK
+                   : br_fail(err, BR_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    enum br_status st = BR_OK;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char p[4400];
+        snprintf(p, sizeof(p), "%s/%s", path, e->d_name);
+        if (unlink(p) != 0 && st == BR_OK)
+            st = br_fail(err, BR_ERR_IO, "cannot remove %s: %s", p, strerror(errno));
+    }
+    closedir(d);
+    if (st == BR_OK && rmdir(path) != 0)
+        st = br_fail(err, BR_ERR_IO, "cannot remove %s: %s", path, strerror(errno));
+    return st;
+}
+
+/* The folder a path is in ("." for a bare name). */
+static void parent_of(const char *path, char *out, size_t n)
+{
+    snprintf(out, n, "%s", path);
+    char *slash = strrchr(out, '/');
+    if (slash == NULL)
+        snprintf(out, n, ".");
+    else if (slash == out)
+        out[1] = '\0';
+    else
+        *slash = '\0';
+}
+
+enum br_status br_docs_publish(const char *from, const char *to, struct br_error *err)
+{
+    char parent[4096];
+    parent_of(to, parent, sizeof(parent));
+    if (rename(from, to) == 0) /* no such folder yet: all at once */
+        return br_xlsx_sync_dir(parent, err);
+    if (errno != EEXIST && errno != ENOTEMPTY)
+        return br_fail(err, BR_ERR_IO, "cannot move %s to %s: %s", from, to, strerror(errno));
+    DIR *d = opendir(from);
+    if (d == NULL)
+        return br_fail(err, BR_ERR_IO, "cannot open %s: %s", from, strerror(errno));
+    enum br_status st = BR_OK;
+    struct dirent *e;
+    while (st == BR_OK && (e = readdir(d)) != NULL) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        char a[4400], b[4400];
+        snprintf(a, sizeof(a), "%s/%s", from, e->d_name);
+        snprintf(b, sizeof(b), "%s/%s", to, e->d_name);
+        if (rename(a, b) != 0)
+            st = br_fail(err, BR_ERR_IO, "cannot move %s to %s: %s", a, b, strerror(errno));
+    }
+    closedir(d);
+    if (st == BR_OK)
+        st = br_xlsx_sync_dir(to, err);
+    if (st == BR_OK && rmdir(from) != 0)
+        st = br_fail(err, BR_ERR_IO, "cannot remove %s: %s", from, strerror(errno));
+    if (st == BR_OK)
+        st = br_xlsx_sync_dir(parent, err);
+    return st;
+}
+
 enum br_status br_docs_write(struct br_db *db, struct br_calendar cal, br_period period,
-                             const char *out_dir, int threads, struct br_close_summary *s,
-                             struct br_error *err)
+                             const char *out_dir, const char *subdir, bool in_tx, int threads,
+                             struct br_close_summary *s, struct br_error *err)
 {
     struct period_data d;
     memset(&d, 0, sizeof(d));
@@ -566,12 +636,15 @@ enum br_status br_docs_write(struct br_db *db, struct br_calendar cal, br_period
     d.start = br_period_start(&cal, period);
     d.end = br_period_start(&cal, period + 1);
     br_period_format(period, d.per, sizeof(d.per));
-    enum br_status st = br_db_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", err);
+    enum br_status st =
+        in_tx ? BR_OK : br_db_exec(db, "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY", err);
     if (st == BR_OK)
         st = load_period(db, &d, err);
-    struct br_error ignore;
-    br_db_exec(db, "ROLLBACK", &ignore);
-    snprintf(s->folder, sizeof(s->folder), "%s/%s", out_dir, d.per);
+    if (!in_tx) {
+        struct br_error ignore;
+        br_db_exec(db, "ROLLBACK", &ignore);
+    }
+    snprintf(s->folder, sizeof(s->folder), "%s/%s", out_dir, subdir ? subdir : d.per);
     /* A file size limit (ulimit -f) must make a write fail with EFBIG, which
      * the writer reports and cleans up after (xlsx.h), not kill the process
      * with SIGXFSZ halfway through a file, its temporary file left behind. */

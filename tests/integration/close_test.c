@@ -760,34 +760,57 @@ static void only_whole_files(struct fx *f)
     free(names);
 }
 
-/* A full disk (files limited with ulimit -f): exit 1, a clear message, no
- * partial file; billrun invoices writes them all once there is room. */
+/* A full disk (files limited with ulimit -f): a close that cannot write
+ * its files exits 1 and commits nothing, leaving no file and no folder;
+ * billrun invoices into a full disk leaves only whole files; with room
+ * again everything is written. */
+static void expect_not_closed(struct fx *f, int64_t batches)
+{
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.period_closes"), 0);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.invoice_finals"), 0);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.batches"), batches);
+    char *left = dir_names(f->out); /* dot files included: no staging folder */
+    assert_string_equal(left, "");
+    free(left);
+}
+
 static void full_disk_leaves_no_partial_file(void **state)
 {
     struct fx *f = *state;
     need_tools();
     run_inbox(f, f->inbox, AS_OF, 3);
+    int64_t batches = it_sql_int(f->c, "SELECT count(*) FROM ledger.batches");
     char log[4096];
     /* 8 KiB: no invoice fits */
     step_log(f, "close_limited", log, sizeof(log));
     expect_rc(billrun_limited(f, log, 8, "close"), 1, "billrun close with ulimit -f 8", log);
-    expect_log(log, "could not all be written", "billrun close with ulimit -f 8");
-    expect_log(log, "billrun invoices --period 2026-11", "billrun close with ulimit -f 8");
+    expect_log(log, "2026-11 was not closed, nothing was committed",
+               "billrun close with ulimit -f 8");
     expect_efbig(log, "billrun close with ulimit -f 8");
-    /* the close itself is committed: the message says how to write the files */
-    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.period_closes"), 1);
+    expect_not_closed(f, batches);
+    /* 11 KiB: the invoices fit, the summary does not: still all or nothing */
+    step_log(f, "close_limited_summary", log, sizeof(log));
+    expect_rc(billrun_limited(f, log, 11, "close"), 1, "billrun close with ulimit -f 11", log);
+    expect_log(log, "summary-202611.xlsx", "billrun close with ulimit -f 11");
+    expect_log(log, "nothing was committed", "billrun close with ulimit -f 11");
+    expect_not_closed(f, batches);
+
+    /* with room, the close commits and its files are all there */
+    step_log(f, "close", log, sizeof(log));
+    expect_rc(close_period(f, PERIOD, log, false), 0, "billrun close", log);
+    char *names = dir_names(f->out);
+    assert_string_equal(names, "2026-11\n");
+    free(names);
     only_whole_files(f);
 
-    /* 11 KiB: the invoices fit, the summary does not */
+    /* billrun invoices with 11 KiB: the summary cannot be rewritten; what is
+     * left is whole (the earlier files, or their rewrites) */
     step_log(f, "invoices_limited", log, sizeof(log));
     expect_rc(billrun_limited(f, log, 11, "invoices"), 1, "billrun invoices with ulimit -f 11",
               log);
     expect_log(log, "summary-202611.xlsx", "billrun invoices with ulimit -f 11");
     expect_efbig(log, "billrun invoices with ulimit -f 11");
     only_whole_files(f);
-    char *names = dir_names(f->folder);
-    assert_null(strstr(names, "summary-202611.xlsx"));
-    free(names);
 
     /* with room again, everything is written */
     step_log(f, "invoices", log, sizeof(log));
