@@ -117,7 +117,8 @@ struct br_order {
     int64_t valid_from, valid_to;
     char *bundle_id;      /* NULL when empty */
     char *scope_text;     /* as written, for display */
-    int64_t quantity_e10; /* the face as written, in e10 plan units, for display */
+    int64_t quantity_e10; /* the face as written, in e10 plan units, for display;
+                           * -1 when that passes 63 bits (the face is exact) */
     bool is_new;          /* accepted by this run */
     uint32_t file, line;
     uint32_t storage_next; /* next storage-only plan of the account, or BR_NO_ID */

@@ -129,6 +129,62 @@ enum br_num br_dec_parse(const char *s, size_t n, unsigned scale, int64_t *out)
     return BR_NUM_OK;
 }
 
+enum br_num br_dec_times(const char *s, size_t n, unsigned max_frac, uint64_t mult, int64_t *out)
+{
+    BR_ASSERT(max_frac <= 18);
+    /* mantissa: at most 19 significant integer digits + 18 fractional ones
+     * before it is surely too big; kept below 10^37 so it never wraps */
+    const br_u128 cap = (br_u128)10000000000000000000ull * 10000000000000000000ull / 10;
+    br_u128 m = 0;
+    bool big = false;
+    size_t i = 0, int_start = 0;
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+        if (m < cap)
+            m = m * 10 + (unsigned)(s[i] - '0');
+        else
+            big = true;
+    }
+    if (i == int_start)
+        return BR_NUM_SYNTAX;
+    unsigned frac = 0;
+    if (i < n && s[i] == '.') {
+        size_t frac_start = ++i;
+        for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
+            frac++;
+            if (m < cap)
+                m = m * 10 + (unsigned)(s[i] - '0');
+            else
+                big = true;
+        }
+        if (i == frac_start)
+            return BR_NUM_SYNTAX;
+    }
+    if (i != n)
+        return BR_NUM_SYNTAX;
+    if (frac > max_frac)
+        return BR_NUM_FRAC;
+    if (big)
+        return BR_NUM_RANGE;
+    br_u128 den = 1;
+    for (unsigned k = 0; k < frac; k++)
+        den *= 10;
+    /* value * mult = m * mult / den; m < 10^37 and mult < 2^64 may not fit
+     * 128 bits, so divide first where it goes evenly */
+    br_u128 q = m / den, r = m % den;
+    br_u128 limit = (br_u128)INT64_MAX;
+    if (mult != 0 && q > limit / mult)
+        return BR_NUM_RANGE;
+    br_u128 whole = q * mult;
+    br_u128 part = r * mult; /* r < 10^18, mult < 2^64: < 2^124 */
+    if (part % den != 0)
+        return BR_NUM_RANGE; /* not a whole number of base units */
+    whole += part / den;
+    if (whole > limit)
+        return BR_NUM_RANGE;
+    *out = (int64_t)whole;
+    return BR_NUM_OK;
+}
+
 size_t br_e8_format(int64_t e8, char *buf, size_t size)
 {
     br_u128 mag = e8 < 0 ? (br_u128)(-(br_i128)e8) : (br_u128)e8;

@@ -47,6 +47,13 @@ enum br_num {
  * No exponent, no sign '+', no spaces, no thousands separators. */
 enum br_num br_dec_parse(const char *s, size_t n, unsigned scale, int64_t *out);
 
+/* Parses [0-9]+(\.[0-9]+)? (at most max_frac <= 18 fractional digits) and
+ * multiplies it by mult exactly: *out = value * mult when that is a whole
+ * number of at most 63 bits (BR_NUM_RANGE otherwise, also when not whole).
+ * A plan's quantity to its face in base units, say, without first scaling
+ * the quantity to a fixed number of decimals that 63 bits might not hold. */
+enum br_num br_dec_times(const char *s, size_t n, unsigned max_frac, uint64_t mult, int64_t *out);
+
 /* Formats an e8 amount as "-12.34567890" (always 8 decimals). buf >= 32 bytes.
  * Returns the length written. */
 size_t br_e8_format(int64_t e8, char *buf, size_t size);

@@ -273,6 +273,41 @@ static void test_floor_fen(void **state)
     assert_int_equal(br_floor_fen(INT64_MAX), INT64_MAX - INT64_MAX % 1000000);
 }
 
+static enum br_num times(const char *s, unsigned max_frac, uint64_t mult, int64_t *out)
+{
+    return br_dec_times(s, strlen(s), max_frac, mult, out);
+}
+
+static void test_dec_times(void **state)
+{
+    (void)state;
+    int64_t v = 0;
+    assert_int_equal(times("1000000000", 10, 1, &v), BR_NUM_OK);
+    assert_int_equal(v, 1000000000);
+    assert_int_equal(times("1.5", 10, 1073741824, &v), BR_NUM_OK); /* 1.5 GB */
+    assert_int_equal(v, 1610612736);
+    assert_int_equal(times("0.0000000001", 10, 10000000000ull, &v), BR_NUM_OK);
+    assert_int_equal(v, 1);
+    assert_int_equal(times("8589934591", 10, 1073741824, &v), BR_NUM_OK); /* < 2^63 */
+    assert_int_equal(v, 9223372035781033984);
+    assert_int_equal(times("8589934592", 10, 1073741824, &v), BR_NUM_RANGE); /* = 2^63 */
+    assert_int_equal(times("9223372036854775807", 0, 1, &v), BR_NUM_OK);
+    assert_int_equal(v, INT64_MAX);
+    assert_int_equal(times("9223372036854775808", 0, 1, &v), BR_NUM_RANGE);
+    assert_int_equal(times("99999999999999999999999999999999999999999", 0, 1, &v), BR_NUM_RANGE);
+    assert_int_equal(times("0.5", 10, 1, &v), BR_NUM_RANGE); /* not whole */
+    assert_int_equal(times("0.00000000001", 10, 1, &v), BR_NUM_FRAC);
+    assert_int_equal(times("12", 10, 0, &v), BR_NUM_OK);
+    assert_int_equal(v, 0);
+    assert_int_equal(times("-1", 10, 1, &v), BR_NUM_SYNTAX);
+    assert_int_equal(times("1.", 10, 1, &v), BR_NUM_SYNTAX);
+    assert_int_equal(times("", 10, 1, &v), BR_NUM_SYNTAX);
+    assert_int_equal(times("1e3", 10, 1, &v), BR_NUM_SYNTAX);
+    /* a mantissa near 10^37 times a large multiplier does not wrap */
+    assert_int_equal(times("9999999999999999999.999999999999999999", 18, UINT64_MAX, &v),
+                     BR_NUM_RANGE);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -283,7 +318,7 @@ int main(void)
         cmocka_unit_test(test_dec_parse_ok),     cmocka_unit_test(test_dec_parse_syntax),
         cmocka_unit_test(test_dec_parse_frac),   cmocka_unit_test(test_dec_parse_range),
         cmocka_unit_test(test_e8_format),        cmocka_unit_test(test_scaled_format),
-        cmocka_unit_test(test_floor_fen),
+        cmocka_unit_test(test_floor_fen),        cmocka_unit_test(test_dec_times),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -57,6 +57,22 @@ static enum br_reason number(fld *f, unsigned scale, bool required, bool allow_n
     return BR_R_NONE;
 }
 
+/* A non-negative quantity in display units, to base units exactly: *out =
+ * value * mult. formats.md bounds numbers "after scaling", so the value is
+ * not first scaled to a fixed number of decimals (10 decimals of a billion
+ * requests would not fit in 63 bits; the billion requests do). */
+static enum br_reason units_field(fld *f, uint64_t mult, int64_t *out, bool *present)
+{
+    *present = f->len > 0;
+    if (f->len == 0)
+        return BR_R_NONE;
+    int64_t v;
+    if (f->p[0] == '-') /* a negative number, or no number */
+        return br_dec_parse(f->p, f->len, 10, &v) == BR_NUM_OK ? BR_R_NEGATIVE_QUANTITY
+                                                               : BR_R_BAD_NUMBER;
+    return br_dec_times(f->p, f->len, 10, mult, out) == BR_NUM_OK ? BR_R_NONE : BR_R_BAD_NUMBER;
+}
+
 /* A timestamp that dates usage or an order must also fall in a billing
  * period the ledger can hold: periods are YYYY-MM, so local years past 9999
  * are refused (an instant of 9999-12-31 UTC may already be year 10000 in the
@@ -326,19 +342,12 @@ static enum br_reason price_fields(struct br_rows_ctx *rc, const struct br_csv_r
         r = tod(&f[5], false, &p->tod_from);
     if (r == BR_R_NONE)
         r = tod(&f[6], true, &p->tod_to);
-    int64_t free_e10 = 0;
+    int64_t free_units = -1;
     if (r == BR_R_NONE)
-        r = number(&f[7], 10, false, false, &free_e10, &present);
+        r = units_field(&f[7], br_items[p->item].display_divisor, &free_units, &present);
     if (r != BR_R_NONE)
         return r;
-    p->free_units = -1;
-    if (present) {
-        /* display units to base units, exactly */
-        br_u128 base = (br_u128)(uint64_t)free_e10 * br_items[p->item].display_divisor;
-        if (base % (br_u128)BR_E10 != 0 || base / (br_u128)BR_E10 > (br_u128)INT64_MAX)
-            return BR_R_BAD_NUMBER;
-        p->free_units = (int64_t)(base / (br_u128)BR_E10);
-    }
+    p->free_units = present ? free_units : -1;
     if ((p->tod_from < 0) != (p->tod_to < 0) || (p->tod_from >= 0 && p->tod_from == p->tod_to))
         return BR_R_BAD_TIMESTAMP; /* a window needs both ends, and some length */
     if (p->to != BR_T_OPEN && p->to <= p->from)
@@ -429,6 +438,7 @@ static enum br_reason plan_type_field(fld *f, struct br_order *o)
 struct order_nums {
     bool has_qty, has_unit, has_paid, has_days;
     int64_t days;
+    const struct br_csv_field *qty; /* the quantity as written (its face comes from it) */
 };
 
 /* Single-field checks of orders in column order. */
@@ -447,8 +457,21 @@ static enum br_reason order_fields(const struct br_calendar *cal, const struct b
     if (r == BR_R_NONE)
         r = plan_type_field(&f[5], o);
     bool face_needed = o->kind == BR_ORDER_PLAN || o->kind == BR_ORDER_COUPON;
-    if (r == BR_R_NONE)
+    if (r == BR_R_NONE) {
+        nm->qty = &f[6];
         r = number(&f[6], 10, face_needed, false, &o->quantity_e10, &nm->has_qty);
+        int64_t probe;
+        if (r == BR_R_BAD_NUMBER && nm->has_qty &&
+            br_dec_times(f[6].p, f[6].len, 10, 0, &probe) == BR_NUM_OK) {
+            /* a valid quantity too large to keep at 10 decimals in 63 bits:
+             * its face (base units) may still fit, order_face decides */
+            o->quantity_e10 = -1;
+            r = BR_R_NONE;
+        } else if (r == BR_R_BAD_NUMBER && f[6].len > 1 && f[6].p[0] == '-' &&
+                   br_dec_times(f[6].p + 1, f[6].len - 1, 10, 0, &probe) == BR_NUM_OK) {
+            r = BR_R_NEGATIVE_QUANTITY; /* a negative number, however large */
+        }
+    }
     nm->has_unit = f[7].len > 0;
     if (r == BR_R_NONE && nm->has_unit && !br_unit_parse(f[7].p, f[7].len, &o->unit))
         r = BR_R_UNKNOWN_ENUM;
@@ -460,9 +483,13 @@ static enum br_reason order_fields(const struct br_calendar *cal, const struct b
 }
 
 /* The face in base units (or e8 for CNY), exactly. */
-static enum br_reason order_face(struct br_order *o)
+static enum br_reason order_face(struct br_order *o, const struct order_nums *nm)
 {
     uint64_t base = o->unit == BR_UNIT_CNY ? (uint64_t)BR_E8 : br_unit_base(o->unit);
+    if (o->quantity_e10 < 0) /* too large for e10: from the text */
+        return br_dec_times(nm->qty->p, nm->qty->len, 10, base, &o->face) == BR_NUM_OK
+                   ? BR_R_NONE
+                   : BR_R_BAD_NUMBER;
     br_u128 v = (br_u128)(uint64_t)o->quantity_e10 * base;
     if (v % (br_u128)BR_E10 != 0 || v / (br_u128)BR_E10 > (br_u128)INT64_MAX)
         return BR_R_BAD_NUMBER;
@@ -531,9 +558,9 @@ static enum br_reason order_rules(struct br_order *o, const struct order_nums *n
     int64_t days = nm->has_days ? nm->days : 365;
     if (days < 1)
         return BR_R_BAD_PLAN;
-    if (o->quantity_e10 <= 0)
-        return BR_R_BAD_PLAN; /* a plan or coupon of nothing */
-    r = order_face(o);
+    if (o->quantity_e10 == 0)
+        return BR_R_BAD_PLAN; /* a plan or coupon of nothing (< 0: too large for e10) */
+    r = order_face(o, nm);
     if (r != BR_R_NONE)
         return r;
     int64_t span;

@@ -470,8 +470,14 @@ static void test_prices_rows(void **state)
     doc_row(&d, BR_R_BAD_NUMBER, "storage,*,abc," FROM ",,08:00,,");
     doc_row(&d, BR_R_BAD_TIMESTAMP, "storage,*,1,bad,2020-01-01T00:00:00Z,,,");
     doc_row(&d, BR_R_FIELD_TOO_LONG, "gpu_hours,%.1025s,-1,bad,,,,", LONG);
+    /* "63 bits after scaling": a billion requests fit in base units */
+    doc_row(&d, BR_R_NONE, "put,big,0.01," FROM ",,,,1000000000");
+    doc_row(&d, BR_R_BAD_NUMBER, "get,big,0.01," FROM ",,,,9223372036854775808");
+    doc_row(&d, BR_R_BAD_NUMBER, "egress,big,0.5," FROM ",,,,9000000000"); /* * 2^30 */
+    doc_row(&d, BR_R_BAD_NUMBER, "egress,big,0.5," FROM ",,,,0.00000000001");
     doc_check(fx, &d, "prices-1.csv");
-    assert_int_equal(fx->book.nprices, 6);
+    assert_int_equal(fx->book.nprices, 7);
+    assert_int_equal(fx->book.prices[6].free_units, 1000000000);
     fx_free(fx);
 }
 
@@ -512,10 +518,24 @@ static void test_orders_rows(void **state)
     doc_row(&d, BR_R_NONE, "%.128s,acc-1," NOV1 ",topup,,,,,5,,", LONG);
     doc_row(&d, BR_R_FIELD_TOO_LONG, "B5,%.65s," NOV1 ",topup,,,,,5,,", LONG);
     doc_row(&d, BR_R_BAD_PLAN, "B6,acc-9," NOV1 ",plan,storage,pool,10,GB,1,30,");
+    /* faces must fit in 63 bits in base units, not the quantity at e10 */
+    doc_row(&d, BR_R_NONE, "P3,acc-2," NOV1 ",plan,put,pool,1000000000,request,1,30,");
+    doc_row(&d, BR_R_NONE, "P3,acc-2," NOV1 ",plan,put,pool,1000000000,request,1,30,");
+    doc_row(&d, BR_R_CONFLICTING_ORDER, "P3,acc-2," NOV1 ",plan,put,pool,1000000001,request,1,30,");
+    doc_row(&d, BR_R_NONE, "C5,acc-2," NOV1 ",coupon,*,,1000000000.5,CNY,0,1,");
+    doc_row(&d, BR_R_BAD_NUMBER, "P4,acc-2," NOV1 ",plan,egress,pool,9000000000,GB,1,30,");
+    doc_row(&d, BR_R_BAD_NUMBER, "P5,acc-2," NOV1 ",plan,put,pool,1000000000.5,request,1,30,");
+    doc_row(&d, BR_R_NEGATIVE_QUANTITY,
+            "P6,acc-2," NOV1 ",plan,put,pool,-1000000000,request,1,30,");
     doc_check(fx, &d, "orders-1.csv");
-    /* O1, S1, S3, S4, A1, C4 and the 128-character id */
-    assert_int_equal(fx->book.norders, 7);
+    /* O1, S1, S3, S4, A1, C4, the 128-character id, P3 and C5 */
+    assert_int_equal(fx->book.norders, 9);
     uint32_t i;
+    assert_true(br_book_order_find(&fx->book, "P3", 2, &i));
+    assert_int_equal(fx->book.orders[i].face, 1000000000);
+    assert_int_equal(fx->book.orders[i].quantity_e10, -1);
+    assert_true(br_book_order_find(&fx->book, "C5", 2, &i));
+    assert_int_equal(fx->book.orders[i].face, 100000000050000000);
     assert_true(br_book_order_find(&fx->book, "A1", 2, &i));
     assert_int_equal(fx->book.orders[i].valid_days, 365);
     fx_free(fx);

@@ -198,7 +198,9 @@ enum br_status br_explain(struct br_db *db, const char *account, br_period perio
             "SELECT o.order_id, o.kind, o.account_id, coalesce(o.plan_type, 'coupon'), "
             "o.scope_mask, o.scope, extract(epoch FROM o.valid_from)::bigint, "
             "extract(epoch FROM o.valid_to)::bigint, o.face, coalesce(s.consumed, 0), "
-            "coalesce(s.expired, false), trim_scale(o.quantity_e10::numeric / 10000000000)::text, "
+            "coalesce(s.expired, false), coalesce(trim_scale(o.quantity_e10::numeric / "
+            "10000000000), "
+            "trim_scale(o.face / billing.unit_base(o.unit)))::text, "
             "o.unit FROM billing.orders o LEFT JOIN billing.order_state_latest s USING (order_id) "
             "WHERE o.account_id = $2 AND o.kind IN ('plan', 'coupon') AND $1::text IS NOT NULL "
             "ORDER BY o.valid_to, o.valid_from, o.order_id COLLATE \"C\"",

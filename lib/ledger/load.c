@@ -161,7 +161,8 @@ static enum br_status load_orders(struct br_db *db, struct br_book *b, int64_t a
         o.scope_star = strcmp(o.scope_text, "*") == 0;
         o.scope = (uint8_t)i64(r, i, 5, 0);
         o.plan_type = plan_type_of(str(r, i, 6));
-        o.quantity_e10 = i64(r, i, 7, 0);
+        /* NULL with a face: too large to keep at 10 decimals (rows.c) */
+        o.quantity_e10 = PQgetisnull(r, i, 7) && !PQgetisnull(r, i, 9) ? -1 : i64(r, i, 7, 0);
         const char *unit = str(r, i, 8);
         o.unit = BR_UNIT_CNY;
         if (unit != NULL)

@@ -675,7 +675,7 @@ static enum br_status write_orders(struct br_db *db, const struct br_post_input 
         br_copy_sep(&c);
         br_copy_str(&c, o->plan_type != BR_PLAN_NONE ? br_plan_type_str(o->plan_type) : NULL);
         br_copy_sep(&c);
-        copy_opt_i64(&c, has_face, o->quantity_e10);
+        copy_opt_i64(&c, has_face && o->quantity_e10 >= 0, o->quantity_e10);
         br_copy_sep(&c);
         br_copy_str(&c, has_face ? br_unit_name(o->unit) : NULL);
         br_copy_sep(&c);
