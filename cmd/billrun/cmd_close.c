@@ -82,6 +82,10 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
                "files %.2f s, total %.2f s\n",
                per, (long long)s.batch_id, s.invoices, due, rd, s.files_written, s.folder, s.t_db,
                s.t_files, s.t_total);
+    if (!s.already_closed && !rewrite && s.early)
+        printf("note      no run had reached the end of %s: usage of its last days that "
+               "arrives later is billed in the next open period, flagged late\n",
+               per);
     br_log(BR_LOG_INFO, rewrite ? "invoices_done" : "close_done",
            "period=%s invoices=%zu files=%zu seconds=%.3f", per, s.invoices, s.files_written,
            s.t_total);

@@ -29,30 +29,34 @@ static enum br_status closed_at(struct br_db *db, const char *per, int64_t *at, 
     return st;
 }
 
+/* rules.md 6: close itself processes expiries and recognition up to the
+ * period end, so a close is never refused for an early as-of. But a last
+ * run before the period end means days of the period may still have usage
+ * to come (it will be billed in the next open period, flagged late): the
+ * close says so (unless --force) and records it in period_closes.forced. */
 static enum br_status check_as_of(struct br_db *db, const struct br_close_opts *o, int64_t end,
-                                  int32_t tz, struct br_error *err)
+                                  int32_t tz, bool *early, struct br_error *err)
 {
     int64_t last;
     enum br_status st = br_db_int64(db,
                                     "SELECT extract(epoch FROM max(as_of))::bigint FROM "
                                     "ledger.batches WHERE kind IN ('run', 'reprocess')",
                                     0, NULL, INT64_MIN, &last, err);
-    if (st != BR_OK || o->force || last >= end)
+    *early = st == BR_OK && last < end;
+    if (!*early || o->force)
         return st;
     char a[40], e[40], per[16];
     br_time_format(end, tz, e, sizeof(e));
     br_period_format(o->period, per, sizeof(per));
     if (last == INT64_MIN)
-        return br_fail(err, BR_ERR_STATE,
-                       "no run has been made yet: run `billrun run --as-of %s` (or later) before "
-                       "closing %s, or close with --force",
-                       e, per);
-    br_time_format(last, tz, a, sizeof(a));
-    return br_fail(err, BR_ERR_STATE,
-                   "the last run's as-of time (%s) is before the end of %s (%s): days of the "
-                   "period may still have usage to come. Run `billrun run --as-of %s` first, or "
-                   "close with --force",
-                   a, per, e, e);
+        snprintf(a, sizeof(a), "none");
+    else
+        br_time_format(last, tz, a, sizeof(a));
+    br_log(BR_LOG_WARN, "close_early", "period=%s last_run_as_of=%s period_end=%s note=%s", per, a,
+           e,
+           br_logq("no run has reached the period end: usage of its last days that arrives "
+                   "later is billed in the next open period, flagged late"));
+    return st;
 }
 
 /* Points *s at a copy in the journal's arena; false when out of memory. */
@@ -228,7 +232,9 @@ static enum br_status close_db(struct br_db *db, const struct br_close_opts *o,
     char per[16];
     br_period_format(o->period, per, sizeof(per));
     int64_t end = br_period_start(&cal, o->period + 1);
-    enum br_status st = check_as_of(db, o, end, cal.offset_s, err);
+    bool early = false;
+    enum br_status st = check_as_of(db, o, end, cal.offset_s, &early, err);
+    s->early = early;
     int64_t tip = 0;
     bool has_prev = false;
     uint8_t prev[32];
@@ -247,7 +253,7 @@ static enum br_status close_db(struct br_db *db, const struct br_close_opts *o,
      * batch may still post into the period it closes */
     char id[24], forced[8];
     snprintf(id, sizeof(id), "%lld", (long long)batch_id);
-    snprintf(forced, sizeof(forced), "%s", o->force ? "true" : "false");
+    snprintf(forced, sizeof(forced), "%s", early ? "true" : "false");
     const char *p[4] = {per, id, forced, seller};
     if (st == BR_OK)
         st = br_db_execp(db,

@@ -21,6 +21,7 @@ struct br_close_opts {
 
 struct br_close_summary {
     bool already_closed;
+    bool early; /* no run had reached the period end (period_closes.forced) */
     int64_t batch_id;
     size_t invoices;
     int64_t round_down_e8;

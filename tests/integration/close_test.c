@@ -5,7 +5,7 @@
  * text cells); closing twice changes and rewrites nothing; late usage lands
  * in the next open period, flagged, the closed period untouched; `billrun
  * invoices` writes the same bytes; a full disk (ulimit -f) fails with exit 1
- * and leaves no partial file; close refuses an early as-of unless --force;
+ * and leaves no partial file; a close with an early as-of says so;
  * hostile customer names stay literal text; invoice numbers are gapless in
  * account_id byte order. Needs LibreOffice (soffice) and python3-openpyxl
  * (scripts/install-deps). */
@@ -584,12 +584,11 @@ static void late_usage_lands_in_next_open_period(void **state)
     char *files3 = dir_state(f->folder, true);
     assert_string_equal(files1, files3);
 
-    /* December closed early (--force): the late usage is on its invoices */
+    /* December closed early: the late usage is on its invoices */
     step_log(f, "close_dec", log, sizeof(log));
-    expect_rc(close_period(f, "2026-12", log, false), 1, "billrun close 2026-12 before its end",
+    expect_rc(close_period(f, "2026-12", log, false), 0, "billrun close 2026-12 before its end",
               log);
-    step_log(f, "close_dec_force", log, sizeof(log));
-    expect_rc(close_period(f, "2026-12", log, true), 0, "billrun close 2026-12 --force", log);
+    expect_log(log, "no run had reached the end of 2026-12", "billrun close 2026-12 early");
     char dec[4096];
     snprintf(dec, sizeof(dec), "%s/2026-12", f->out);
     char *names = dir_names(dec);
@@ -611,33 +610,18 @@ static void late_usage_lands_in_next_open_period(void **state)
 }
 
 /* close refuses while the last run's as-of is before the period end. */
-static void close_refuses_early_as_of(void **state)
+/* rules.md 6: close processes expiries and recognition up to the period end
+ * itself, so an early last as-of does not stop it; the close says that
+ * usage may still come and records it (period_closes.forced). */
+static void close_after_early_as_of(void **state)
 {
     struct fx *f = *state;
     char log[4096];
-    step_log(f, "close_norun", log, sizeof(log));
-    expect_rc(close_period(f, PERIOD, log, false), 1, "billrun close before any run", log);
-    expect_log(log, "no run has been made yet", "billrun close before any run");
-
     run_inbox(f, f->inbox, "2026-11-30T12:00:00+08:00", 3);
-    char *db1 = db_state(f);
     step_log(f, "close_early", log, sizeof(log));
-    expect_rc(close_period(f, PERIOD, log, false), 1, "billrun close with an early as-of", log);
-    expect_log(log, "before the end of 2026-11", "billrun close with an early as-of");
-    expect_log(log, "--force", "billrun close with an early as-of");
-    expect_log(log, "2026-12-01T00:00:00+08:00", "billrun close with an early as-of");
-    char *db2 = db_state(f);
-    assert_string_equal(db1, db2);
-    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.period_closes"), 0);
-    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.invoices WHERE status <> "
-                                      "'draft'"),
-                     0);
-    char *names = dir_names(f->folder);
-    assert_string_equal(names, "");
-    free(names);
-
-    step_log(f, "close_force", log, sizeof(log));
-    expect_rc(close_period(f, PERIOD, log, true), 0, "billrun close --force", log);
+    expect_rc(close_period(f, PERIOD, log, false), 0, "billrun close with an early as-of", log);
+    expect_log(log, "no run had reached the end of 2026-11", "billrun close with an early as-of");
+    expect_log(log, "close_early", "billrun close with an early as-of");
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.period_closes WHERE period = "
                                       "'2026-11' AND forced"),
                      1);
@@ -650,11 +634,15 @@ static void close_refuses_early_as_of(void **state)
                                       "'recognition' AND j.period = '2026-11' AND j.order_id IS "
                                       "NOT NULL AND j.account_id IS NOT NULL"),
                      3);
-    names = dir_names(f->folder);
+    char *names = dir_names(f->folder);
     assert_int_equal(strstr(names, "summary-202611.xlsx") != NULL, 1);
     free(names);
-    free(db1);
-    free(db2);
+    /* a close before any run at all closes an empty period */
+    step_log(f, "close_norun", log, sizeof(log));
+    expect_rc(close_period(f, "2026-09", log, true), 0, "billrun close --force of 2026-09", log);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.invoices WHERE period = "
+                                      "'2026-09'"),
+                     0);
 }
 
 static const char *const hostile_names[] = {
@@ -834,7 +822,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(close_twice_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(invoices_rewrite_same_bytes, setup, teardown),
         cmocka_unit_test_setup_teardown(late_usage_lands_in_next_open_period, setup, teardown),
-        cmocka_unit_test_setup_teardown(close_refuses_early_as_of, setup, teardown),
+        cmocka_unit_test_setup_teardown(close_after_early_as_of, setup, teardown),
         cmocka_unit_test_setup_teardown(hostile_names_stay_text, setup, teardown),
         cmocka_unit_test_setup_teardown(full_disk_leaves_no_partial_file, setup, teardown),
     };

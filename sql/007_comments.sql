@@ -1,3 +1,5 @@
+-- Two readings, in the comments an auditor reads.
+--
 -- Plan quantities beyond 922,337,203 plan units.
 --
 -- formats.md bounds numbers "after scaling": a plan's face in base units
@@ -8,3 +10,7 @@
 -- left NULL.
 
 COMMENT ON COLUMN billing.orders.quantity_e10 IS 'Face as written, in 10^-10 plan units (NULL for topups and payments, and for a plan quantity too large to hold at 10 decimals in 63 bits: face is exact).';
+
+-- And: a close no longer refuses when no run has reached the period end
+-- (rules.md 6 gives it no such precondition); it records it here.
+COMMENT ON COLUMN billing.period_closes.forced IS 'Closed before any run had reached the period end (usage of its last days arriving later goes to the next open period, flagged late).';
