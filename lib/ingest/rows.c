@@ -84,7 +84,8 @@ static enum br_reason timestamp(const struct br_calendar *cal, fld *f, bool requ
     *present = f->len > 0;
     if (f->len == 0)
         return required ? BR_R_BAD_TIMESTAMP : BR_R_NONE;
-    if (!br_time_parse(f->p, f->len, out) || (cal && br_period_of(cal, *out) > 9999 * 12 + 11))
+    if (!br_time_parse(f->p, f->len, out) ||
+        (cal && (br_period_of(cal, *out) > 9999 * 12 + 11 || br_period_of(cal, *out) < 1 * 12)))
         return BR_R_BAD_TIMESTAMP;
     return BR_R_NONE;
 }
@@ -198,7 +199,10 @@ static enum br_reason eas_fields(struct br_rows_ctx *rc, const struct br_csv_rec
         if (r != BR_R_NONE)
             return r;
     } else if (f[8].len != 0) {
-        return BR_R_BAD_NUMBER; /* exclusive rows bill running time, not gpu_ms */
+        /* exclusive rows bill running time, not gpu_ms: bad_number, unless
+         * the field fails its own single-field check first (negative) */
+        r = number(&f[8], 0, true, false, &gpu_ms, &present);
+        return r != BR_R_NONE ? r : BR_R_BAD_NUMBER;
     }
     if (end < start)
         return BR_R_END_BEFORE_START;

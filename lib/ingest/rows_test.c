@@ -271,8 +271,37 @@ static void test_eas_cross_fields(void **state)
     doc_row(&d, BR_R_NONE, /* 31 days written with offsets */
             "x8,acc-1,svc,comfyui,exclusive,gpu-x,2026-09-01T08:00:00+08:00,2026-10-01T19:00:00-05:"
             "00,");
+    /* gpu_ms on an exclusive row: its own check first (negative), else
+     * bad_number because it must be empty */
+    doc_row(&d, BR_R_NEGATIVE_QUANTITY, "x9,acc-1,svc,comfyui,exclusive,gpu-x," T0 "," T1 ",-5");
+    doc_row(&d, BR_R_BAD_NUMBER, "x10,acc-1,svc,comfyui,exclusive,gpu-x," T0 "," T1 ",5");
+    doc_row(&d, BR_R_BAD_NUMBER, "x11,acc-1,svc,comfyui,exclusive,gpu-x," T0 "," T1 ",abc");
     doc_check(fx, &d, "eas-1.csv");
     assert_int_equal(fx->ing.usage.n, 5);
+    fx_free(fx);
+}
+
+/* Usage must fall in years 0001-9999 of the billing calendar (periods are
+ * YYYY-MM): with a calendar behind UTC, 0001-01-01T00:30Z is still 0000. */
+static void test_eas_calendar_years(void **state)
+{
+    (void)state;
+    struct fx *fx = fx_new();
+    fx->ing.cal = (struct br_calendar){-3600};
+    add_accounts(fx);
+    struct doc d;
+    doc_init(&d, HDR_EAS);
+    doc_row(&d, BR_R_BAD_TIMESTAMP,
+            "y1,acc-1,svc,comfyui,shared,A10,0001-01-01T00:30:00Z,"
+            "0001-01-01T00:40:00Z,5");
+    doc_row(&d, BR_R_NONE,
+            "y2,acc-1,svc,comfyui,shared,A10,0001-01-01T01:00:00Z,"
+            "0001-01-01T01:10:00Z,5");
+    doc_row(&d, BR_R_NONE,
+            "y3,acc-1,svc,comfyui,shared,A10,9999-12-31T23:30:00Z,"
+            "9999-12-31T23:40:00Z,5");
+    doc_check(fx, &d, "eas-1.csv");
+    assert_int_equal(fx->ing.usage.n, 2); /* y2, and y3: still 9999 at -01:00 */
     fx_free(fx);
 }
 
@@ -678,12 +707,13 @@ static void test_refused_files(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_eas_single_fields),   cmocka_unit_test(test_eas_cross_fields),
-        cmocka_unit_test(test_eas_precedence),      cmocka_unit_test(test_eas_duplicates),
-        cmocka_unit_test(test_eas_lengths),         cmocka_unit_test(test_oss_rows),
-        cmocka_unit_test(test_accounts_rows),       cmocka_unit_test(test_prices_rows),
-        cmocka_unit_test(test_orders_rows),         cmocka_unit_test(test_example_11_rejects),
-        cmocka_unit_test(test_example_18_bad_plan), cmocka_unit_test(test_refused_files),
+        cmocka_unit_test(test_eas_single_fields),  cmocka_unit_test(test_eas_calendar_years),
+        cmocka_unit_test(test_eas_cross_fields),   cmocka_unit_test(test_eas_precedence),
+        cmocka_unit_test(test_eas_duplicates),     cmocka_unit_test(test_eas_lengths),
+        cmocka_unit_test(test_oss_rows),           cmocka_unit_test(test_accounts_rows),
+        cmocka_unit_test(test_prices_rows),        cmocka_unit_test(test_orders_rows),
+        cmocka_unit_test(test_example_11_rejects), cmocka_unit_test(test_example_18_bad_plan),
+        cmocka_unit_test(test_refused_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
