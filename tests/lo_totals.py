@@ -13,7 +13,7 @@ total is what the formula gives, not the cached value billrun wrote).
 
 FILE holds the expected values, one line per row, fields joined by '|':
   inv|invoice_no|account_id|gross|free|plan|coupon|balance|outstanding|round_down|amount_due|name
-  tb|account_code|total_debit|total_credit
+  tb|account_code|debit|credit|total_debit|total_credit
 (billing.invoices with the account's name last, it may hold '|';
 ledger.trial_balance of the period).
 
@@ -101,7 +101,7 @@ def load_expect(path):
                 invoices.append(inv)
             elif line.startswith("tb|"):
                 p = line.split("|")
-                tb.append((int(p[1]), p[2], p[3]))
+                tb.append((int(p[1]), p[2], p[3], p[4], p[5]))
             elif line:
                 fail(f"{path}: unexpected line {line!r}")
     return invoices, tb
@@ -202,20 +202,22 @@ def check_summary(csv_dir, stem, invoices, tb):
     if rows is not None:
         if len(rows) != len(tb) + 2:
             fail(f"{where} Trial balance: {len(rows)} rows, want header + {len(tb)} + Total")
-        for i, (code, debit, credit) in enumerate(tb):
+        names = ["debit", "credit", "total debit", "total credit"]
+        for i, (code, *amounts) in enumerate(tb):
             r = i + 2
             if cell(rows, f"A{r}") != str(code):
                 fail(f"{where} Trial balance!A{r}: shows {cell(rows, f'A{r}')!r}, want {code}")
-            same(f"{where} Trial balance!C{r} (debit {code})", cell(rows, f"C{r}"), debit)
-            same(f"{where} Trial balance!D{r} (credit {code})", cell(rows, f"D{r}"), credit)
+            for k, col in enumerate("CDEF"):
+                same(f"{where} Trial balance!{col}{r} ({names[k]} {code})", cell(rows, f"{col}{r}"),
+                     amounts[k])
         t = len(tb) + 2
-        same(f"{where} Trial balance!C{t} (total debit)", cell(rows, f"C{t}"),
-             sum((Decimal(x[1]) for x in tb), Decimal(0)))
-        same(f"{where} Trial balance!D{t} (total credit)", cell(rows, f"D{t}"),
-             sum((Decimal(x[2]) for x in tb), Decimal(0)))
-        if dec(cell(rows, f"C{t}")) != dec(cell(rows, f"D{t}")):
-            fail(f"{where} Trial balance: total debit {cell(rows, f'C{t}')} != credit "
-                 f"{cell(rows, f'D{t}')}")
+        for k, col in enumerate("CDEF"):
+            same(f"{where} Trial balance!{col}{t} (sum of {names[k]})", cell(rows, f"{col}{t}"),
+                 sum((Decimal(x[1 + k]) for x in tb), Decimal(0)))
+        for a, b in ("CD", "EF"):
+            if dec(cell(rows, f"{a}{t}")) != dec(cell(rows, f"{b}{t}")):
+                fail(f"{where} Trial balance: {a}{t} {cell(rows, f'{a}{t}')} != {b}{t} "
+                     f"{cell(rows, f'{b}{t}')}")
 
 
 def check_text_cells(folder, invoices, summary):

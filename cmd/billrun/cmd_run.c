@@ -36,8 +36,12 @@ static void print_summary(const struct br_run_summary *s, int64_t as_of, int32_t
     if (s->refused_before > 0)
         printf(", %zu refused before and still in the inbox", s->refused_before);
     printf("\n");
+    /* one line per file read or refused; skipped files (an inbox keeps
+     * what it applied) are only counted, so the summary stays one screen */
     for (size_t i = 0; i < s->nfiles; i++) {
         const struct br_run_file *f = &s->files[i];
+        if (f->status == BR_FILE_SKIPPED)
+            continue;
         bool refused = f->status == BR_FILE_REFUSED || f->status == BR_FILE_REFUSED_BEFORE;
         printf("  %-32s %-8s %-8s %9llu rows %9llu accepted %7llu rejected%s%s%s\n", f->name,
                br_kind_str(f->kind), status_names[f->status], (unsigned long long)f->rows,

@@ -936,34 +936,38 @@ static void sum_invoices(struct xw *w, const struct br_summary_doc *d, const cha
     sheet_page(w, 0, tot, (lxw_col_t)(ncols - 1), title);
 }
 
-static const struct col_spec tb_cols[4] = {
-    {"Code", 10, false},
-    {"Account", 34, false},
-    {"Debit", 18, true},
-    {"Credit", 18, true},
+/* As ledger.trial_balance: debit and credit are the account's net balance
+ * for the period on its side, total debit and total credit its activity. */
+static const struct col_spec tb_cols[6] = {
+    {"Code", 10, false},  {"Account", 34, false},    {"Debit", 18, true},
+    {"Credit", 18, true}, {"Total debit", 18, true}, {"Total credit", 18, true},
 };
 
 static void sum_trial_balance(struct xw *w, const struct br_summary_doc *d, const char *title)
 {
-    int64_t sum[2] = {0}, v[2];
+    int64_t sum[4] = {0}, v[4];
     sheet_add(w, "Trial balance");
-    put_head(w, 0, tb_cols, 4);
+    put_head(w, 0, tb_cols, 6);
     for (size_t i = 0; i < d->ntb && w->st == BR_OK; i++) {
         const struct br_sum_tb *t = &d->tb[i];
         lxw_row_t r = (lxw_row_t)(1 + i);
-        v[0] = t->debit_e8, v[1] = t->credit_e8;
-        if (!add_all(sum, v, 2))
+        /* both totals are sums of positive amounts below 2^63 (the ledger
+         * refuses more), so their difference cannot overflow */
+        int64_t net = t->debit_e8 - t->credit_e8;
+        v[0] = net > 0 ? net : 0, v[1] = net < 0 ? -net : 0;
+        v[2] = t->debit_e8, v[3] = t->credit_e8;
+        if (!add_all(sum, v, 4))
             w->st = br_fail(w->err, BR_ERR_OVERFLOW, "xlsx: trial balance overflows");
         put_int(w, r, 0, t->account_code);
         put_text(w, r, 1, t->account_name, NULL);
-        put_e8(w, r, 2, NULL, v[0], w->f.amount);
-        put_e8(w, r, 3, NULL, v[1], w->f.amount);
+        for (int k = 0; k < 4; k++)
+            put_e8(w, r, (lxw_col_t)(2 + k), NULL, v[k], w->f.amount);
     }
     lxw_row_t tot = (lxw_row_t)(1 + d->ntb);
     put_text(w, tot, 0, "Total", w->f.bold);
-    put_sum(w, tot, 2, 1, d->ntb, sum[0], w->f.total);
-    put_sum(w, tot, 3, 1, d->ntb, sum[1], w->f.total);
-    sheet_page(w, 0, tot, 3, title);
+    for (int k = 0; k < 4; k++)
+        put_sum(w, tot, (lxw_col_t)(2 + k), 1, d->ntb, sum[k], w->f.total);
+    sheet_page(w, 0, tot, 5, title);
 }
 
 enum { ROLL_AMOUNTS = 5 };

@@ -313,7 +313,8 @@ static void lo_check(struct fx *f, const char *folder, const char *period, const
              period);
     char *inv = it_sql_text(f->c, sql);
     snprintf(sql, sizeof(sql),
-             "SELECT 'tb', account_code, total_debit, total_credit FROM ledger.trial_balance "
+             "SELECT 'tb', account_code, debit, credit, total_debit, total_credit FROM "
+             "ledger.trial_balance "
              "WHERE period = '%s' ORDER BY account_code",
              period);
     char *tb = it_sql_text(f->c, sql);
