@@ -67,9 +67,10 @@ static enum br_reason units_field(fld *f, uint64_t mult, int64_t *out, bool *pre
     if (f->len == 0)
         return BR_R_NONE;
     int64_t v;
-    if (f->p[0] == '-') /* a negative number, or no number */
-        return br_dec_parse(f->p, f->len, 10, &v) == BR_NUM_OK ? BR_R_NEGATIVE_QUANTITY
-                                                               : BR_R_BAD_NUMBER;
+    if (f->p[0] == '-') { /* a negative number (however large), or no number */
+        enum br_num k = br_dec_parse(f->p, f->len, 10, &v);
+        return k == BR_NUM_OK || k == BR_NUM_RANGE ? BR_R_NEGATIVE_QUANTITY : BR_R_BAD_NUMBER;
+    }
     return br_dec_times(f->p, f->len, 10, mult, out) == BR_NUM_OK ? BR_R_NONE : BR_R_BAD_NUMBER;
 }
 
@@ -466,14 +467,16 @@ static enum br_reason order_fields(const struct br_calendar *cal, const struct b
         r = number(&f[6], 10, face_needed, false, &o->quantity_e10, &nm->has_qty);
         int64_t probe;
         if (r == BR_R_BAD_NUMBER && nm->has_qty &&
-            br_dec_times(f[6].p, f[6].len, 10, 0, &probe) == BR_NUM_OK) {
-            /* a valid quantity too large to keep at 10 decimals in 63 bits:
-             * its face (base units) may still fit, order_face decides */
-            o->quantity_e10 = -1;
-            r = BR_R_NONE;
-        } else if (r == BR_R_BAD_NUMBER && f[6].len > 1 && f[6].p[0] == '-' &&
-                   br_dec_times(f[6].p + 1, f[6].len - 1, 10, 0, &probe) == BR_NUM_OK) {
-            r = BR_R_NEGATIVE_QUANTITY; /* a negative number, however large */
+            br_dec_parse(f[6].p, f[6].len, 10, &probe) == BR_NUM_RANGE) {
+            /* a valid decimal too large to keep at 10 decimals in 63 bits:
+             * negative_quantity when negative, else its face in base units
+             * may still fit (order_face decides) */
+            if (f[6].p[0] == '-') {
+                r = BR_R_NEGATIVE_QUANTITY;
+            } else {
+                o->quantity_e10 = -1;
+                r = BR_R_NONE;
+            }
         }
     }
     nm->has_unit = f[7].len > 0;

@@ -314,6 +314,41 @@ static inline enum br_num fz_dec_parse(const char *s, size_t n, unsigned scale, 
     return BR_NUM_OK;
 }
 
+/* Reference for br_dec_times at 10 decimals: a non-negative decimal times a
+ * base, exactly, as (integer part) * base + (fraction in e10) * base / 10^10,
+ * each part read by fz_dec_parse. BR_NUM_RANGE when not whole or past 63
+ * bits. */
+static inline enum br_num fz_dec_times10(const char *s, size_t n, uint64_t base, int64_t *out)
+{
+    int64_t probe;
+    enum br_num k = fz_dec_parse(s, n, 10, &probe);
+    if (k == BR_NUM_SYNTAX || k == BR_NUM_FRAC)
+        return k;
+    if (n > 0 && s[0] == '-')
+        return BR_NUM_SYNTAX;
+    size_t dot = 0;
+    while (dot < n && s[dot] != '.')
+        dot++;
+    int64_t ip = 0, fp = 0;
+    if (fz_dec_parse(s, dot, 0, &ip) != BR_NUM_OK)
+        return BR_NUM_RANGE;
+    if (dot < n) {
+        char frac[16] = "0.";
+        size_t fl = n - dot - 1; /* 1..10: checked above */
+        memcpy(frac + 2, s + dot + 1, fl);
+        if (fz_dec_parse(frac, 2 + fl, 10, &fp) != BR_NUM_OK)
+            return BR_NUM_SYNTAX;
+    }
+    br_u128 whole = (br_u128)(uint64_t)ip * base, part = (br_u128)(uint64_t)fp * base;
+    if (part % 10000000000u != 0)
+        return BR_NUM_RANGE;
+    whole += part / 10000000000u;
+    if (whole > (br_u128)INT64_MAX)
+        return BR_NUM_RANGE;
+    *out = (int64_t)whole;
+    return BR_NUM_OK;
+}
+
 /* --- a reference RFC 3339 parser (formats.md: seconds, Z or +-HH:MM) ------ */
 
 static inline bool fz_leap(int64_t y)

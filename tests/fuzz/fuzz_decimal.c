@@ -2,7 +2,8 @@
  * (0..18), the rest is the text. The outcome (ok, syntax, too many decimals,
  * out of range) and the value must match the slow reference of
  * fuzz_common.h, which compares digit strings instead of multiplying; an
- * accepted value must also survive br_scaled_format and parse back. */
+ * accepted value must also survive br_scaled_format and parse back, and
+ * br_dec_times by 10^scale must agree with it. */
 #include "fuzz_common.h"
 
 #ifndef FUZZ_ENTRY
@@ -22,6 +23,17 @@ int FUZZ_ENTRY(decimal)(const uint8_t *data, size_t size)
     enum br_num a = br_dec_parse(s, n, scale, &got);
     enum br_num b = fz_dec_parse(s, n, scale, &want);
     FUZZ_CHECK(a == b, "'%.*s' scale %u: %d, reference %d", (int)n, s, scale, (int)a, (int)b);
+    /* br_dec_times by 10^scale is br_dec_parse at that scale (no sign) */
+    if (n == 0 || s[0] != '-') {
+        uint64_t mult = 1;
+        for (unsigned k = 0; k < scale; k++)
+            mult *= 10;
+        int64_t t = 0;
+        enum br_num c = br_dec_times(s, n, scale, mult, &t);
+        FUZZ_CHECK(c == a && (c != BR_NUM_OK || t == got),
+                   "'%.*s' times 10^%u: %d %lld, parse %d %lld", (int)n, s, scale, (int)c,
+                   (long long)t, (int)a, (long long)got);
+    }
     if (a != BR_NUM_OK)
         return 0;
     FUZZ_CHECK(got == want, "'%.*s' scale %u: %lld, reference %lld", (int)n, s, scale,

@@ -294,6 +294,7 @@ struct fz_order {
     unsigned scope;            /* bit per item */
     bool star, has_qty, has_paid, has_days;
     int64_t days;
+    struct fz_text q_text; /* the quantity, when q_e10 is -1 (too large for e10) */
 };
 
 struct fz_orders {
@@ -373,7 +374,18 @@ static inline enum br_reason fz_order_fields(const struct fz_csv *c, const struc
     if (fz_fld(c, r, 5).n && o->plan_type < 0)
         return BR_R_UNKNOWN_ENUM;
     bool face_needed = o->kind <= 1; /* plans and coupons */
-    why = fz_order_num(fz_fld(c, r, 6), 10, face_needed, false, &o->q_e10, &o->has_qty);
+    struct fz_text qt = fz_fld(c, r, 6);
+    why = fz_order_num(qt, 10, face_needed, false, &o->q_e10, &o->has_qty);
+    int64_t probe;
+    if (why == BR_R_BAD_NUMBER && qt.n > 0 &&
+        fz_dec_parse(qt.p, qt.n, 10, &probe) == BR_NUM_RANGE) {
+        /* too large at 10 decimals: negative, or its face decides later */
+        if (qt.p[0] == '-')
+            return BR_R_NEGATIVE_QUANTITY;
+        o->q_e10 = -1;
+        o->q_text = qt;
+        why = BR_R_NONE;
+    }
     if (why != BR_R_NONE)
         return why;
     o->unit = fz_fld(c, r, 7).n ? fz_pick(fz_fld(c, r, 7), fz_units, 5) : -1;
@@ -416,12 +428,17 @@ static inline enum br_reason fz_order_rules(struct fz_order *o)
         return BR_R_BAD_PLAN;
     }
     int64_t days = o->has_days ? o->days : 365;
-    if (days < 1 || o->q_e10 <= 0)
+    if (days < 1 || o->q_e10 == 0)
         return BR_R_BAD_PLAN;
-    br_u128 v = (br_u128)(uint64_t)o->q_e10 * fz_unit_base[o->unit];
-    if (v % 10000000000u != 0 || v / 10000000000u > (br_u128)INT64_MAX)
-        return BR_R_BAD_NUMBER; /* not a whole number of base units */
-    o->face = (int64_t)(v / 10000000000u);
+    if (o->q_e10 < 0) { /* too large for e10: the face from the text */
+        if (fz_dec_times10(o->q_text.p, o->q_text.n, fz_unit_base[o->unit], &o->face) != BR_NUM_OK)
+            return BR_R_BAD_NUMBER;
+    } else {
+        br_u128 v = (br_u128)(uint64_t)o->q_e10 * fz_unit_base[o->unit];
+        if (v % 10000000000u != 0 || v / 10000000000u > (br_u128)INT64_MAX)
+            return BR_R_BAD_NUMBER; /* not a whole number of base units */
+        o->face = (int64_t)(v / 10000000000u);
+    }
     if (days > INT32_MAX) /* then time + days * 86400 fits: times are years 1-9999 */
         return BR_R_BAD_NUMBER;
     o->days = days;

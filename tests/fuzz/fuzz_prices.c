@@ -90,13 +90,16 @@ static enum br_reason prices_reason(const struct fz_csv *c, const struct fz_rec 
     if (!prices_tod(c, r, 5, false, &tf) || !prices_tod(c, r, 6, true, &tt))
         return BR_R_BAD_TIMESTAMP;
     if (f[7].len > 0) {
-        if (fz_dec_parse(c->text + f[7].off, f[7].len, 10, &free_e10) != BR_NUM_OK)
+        /* "63 bits after scaling": in base units, not at 10 decimals */
+        const char *t = c->text + f[7].off;
+        enum br_num k = fz_dec_parse(t, f[7].len, 10, &free_e10);
+        if (k == BR_NUM_SYNTAX || k == BR_NUM_FRAC)
             return BR_R_BAD_NUMBER;
-        if (free_e10 < 0)
+        if (t[0] == '-')
             return BR_R_NEGATIVE_QUANTITY;
-        br_u128 base = (br_u128)free_e10 * br_items[item].display_divisor;
-        if (base % (br_u128)BR_E10 != 0 || base / (br_u128)BR_E10 > (br_u128)INT64_MAX)
-            return BR_R_BAD_NUMBER; /* not a whole number of base units */
+        int64_t units;
+        if (fz_dec_times10(t, f[7].len, br_items[item].display_divisor, &units) != BR_NUM_OK)
+            return BR_R_BAD_NUMBER; /* not a whole number of base units, or past 63 bits */
     }
     if ((tf < 0) != (tt < 0) || (tf >= 0 && tf == tt))
         return BR_R_BAD_TIMESTAMP;
