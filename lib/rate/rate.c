@@ -125,16 +125,16 @@ void br_piece_at(const struct br_usage *u, size_t row, uint32_t sub, int64_t t0,
     *qty = (uint64_t)(pe - ps);
 }
 
+/* One thread's share of the rows. Counting gives, per account, the pieces
+ * of its rows; filling writes each piece straight to its account's segment
+ * of the event array (rows in input order, this thread's after those of the
+ * threads before it), so no separate scatter or gather is needed. */
 struct prep {
     const struct br_rate_input *in;
-    size_t r0, r1; /* rows of this thread */
-    uint32_t *poff;
-    uint32_t *ev_row;
-    uint32_t *ev_price;
-    int64_t *ev_t;
-    uint64_t *ev_qty;
-    uint64_t *keys;
-    uint32_t *acct;
+    size_t r0, r1;  /* rows of this thread */
+    uint32_t *next; /* per account: pieces (count), then next position (fill) */
+    uint64_t total; /* pieces of the thread's rows */
+    struct br_event *ev;
     uint8_t *row_bad;
     int64_t tmin;
     struct br_rated_span *spans;
@@ -163,8 +163,22 @@ static void span_add(struct prep *p, uint16_t key, int64_t h0, int64_t h1, size_
     last[key] = p->nspans++;
 }
 
-/* Fills the pieces of rows [r0, r1): rows, prices, sort keys; flags rows
- * with an unpriced piece or a gross too large for 63 bits. */
+static void *prep_count(void *arg)
+{
+    struct prep *p = arg;
+    const struct br_usage *u = p->in->usage;
+    uint64_t total = 0;
+    for (size_t r = p->r0; r < p->r1; r++) {
+        uint32_t n = br_piece_count(u, r, br_usage_t(u, r));
+        p->next[u->account[r]] += n;
+        total += n;
+    }
+    p->total = total;
+    return NULL;
+}
+
+/* Fills the pieces of rows [r0, r1): prices and sort keys; flags rows with
+ * an unpriced piece or a gross too large for 63 bits. */
 static void *prep_fill(void *arg)
 {
     struct prep *p = arg;
@@ -178,15 +192,20 @@ static void *prep_fill(void *arg)
     }
     for (size_t r = p->r0; r < p->r1 && p->st == BR_OK; r++) {
         int64_t t0 = br_usage_t(u, r);
+        uint32_t n = br_piece_count(u, r, t0);
+        if (n == 0)
+            continue;
         uint16_t key = u->key[r];
         enum br_item item = u->keys[key].item;
         uint64_t divisor = br_items[item].price_divisor;
         uint8_t bad = 0; /* 1: a piece without a price, 2: a gross beyond 63 bits */
         int64_t tlast = t0;
-        for (uint32_t e = p->poff[r]; e < p->poff[r + 1]; e++) {
+        struct br_event *ev = p->ev + p->next[u->account[r]];
+        p->next[u->account[r]] += n;
+        for (uint32_t s = 0; s < n; s++) {
             int64_t t;
             uint64_t qty;
-            br_piece_at(u, r, e - p->poff[r], t0, &t, &qty);
+            br_piece_at(u, r, s, t0, &t, &qty);
             uint32_t pr = br_pricer_find(p->in->pricer, key, t, &hints[key]);
             if (pr == BR_NO_ID) {
                 bad = 1;
@@ -197,29 +216,15 @@ static void *prep_fill(void *arg)
                     !br_value_e8(qty, b->prices[pr].price_e10, divisor, &gross))
                     bad = 2;
             }
-            p->ev_row[e] = (uint32_t)r;
-            p->ev_price[e] = pr;
-            p->ev_t[e] = t;
-            p->ev_qty[e] = qty;
-            p->keys[e] = ((uint64_t)(t - p->tmin) << 1) | 1u;
-            p->acct[e] = u->account[r];
+            ev[s] = (struct br_event){((uint64_t)(t - p->tmin) << 1) | 1u, qty, pr, (uint32_t)r};
             tlast = t;
         }
         p->row_bad[r] = bad;
-        for (uint32_t e = p->poff[r]; bad && e < p->poff[r + 1]; e++)
-            p->ev_price[e] = BR_EV_SKIP; /* the row is rejected whole */
-        if (!bad && p->poff[r + 1] > p->poff[r])
+        for (uint32_t s = 0; bad && s < n; s++)
+            ev[s].price = BR_EV_SKIP; /* the row is rejected whole */
+        if (!bad)
             span_add(p, key, br_floor_div(t0, BR_HOUR_S), br_floor_div(tlast, BR_HOUR_S), last);
     }
-    return NULL;
-}
-
-static void *prep_count(void *arg)
-{
-    struct prep *p = arg;
-    const struct br_usage *u = p->in->usage;
-    for (size_t r = p->r0; r < p->r1; r++)
-        p->poff[r + 1] = br_piece_count(u, r, br_usage_t(u, r));
     return NULL;
 }
 
@@ -258,34 +263,24 @@ static enum br_status append(void **dst, size_t *n, const void *src, size_t m, s
     return BR_OK;
 }
 
+/* All events, grouped by account: account a's are ev[off[a], off[a + 1]). */
 struct events {
     size_t npieces, nevents;
-    uint32_t *poff, *ev_row, *ev_price, *acct, *topups;
-    int64_t *ev_t;
-    uint64_t *ev_qty;
-    uint64_t *keys;
-    uint8_t *row_bad;
+    struct br_event *ev;
+    size_t *off;
+    size_t max_len; /* the most events of one account */
+    int64_t tmin;
+    uint32_t *topups;
     size_t ntopups;
-    /* gathered in rating order */
-    int64_t *s_t;
-    uint64_t *s_qty;
-    uint32_t *s_price;
+    uint8_t *row_bad;
 };
 
 static void events_free(struct events *ev)
 {
-    free(ev->poff);
-    free(ev->ev_row);
-    free(ev->ev_price);
-    free(ev->acct);
+    free(ev->ev);
+    free(ev->off);
     free(ev->topups);
-    free(ev->keys);
     free(ev->row_bad);
-    free(ev->ev_t);
-    free(ev->ev_qty);
-    free(ev->s_t);
-    free(ev->s_qty);
-    free(ev->s_price);
     memset(ev, 0, sizeof(*ev));
 }
 
@@ -318,75 +313,110 @@ static enum br_status collect_topups(const struct br_rate_input *in, struct even
     return BR_OK;
 }
 
+/* Lays out account segments: per account, each thread's pieces, then the
+ * account's top-ups; turns the threads' counts into their first positions. */
+static enum br_status layout(const struct br_rate_input *in, struct events *ev, struct prep *pr,
+                             int nt, struct br_error *err)
+{
+    size_t na = br_book_naccounts(in->book);
+    uint32_t *ntop = br_calloc(na + 1, sizeof(*ntop));
+    ev->off = br_calloc(na + 1, sizeof(*ev->off));
+    if (ntop == NULL || ev->off == NULL) {
+        free(ntop);
+        return br_fail(err, BR_ERR_NOMEM, "out of memory laying out pieces");
+    }
+    for (size_t i = 0; i < ev->ntopups; i++)
+        ntop[in->book->orders[ev->topups[i]].account]++;
+    uint64_t pos = 0;
+    for (size_t a = 0; a < na; a++) {
+        ev->off[a] = pos;
+        for (int t = 0; t < nt; t++) {
+            uint32_t c = pr[t].next[a];
+            pr[t].next[a] = (uint32_t)pos;
+            pos += c;
+        }
+        pos += ntop[a];
+        if (pos - ev->off[a] > ev->max_len)
+            ev->max_len = pos - ev->off[a];
+        if (pos >= UINT32_MAX) {
+            free(ntop);
+            return br_fail(err, BR_ERR_NOMEM, "more than 2^32 pieces in one run");
+        }
+    }
+    ev->off[na] = pos;
+    ev->nevents = pos;
+    ev->npieces = pos - ev->ntopups;
+    free(ntop);
+    return BR_OK;
+}
+
 static enum br_status build_events(const struct br_rate_input *in, struct events *ev,
                                    struct br_rate_result *out, struct br_error *err)
 {
     const struct br_usage *u = in->usage;
+    size_t na = br_book_naccounts(in->book);
     int nt = thread_count(in);
     struct prep pr[16];
     memset(ev, 0, sizeof(*ev));
-    ev->poff = br_calloc(u->n + 1, sizeof(*ev->poff));
+    memset(pr, 0, sizeof(pr));
     ev->row_bad = br_calloc(u->n + 1, 1);
-    if (ev->poff == NULL || ev->row_bad == NULL || collect_topups(in, ev) != BR_OK)
+    if (ev->row_bad == NULL || collect_topups(in, ev) != BR_OK)
         return br_fail(err, BR_ERR_NOMEM, "out of memory building pieces");
-    for (int i = 0; i < nt; i++)
+    enum br_status st = BR_OK;
+    for (int i = 0; i < nt; i++) {
         pr[i] = (struct prep){.in = in,
                               .r0 = u->n * (size_t)i / (size_t)nt,
                               .r1 = u->n * (size_t)(i + 1) / (size_t)nt,
-                              .poff = ev->poff,
+                              .next = br_calloc(na + 1, sizeof(uint32_t)),
                               .row_bad = ev->row_bad};
-    run_threads(prep_count, pr, sizeof(pr[0]), nt);
-    uint64_t total = 0;
-    for (size_t r = 0; r < u->n; r++) {
-        total += ev->poff[r + 1];
-        if (total + ev->ntopups >= UINT32_MAX)
-            return br_fail(err, BR_ERR_NOMEM, "more than 2^32 pieces in one run");
-        ev->poff[r + 1] = (uint32_t)total;
+        if (pr[i].next == NULL)
+            st = BR_ERR_NOMEM;
     }
-    ev->npieces = total;
-    ev->nevents = total + ev->ntopups;
-    size_t ne = ev->nevents ? ev->nevents : 1;
-    ev->ev_row = br_mallocn(ne, sizeof(*ev->ev_row));
-    ev->ev_price = br_mallocn(ne, sizeof(*ev->ev_price));
-    ev->keys = br_mallocn(ne, sizeof(*ev->keys));
-    ev->acct = br_mallocn(ne, sizeof(*ev->acct));
-    ev->ev_t = br_mallocn(ne, sizeof(*ev->ev_t));
-    ev->ev_qty = br_mallocn(ne, sizeof(*ev->ev_qty));
-    if (!ev->ev_row || !ev->ev_price || !ev->keys || !ev->acct || !ev->ev_t || !ev->ev_qty)
-        return br_fail(err, BR_ERR_NOMEM, "out of memory for %zu pieces", ev->nevents);
-    int64_t tmin = min_time(in, ev);
-    for (int i = 0; i < nt; i++) {
-        pr[i].ev_row = ev->ev_row;
-        pr[i].ev_price = ev->ev_price;
-        pr[i].ev_t = ev->ev_t;
-        pr[i].ev_qty = ev->ev_qty;
-        pr[i].keys = ev->keys;
-        pr[i].acct = ev->acct;
-        pr[i].tmin = tmin;
+    if (st == BR_OK) {
+        run_threads(prep_count, pr, sizeof(pr[0]), nt);
+        uint64_t total = ev->ntopups;
+        for (int i = 0; i < nt; i++)
+            total += pr[i].total;
+        if (total >= UINT32_MAX)
+            st = br_fail(err, BR_ERR_NOMEM, "more than 2^32 pieces in one run");
+    } else {
+        st = br_fail(err, st, "out of memory counting pieces");
     }
-    run_threads(prep_fill, pr, sizeof(pr[0]), nt);
-    enum br_status st = BR_OK;
+    if (st == BR_OK)
+        st = layout(in, ev, pr, nt, err);
+    if (st == BR_OK) {
+        ev->ev = br_mallocn(ev->nevents ? ev->nevents : 1, sizeof(*ev->ev));
+        if (ev->ev == NULL)
+            st = br_fail(err, BR_ERR_NOMEM, "out of memory for %zu pieces", ev->nevents);
+    }
+    if (st == BR_OK) {
+        ev->tmin = min_time(in, ev);
+        for (int i = 0; i < nt; i++) {
+            pr[i].ev = ev->ev;
+            pr[i].tmin = ev->tmin;
+        }
+        run_threads(prep_fill, pr, sizeof(pr[0]), nt);
+        for (int i = 0; i < nt; i++) {
+            if (st == BR_OK && pr[i].st != BR_OK)
+                st = br_fail(err, pr[i].st, "out of memory pricing pieces");
+            if (st == BR_OK && append((void **)&out->spans, &out->nspans, pr[i].spans, pr[i].nspans,
+                                      sizeof(*out->spans)) != BR_OK)
+                st = br_fail(err, BR_ERR_NOMEM, "out of memory pricing pieces");
+        }
+    }
+    if (st == BR_OK) { /* top-ups after the pieces of their account */
+        for (size_t i = 0; i < ev->ntopups; i++) {
+            const struct br_order *o = &in->book->orders[ev->topups[i]];
+            uint32_t *next = &pr[nt - 1].next[o->account];
+            ev->ev[(*next)++] = (struct br_event){(uint64_t)(o->order_time - ev->tmin) << 1, i,
+                                                  BR_EV_TOPUP, BR_EV_NO_ROW};
+        }
+    }
     for (int i = 0; i < nt; i++) {
-        if (pr[i].st != BR_OK)
-            st = pr[i].st;
-        if (st == BR_OK)
-            st = append((void **)&out->spans, &out->nspans, pr[i].spans, pr[i].nspans,
-                        sizeof(*out->spans));
+        free(pr[i].next);
         free(pr[i].spans);
     }
-    if (st != BR_OK)
-        return br_fail(err, st, "out of memory pricing pieces");
-    for (size_t i = 0; i < ev->ntopups; i++) {
-        const struct br_order *o = &in->book->orders[ev->topups[i]];
-        size_t e = ev->npieces + i;
-        ev->keys[e] = (uint64_t)(o->order_time - tmin) << 1;
-        ev->acct[e] = o->account;
-        ev->ev_row[e] = UINT32_MAX;
-        ev->ev_price[e] = BR_EV_TOPUP;
-        ev->ev_t[e] = o->order_time;
-        ev->ev_qty[e] = i;
-    }
-    return BR_OK;
+    return st;
 }
 
 /* Rows rejected for no price (or an unrepresentable gross). */
@@ -411,109 +441,68 @@ static enum br_status list_bad_rows(const struct br_usage *u, const struct event
 
 /* --- the pass --------------------------------------------------------------- */
 
+/* One thread's accounts [a0, a1): each one's events sorted, then rated. */
 struct pass_arg {
     struct br_pass pass;
-    const struct br_sort_output *sorted;
+    const struct events *ev;
+    struct br_sort_ctx sort;
     uint32_t a0, a1;
 };
 
 static void *pass_thread(void *arg)
 {
     struct pass_arg *pa = arg;
+    const struct events *ev = pa->ev;
+    struct br_event *tmp = br_mallocn(ev->max_len + 1, sizeof(*tmp));
+    if (tmp == NULL) {
+        pa->pass.st = BR_ERR_NOMEM;
+        pa->pass.account = pa->a0;
+        return NULL;
+    }
     for (uint32_t a = pa->a0; a < pa->a1 && pa->pass.st == BR_OK; a++) {
-        size_t from = pa->sorted->account_off[a], to = pa->sorted->account_off[a + 1];
-        if (from < to)
-            br_pass_account(&pa->pass, a, from, to);
-    }
-    return NULL;
-}
-
-/* Gathers the events' times, quantities and prices into rating order, so the
- * pass reads memory in sequence (the random reads happen here, in a loop
- * without dependencies, prefetched). */
-struct gather_arg {
-    const struct events *ev;
-    const uint32_t *order;
-    size_t i0, i1;
-};
-
-static void *gather_thread(void *arg)
-{
-    struct gather_arg *g = arg;
-    const struct events *ev = g->ev;
-    for (size_t i = g->i0; i < g->i1; i++) {
-        if (i + 16 < g->i1) {
-            uint32_t f = g->order[i + 16];
-            __builtin_prefetch(&ev->ev_t[f]);
-            __builtin_prefetch(&ev->ev_qty[f]);
-            __builtin_prefetch(&ev->ev_price[f]);
-        }
-        uint32_t e = g->order[i];
-        ev->s_t[i] = ev->ev_t[e];
-        ev->s_qty[i] = ev->ev_qty[e];
-        ev->s_price[i] = ev->ev_price[e];
-    }
-    return NULL;
-}
-
-static enum br_status gather(const struct br_rate_input *in, struct events *ev,
-                             const struct br_sort_output *sorted)
-{
-    size_t n = ev->nevents ? ev->nevents : 1;
-    ev->s_t = br_mallocn(n, sizeof(*ev->s_t));
-    ev->s_qty = br_mallocn(n, sizeof(*ev->s_qty));
-    ev->s_price = br_mallocn(n, sizeof(*ev->s_price));
-    if (!ev->s_t || !ev->s_qty || !ev->s_price)
-        return BR_ERR_NOMEM;
-    int nt = thread_count(in);
-    struct gather_arg ga[16];
-    for (int i = 0; i < nt; i++)
-        ga[i] = (struct gather_arg){ev, sorted->order, ev->nevents * (size_t)i / (size_t)nt,
-                                    ev->nevents * (size_t)(i + 1) / (size_t)nt};
-    run_threads(gather_thread, ga, sizeof(ga[0]), nt);
-    free(ev->ev_t);
-    free(ev->ev_qty);
-    free(ev->ev_price);
-    ev->ev_t = NULL;
-    ev->ev_qty = NULL;
-    ev->ev_price = NULL;
-    return BR_OK;
-}
-
-static enum br_status merge_map(struct br_map *dst, const struct br_map *src)
-{
-    if (br_map_reserve(dst, dst->n + src->n) != BR_OK)
-        return BR_ERR_NOMEM;
-    for (size_t i = 0; i < src->cap; i++) {
-        const struct br_map_entry *e = &src->e[i];
-        if (!e->used)
+        size_t from = ev->off[a], to = ev->off[a + 1];
+        if (from == to)
             continue;
-        struct br_map_entry *d = br_map_put(dst, e->a, e->b);
+        br_sort_events(&pa->sort, ev->ev + from, to - from, tmp);
+        br_pass_account(&pa->pass, a, from, to);
+    }
+    free(tmp);
+    return NULL;
+}
+
+/* Puts a thread's changed entries into the state's map, marked dirty (to
+ * persist). Threads rate different accounts, so they never share a key. */
+static enum br_status merge_closed(struct br_map *dst, const struct br_closed_entry *src, size_t n)
+{
+    if (br_map_reserve(dst, dst->n + n) != BR_OK)
+        return BR_ERR_NOMEM;
+    for (size_t i = 0; i < n; i++) {
+        struct br_map_entry *d = br_map_put(dst, src[i].a, src[i].b);
         if (d == NULL)
             return BR_ERR_NOMEM;
-        d->value = e->value;
+        d->value = src[i].value;
         d->dirty = true;
     }
     return BR_OK;
 }
 
 static enum br_status run_pass(const struct br_rate_input *in, struct br_rate_state *state,
-                               const struct events *ev, const struct br_sort_output *sorted,
-                               const struct br_plan_index *pidx, struct br_rate_result *out,
-                               uint32_t *fail_account)
+                               const struct events *ev, const struct br_plan_index *pidx,
+                               struct br_rate_result *out, uint32_t *fail_account)
 {
     int nt = thread_count(in);
     struct pass_arg pa[16];
     size_t na = br_book_naccounts(in->book);
     uint32_t a = 0;
     for (int i = 0; i < nt; i++) {
-        pa[i].sorted = sorted;
+        pa[i].ev = ev;
+        pa[i].sort = (struct br_sort_ctx){in->book, in->usage, ev->topups};
         pa[i].a0 = a;
         size_t goal = ev->nevents * (size_t)(i + 1) / (size_t)nt;
-        while (a < na && (i == nt - 1 || sorted->account_off[a] < goal))
+        while (a < na && (i == nt - 1 || ev->off[a] < goal))
             a++;
         pa[i].a1 = a;
-        struct br_sorted_events se = {ev->s_t, ev->s_qty, ev->s_price, ev->topups};
+        struct br_sorted_events se = {ev->ev, ev->tmin, ev->topups};
         br_pass_init(&pa[i].pass, in, state, se, pidx);
     }
     run_threads(pass_thread, pa, sizeof(pa[0]), nt);
@@ -529,9 +518,9 @@ static enum br_status run_pass(const struct br_rate_input *in, struct br_rate_st
         if (st == BR_OK)
             st = append((void **)&out->draws, &out->ndraws, p->draws, p->ndraws, sizeof(*p->draws));
         if (st == BR_OK)
-            st = merge_map(&state->buckets, &p->buckets);
+            st = merge_closed(&state->buckets, p->closed_buckets, p->nclosed_buckets);
         if (st == BR_OK)
-            st = merge_map(&state->allowance, &p->allowance);
+            st = merge_closed(&state->allowance, p->closed_allow, p->nclosed_allow);
         out->pieces += p->pieces;
         if (st == BR_OK && !br_add_i64(out->gross_e8, p->gross_e8, &out->gross_e8))
             st = BR_ERR_OVERFLOW;
@@ -636,35 +625,13 @@ enum br_status br_rate(const struct br_rate_input *in, struct br_rate_state *sta
     memset(&pidx, 0, sizeof(pidx));
     if (st == BR_OK)
         st = br_plan_index_build(&pidx, in->book);
-    struct br_sort_output sorted;
-    memset(&sorted, 0, sizeof(sorted));
-    if (st == BR_OK) {
-        struct br_sort_input si = {.book = in->book,
-                                   .usage = in->usage,
-                                   .nevents = ev.nevents,
-                                   .npieces = ev.npieces,
-                                   .keys = ev.keys,
-                                   .account_of = ev.acct,
-                                   .ev_row = ev.ev_row,
-                                   .topups = ev.topups,
-                                   .naccounts = br_book_naccounts(in->book),
-                                   .threads = thread_count(in)};
-        st = br_sort_events(&si, &sorted);
-    }
     double t2 = br_now_s();
-    if (st == BR_OK) {
-        free(ev.keys); /* the sort is done with them */
-        ev.keys = NULL;
-        st = gather(in, &ev, &sorted);
-    }
-    double t3 = br_now_s();
     uint32_t fail_account = 0;
     if (st == BR_OK)
-        st = run_pass(in, state, &ev, &sorted, &pidx, out, &fail_account);
+        st = run_pass(in, state, &ev, &pidx, out, &fail_account);
     br_log(BR_LOG_DEBUG, "rate_stages",
-           "pieces_s=%.3f sort_s=%.3f gather_s=%.3f pass_s=%.3f events=%zu", t1 - t0, t2 - t1,
-           t3 - t2, br_now_s() - t3, ev.nevents);
-    br_sort_output_free(&sorted);
+           "pieces_s=%.3f index_s=%.3f sort_and_pass_s=%.3f events=%zu", t1 - t0, t2 - t1,
+           br_now_s() - t2, ev.nevents);
     br_plan_index_free(&pidx);
     events_free(&ev);
     if (st == BR_ERR_OVERFLOW)

@@ -1,31 +1,31 @@
-/* Sorting rating events: pieces and top-ups of all accounts. */
+/* The one sort of rating, done per account: an account's events by time,
+ * orders (top-ups) before pieces, then the tie-breaks of rules.md section 4
+ * (order_id; record_id, EAS before OSS; then input order). */
 #ifndef BR_SORT_H
 #define BR_SORT_H
 
 #include "core/book.h"
 #include "ingest/usage.h"
 
-struct br_sort_input {
+/* One event of the pass: a priced piece of a usage row, or a top-up. */
+struct br_event {
+    uint64_t key;   /* (t - tmin) << 1, | 1 for a piece (top-ups first at equal t) */
+    uint64_t qty;   /* piece: base units; top-up: its index in topups */
+    uint32_t price; /* book price row, or a BR_EV_* mark */
+    uint32_t row;   /* piece: usage row; top-up: BR_EV_NO_ROW */
+};
+
+#define BR_EV_NO_ROW UINT32_MAX
+
+struct br_sort_ctx {
     const struct br_book *book;
     const struct br_usage *usage;
-    size_t nevents;
-    size_t npieces;             /* events [0, npieces) are pieces, the rest top-ups */
-    const uint64_t *keys;       /* per event: (t - tmin) << 1 | (piece ? 1 : 0) */
-    const uint32_t *account_of; /* per event */
-    const uint32_t *ev_row;     /* per piece: its usage row */
-    const uint32_t *topups;     /* per top-up event: book order index */
-    size_t naccounts;
-    int threads;
+    const uint32_t *topups; /* per top-up event: book order index */
 };
 
-struct br_sort_output {
-    uint32_t *order;     /* events in rating order */
-    size_t *account_off; /* events of account a: order[off[a] .. off[a+1]) */
-};
-
-/* Sorts by (account, time, orders before pieces, then order_id among orders
- * and record_id in byte order among pieces, EAS before OSS for equal ids). */
-enum br_status br_sort_events(const struct br_sort_input *in, struct br_sort_output *out);
-void br_sort_output_free(struct br_sort_output *out);
+/* Sorts ev[0, n), one account's events in input order, into rating order;
+ * tmp has room for n events. */
+void br_sort_events(const struct br_sort_ctx *c, struct br_event *ev, size_t n,
+                    struct br_event *tmp);
 
 #endif

@@ -73,8 +73,6 @@ void br_pass_init(struct br_pass *p, const struct br_rate_input *in, struct br_r
     p->state = state;
     p->ev = ev;
     p->pidx = pidx;
-    br_map_init(&p->buckets);
-    br_map_init(&p->allowance);
 }
 
 void br_pass_free(struct br_pass *p)
@@ -82,11 +80,15 @@ void br_pass_free(struct br_pass *p)
     free(p->lines);
     free(p->draws);
     free(p->dd);
-    br_map_free(&p->buckets);
-    br_map_free(&p->allowance);
+    free(p->plan_open);
+    free(p->closed_buckets);
+    free(p->closed_allow);
     p->lines = NULL;
     p->draws = NULL;
     p->dd = NULL;
+    p->plan_open = NULL;
+    p->closed_buckets = NULL;
+    p->closed_allow = NULL;
 }
 
 static void fail(struct br_pass *p, enum br_status st)
@@ -216,25 +218,32 @@ static int64_t cover_money(struct unpaid *u, int64_t left)
     return v;
 }
 
-/* A map entry of this thread for (a, b), seeded from the opening state. */
-static struct br_map_entry *state_entry(struct br_pass *p, struct br_map *local,
-                                        const struct br_map *opening, uint64_t a, uint64_t b)
+/* Closes an open entry: a changed one goes to the thread's list. */
+static void close_entry(struct br_pass *p, struct br_open_entry *o, uint64_t a,
+                        struct br_closed_entry **list, size_t *n, size_t *cap)
 {
-    struct br_entry_cache *c = &p->ecache[(a * 31 + b) & 15];
-    if (c->map == local && c->cap == local->cap && c->a == a && c->b == b)
-        return c->e; /* the map has not grown since: the entry has not moved */
-    struct br_map_entry *e = br_map_get(local, a, b);
-    if (e == NULL) {
-        e = br_map_put(local, a, b);
-        if (e == NULL) {
+    if (o->open && o->dirty) {
+        if (br_grow((void **)list, cap, *n + 1, sizeof(**list), (size_t)1 << 34) != BR_OK) {
             fail(p, BR_ERR_NOMEM);
-            return NULL;
+        } else {
+            (*list)[(*n)++] = (struct br_closed_entry){a, o->b, o->value};
         }
-        const struct br_map_entry *o = br_map_get(opening, a, b);
-        e->value = o != NULL ? o->value : 0;
     }
-    *c = (struct br_entry_cache){local, local->cap, a, b, e};
-    return e;
+    o->open = false;
+}
+
+/* The open entry for bucket b of a state keyed (a, b): opened from the
+ * opening state when the bucket moves on. */
+static struct br_open_entry *open_entry(struct br_pass *p, struct br_open_entry *o,
+                                        const struct br_map *opening, uint64_t a, uint64_t b,
+                                        struct br_closed_entry **list, size_t *n, size_t *cap)
+{
+    if (o->open && o->b == b)
+        return o;
+    close_entry(p, o, a, list, n, cap);
+    const struct br_map_entry *e = br_map_get(opening, a, b);
+    *o = (struct br_open_entry){.b = b, .value = e != NULL ? e->value : 0, .open = true};
+    return o;
 }
 
 static void free_allowance(struct br_pass *p, struct unpaid *u, enum br_item item,
@@ -242,9 +251,10 @@ static void free_allowance(struct br_pass *p, struct unpaid *u, enum br_item ite
 {
     if (price->free_units <= 0)
         return;
-    struct br_map_entry *e = state_entry(p, &p->allowance, &p->state->allowance,
-                                         ((uint64_t)p->account << 8) | item, (uint64_t)p->own);
-    if (e == NULL || e->value >= price->free_units)
+    struct br_open_entry *e = open_entry(
+        p, &p->allow_open[item], &p->state->allowance, ((uint64_t)p->account << 8) | item,
+        (uint64_t)(int64_t)p->own, &p->closed_allow, &p->nclosed_allow, &p->closed_allow_cap);
+    if (e->value >= price->free_units)
         return;
     int64_t cu, cv;
     cover_units(u, price->free_units - e->value, &cu, &cv);
@@ -269,13 +279,13 @@ static int64_t recognise(const struct br_order *o, struct br_order_state *s)
 }
 
 /* One plan's cover of a piece at t. */
-static void plan_cover(struct br_pass *p, struct unpaid *u, uint32_t oi, enum br_item item,
-                       int64_t t)
+static void plan_cover(struct br_pass *p, struct unpaid *u, uint32_t oi, size_t slot,
+                       enum br_item item, int64_t t)
 {
     const struct br_order *o = &p->in->book->orders[oi];
     struct br_order_state *s = &p->state->orders[oi];
     int64_t cu = 0, cv = 0, rec = 0;
-    struct br_map_entry *e = NULL;
+    struct br_open_entry *e = NULL;
     switch (o->plan_type) {
     case BR_PLAN_AMOUNT:
         cv = cover_money(u, o->face - s->consumed);
@@ -292,9 +302,8 @@ static void plan_cover(struct br_pass *p, struct unpaid *u, uint32_t oi, enum br
     case BR_PLAN_CAPACITY: {
         uint64_t bucket = o->plan_type == BR_PLAN_MONTHLY ? (uint64_t)(int64_t)p->own
                                                           : (uint64_t)br_floor_div(t, BR_HOUR_S);
-        e = state_entry(p, &p->buckets, &p->state->buckets, oi, bucket);
-        if (e == NULL)
-            return;
+        e = open_entry(p, &p->plan_open[slot], &p->state->buckets, oi, bucket, &p->closed_buckets,
+                       &p->nclosed_buckets, &p->closed_buckets_cap);
         cover_units(u, o->face - e->value, &cu, &cv);
         e->value += cu;
         e->dirty = e->dirty || cu > 0;
@@ -323,12 +332,13 @@ static void waterfall(struct br_pass *p, struct unpaid *u, enum br_item item, in
     const struct br_plan_index *x = p->pidx;
     const struct br_book *b = p->in->book;
     free_allowance(p, u, item, price);
-    for (uint32_t k = x->plan_off[p->account]; k < x->plan_off[p->account + 1]; k++) {
+    uint32_t k0 = x->plan_off[p->account];
+    for (uint32_t k = k0; k < x->plan_off[p->account + 1]; k++) {
         if (u->value == 0)
             return;
         uint32_t oi = x->plans[k];
         if (usable(&b->orders[oi], &p->state->orders[oi], item, t))
-            plan_cover(p, u, oi, item, t);
+            plan_cover(p, u, oi, k - k0, item, t);
     }
     for (uint32_t k = x->coupon_off[p->account]; k < x->coupon_off[p->account + 1]; k++) {
         if (u->value == 0)
@@ -363,12 +373,13 @@ static void waterfall(struct br_pass *p, struct unpaid *u, enum br_item item, in
 
 static void piece(struct br_pass *p, size_t i)
 {
-    int64_t t = p->ev.t[i];
-    uint64_t qty = p->ev.qty[i];
+    const struct br_event *e = &p->ev.ev[i];
+    int64_t t = p->ev.tmin + (int64_t)(e->key >> 1);
+    uint64_t qty = e->qty;
     int64_t day = br_local_day(&p->in->cal, t);
     if (!p->have_day || day != p->day)
         start_day(p, day);
-    const struct br_price *price = &p->in->book->prices[p->ev.price[i]];
+    const struct br_price *price = &p->in->book->prices[e->price];
     enum br_item item = price->item;
     struct unpaid u = {.units = (int64_t)qty,
                        .price_e10 = price->price_e10,
@@ -394,7 +405,7 @@ static void piece(struct br_pass *p, size_t i)
 
 static void topup(struct br_pass *p, size_t i)
 {
-    const struct br_order *o = &p->in->book->orders[p->ev.topups[p->ev.qty[i]]];
+    const struct br_order *o = &p->in->book->orders[p->ev.topups[p->ev.ev[i].qty]];
     int64_t *bal = &p->state->balance_e8[p->account];
     if (!br_add_i64(*bal, o->paid_e8, bal)) {
         fail(p, BR_ERR_OVERFLOW);
@@ -405,16 +416,31 @@ static void topup(struct br_pass *p, size_t i)
 
 void br_pass_account(struct br_pass *p, uint32_t account, size_t from, size_t to)
 {
+    const struct br_plan_index *x = p->pidx;
+    size_t nplans = x->plan_off[account + 1] - x->plan_off[account];
+    if (br_grow((void **)&p->plan_open, &p->plan_open_cap, nplans + 1, sizeof(*p->plan_open),
+                (size_t)1 << 32) != BR_OK) {
+        fail(p, BR_ERR_NOMEM);
+        return;
+    }
+    memset(p->plan_open, 0, (nplans + 1) * sizeof(*p->plan_open));
+    memset(p->allow_open, 0, sizeof(p->allow_open));
     p->account = account;
     p->have_day = false;
     p->ndd = 0;
     memset(p->dd_last, 0, sizeof(p->dd_last));
     for (size_t i = from; i < to && p->st == BR_OK; i++) {
-        uint32_t pr = p->ev.price[i];
+        uint32_t pr = p->ev.ev[i].price;
         if (pr == BR_EV_TOPUP)
             topup(p, i);
         else if (pr != BR_EV_SKIP)
             piece(p, i);
     }
     flush_day(p);
+    for (size_t k = 0; k < nplans; k++)
+        close_entry(p, &p->plan_open[k], x->plans[x->plan_off[account] + k], &p->closed_buckets,
+                    &p->nclosed_buckets, &p->closed_buckets_cap);
+    for (int i = 0; i < BR_ITEM_COUNT; i++)
+        close_entry(p, &p->allow_open[i], ((uint64_t)account << 8) | (uint64_t)i, &p->closed_allow,
+                    &p->nclosed_allow, &p->closed_allow_cap);
 }

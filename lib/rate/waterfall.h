@@ -4,6 +4,7 @@
 #define BR_WATERFALL_H
 
 #include "rate/rate.h"
+#include "rate/sort.h"
 
 /* Per account: its plans and its coupons, each in priority order. */
 struct br_plan_index {
@@ -16,16 +17,15 @@ enum br_status br_plan_index_build(struct br_plan_index *x, const struct br_book
 void br_plan_index_free(struct br_plan_index *x);
 
 /* One thread's pass. Writes to the shared state only for its own accounts;
- * bucket and allowance changes go to its own maps (merged afterwards). */
-/* s_price marks of events that are not priced pieces */
-#define BR_EV_TOPUP (UINT32_MAX - 1) /* s_qty holds the top-up's index in topups */
+ * bucket and allowance changes go to its own lists (merged afterwards). */
+/* price marks of events that are not priced pieces */
+#define BR_EV_TOPUP (UINT32_MAX - 1) /* qty holds the top-up's index in topups */
 #define BR_EV_SKIP UINT32_MAX        /* a piece of a row without a price */
 
-/* Events in rating order, gathered so the pass reads them in sequence. */
+/* An account's events in rating order (sorted per account by br_sort_events). */
 struct br_sorted_events {
-    const int64_t *t;
-    const uint64_t *qty;
-    const uint32_t *price; /* book price row, or a BR_EV_* mark */
+    const struct br_event *ev;
+    int64_t tmin; /* t = tmin + (key >> 1) */
     const uint32_t *topups;
 };
 
@@ -34,7 +34,6 @@ struct br_pass {
     struct br_rate_state *state;
     struct br_sorted_events ev;
     const struct br_plan_index *pidx;
-    struct br_map buckets, allowance;
     struct br_line *lines;
     size_t nlines, lines_cap;
     struct br_draw *draws;
@@ -52,21 +51,28 @@ struct br_pass {
     size_t ndd, dd_cap;
     /* per item and source, the draw of the day used last (dd index + 1) */
     uint32_t dd_last[BR_ITEM_COUNT][BR_SRC_COUNT];
-    /* recently used state entries: pieces in time order hit the same quota
-     * bucket and allowance again and again */
-    struct br_entry_cache {
-        const struct br_map *map;
-        size_t cap;
+    /* The account's quota buckets and free allowances being drawn. Events
+     * come in time order, so each plan fills one bucket (month or hour) at a
+     * time, and each item one month's allowance: when the bucket moves on,
+     * the old one is done for this run and goes to `closed`. */
+    struct br_open_entry {
+        uint64_t b; /* bucket or period */
+        int64_t value;
+        bool open, dirty;
+    } * plan_open, allow_open[BR_ITEM_COUNT];
+    size_t plan_open_cap;
+    struct br_closed_entry {
         uint64_t a, b;
-        struct br_map_entry *e;
-    } ecache[16];
+        int64_t value;
+    } * closed_buckets, *closed_allow; /* changed entries, merged into the state */
+    size_t nclosed_buckets, closed_buckets_cap, nclosed_allow, closed_allow_cap;
 };
 
 void br_pass_init(struct br_pass *p, const struct br_rate_input *in, struct br_rate_state *state,
                   struct br_sorted_events ev, const struct br_plan_index *pidx);
 void br_pass_free(struct br_pass *p);
 
-/* Rates the events [from, to) of one account (positions in sorted order). */
+/* Rates the events ev[from, to) of one account, in rating order. */
 void br_pass_account(struct br_pass *p, uint32_t account, size_t from, size_t to);
 
 /* Pieces of a usage row (exclusive intervals split at clock hours). */
