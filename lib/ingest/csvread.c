@@ -10,6 +10,8 @@
 #include <csv.h>
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +20,16 @@
 #define READ_BUF_BYTES (1u << 20)
 /* Files at least this big are hashed on another thread while parsed. */
 #define HASH_THREAD_BYTES (4u << 20)
+/* Files at least this big are parsed on this thread and their records
+ * handed, in chunks, to another that runs the record callback. */
+static uint64_t pipe_min_bytes = 4u << 20;
+#define PIPE_CHUNK_BYTES (1u << 20)
+#define PIPE_CHUNKS 4
 /* libcsv's field buffer may not grow beyond this; a longer field is cut and
  * flagged, so a 1 GiB field costs no memory. */
 #define FIELD_BUF_CAP 4096u
+
+struct pipe;
 
 struct reader {
     /* Two parsers: the plain one (libcsv's defaults, fastest) for records on
@@ -37,6 +46,12 @@ struct reader {
     br_csv_first_fn first;
     void *ctx;
     struct br_csv_result *res;
+    struct pipe *pipe; /* records go to the delivery thread, or NULL */
+    /* the record is one plain line short enough that no field overflows and
+     * is going to the delivery thread: its fields are slices of the line, so
+     * only their lengths are kept (in flen), not copies */
+    bool slices;
+    uint32_t flen[BR_CSV_COLS_MAX];
     enum br_status status; /* first failure of the consumer; stops reading */
     bool header_done;
     bool stopped;
@@ -236,10 +251,245 @@ static void check_header(struct reader *r)
     br_buf_free(&b);
 }
 
+/* --- delivery on another thread -------------------------------------------
+ * The parsing thread packs each record (its kept fields and raw bytes) into
+ * a chunk; full chunks go through a ring of PIPE_CHUNKS to the delivery
+ * thread, which calls the record callback (and the first-field hook right
+ * before it) in record order. Memory stays PIPE_CHUNKS chunks whatever the
+ * file size. A failing callback stops delivery; the parser sees it at its
+ * next record and stops too. */
+
+struct packed {
+    uint64_t nfields, line;
+    uint32_t raw_len, nkept;
+    uint8_t raw_truncated, bad_utf8, empty_line;
+    uint8_t slices; /* the fields are slices of raw: no field bytes follow */
+    uint32_t len[]; /* nkept field lengths; then the fields' bytes, then raw */
+};
+
+struct pipe {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t filled, freed;
+    char *chunk[PIPE_CHUNKS];
+    size_t used[PIPE_CHUNKS]; /* bytes of each filled chunk */
+    size_t rd, count;         /* filled chunks: rd, rd + 1, ... (count of them) */
+    char *filling;            /* the chunk being filled: (rd + count) % N, which only
+                               * the parsing thread changes (delivery moves rd and
+                               * count together) */
+    size_t fill;              /* its bytes */
+    bool done;
+    atomic_bool stop;
+    /* the delivery thread's */
+    br_csv_record_fn fn;
+    br_csv_first_fn first;
+    void *ctx;
+    enum br_status status;
+    uint64_t records;
+};
+
+static size_t packed_size(const struct br_csv_record *rec, uint32_t nkept, bool slices)
+{
+    size_t n = offsetof(struct packed, len) + nkept * sizeof(uint32_t) + rec->raw_len;
+    for (uint32_t i = 0; !slices && i < nkept; i++)
+        n += rec->fields[i].len;
+    return (n + 7) & ~(size_t)7;
+}
+
+static size_t packed_len(const struct packed *k)
+{
+    size_t n = offsetof(struct packed, len) + k->nkept * sizeof(uint32_t) + k->raw_len;
+    for (uint32_t i = 0; !k->slices && i < k->nkept; i++)
+        n += k->len[i];
+    return (n + 7) & ~(size_t)7;
+}
+
+static void deliver_chunk(struct pipe *p, const char *c, size_t used)
+{
+    struct br_csv_field f[BR_CSV_COLS_MAX];
+    size_t off = 0, ahead = 0; /* the first-field hook has seen records up to ahead */
+    unsigned lead = 0;
+    while (off < used && !atomic_load_explicit(&p->stop, memory_order_relaxed)) {
+        for (; p->first != NULL && lead <= BR_CSV_AHEAD && ahead < used; lead++) {
+            const struct packed *a = (const struct packed *)(const void *)(c + ahead);
+            if (!a->empty_line && a->nkept > 0)
+                p->first(p->ctx, (const char *)&a->len[a->nkept],
+                         a->slices && a->len[0] > BR_FIELD_KEEP ? BR_FIELD_KEEP : a->len[0]);
+            ahead += packed_len(a);
+        }
+        const struct packed *k = (const struct packed *)(const void *)(c + off);
+        const char *data = (const char *)&k->len[k->nkept];
+        if (k->slices) {
+            const char *q = data;
+            for (uint32_t i = 0; i < k->nkept; i++) {
+                uint32_t n = k->len[i] < BR_FIELD_KEEP ? k->len[i] : BR_FIELD_KEEP;
+                f[i] = (struct br_csv_field){q, n};
+                q += k->len[i] + 1;
+            }
+        } else {
+            for (uint32_t i = 0; i < k->nkept; i++) {
+                f[i] = (struct br_csv_field){data, k->len[i]};
+                data += k->len[i];
+            }
+        }
+        struct br_csv_record rec = {.fields = f,
+                                    .nfields = k->nfields,
+                                    .line = k->line,
+                                    .raw = k->raw_len ? data : "",
+                                    .raw_len = k->raw_len,
+                                    .raw_truncated = k->raw_truncated,
+                                    .bad_utf8 = k->bad_utf8,
+                                    .empty_line = k->empty_line};
+        enum br_status st = p->fn(p->ctx, &rec);
+        p->records++;
+        if (st != BR_OK) {
+            p->status = st;
+            atomic_store(&p->stop, true);
+        }
+        off += packed_len(k);
+        lead -= p->first != NULL;
+    }
+}
+
+static void *pipe_deliver(void *arg)
+{
+    struct pipe *p = arg;
+    pthread_mutex_lock(&p->mu);
+    for (;;) {
+        while (p->count == 0 && !p->done)
+            pthread_cond_wait(&p->filled, &p->mu);
+        if (p->count == 0)
+            break;
+        size_t i = p->rd;
+        pthread_mutex_unlock(&p->mu);
+        deliver_chunk(p, p->chunk[i], p->used[i]);
+        pthread_mutex_lock(&p->mu);
+        p->rd = (p->rd + 1) % PIPE_CHUNKS;
+        p->count--;
+        pthread_cond_signal(&p->freed);
+    }
+    pthread_mutex_unlock(&p->mu);
+    return NULL;
+}
+
+/* Hands the chunk being filled over; waits for a free one. */
+static void pipe_publish(struct pipe *p)
+{
+    pthread_mutex_lock(&p->mu);
+    p->used[(p->rd + p->count) % PIPE_CHUNKS] = p->fill;
+    p->count++;
+    pthread_cond_signal(&p->filled);
+    while (p->count == PIPE_CHUNKS)
+        pthread_cond_wait(&p->freed, &p->mu);
+    p->filling = p->chunk[(p->rd + p->count) % PIPE_CHUNKS];
+    pthread_mutex_unlock(&p->mu);
+    p->fill = 0;
+}
+
+/* False once delivery has stopped. */
+static bool pipe_push(struct pipe *p, const struct br_csv_record *rec, size_t ncols,
+                      const uint32_t *slice_len)
+{
+    if (atomic_load_explicit(&p->stop, memory_order_relaxed))
+        return false;
+    uint32_t nkept = (uint32_t)(rec->nfields < ncols ? rec->nfields : ncols);
+    if (rec->empty_line)
+        nkept = 0;
+    size_t size = packed_size(rec, nkept, slice_len != NULL);
+    BR_ASSERT(size <= PIPE_CHUNK_BYTES);
+    if (p->fill + size > PIPE_CHUNK_BYTES)
+        pipe_publish(p);
+    char *c = p->filling + p->fill;
+    struct packed *k = (struct packed *)(void *)c;
+    *k = (struct packed){.nfields = rec->nfields,
+                         .line = rec->line,
+                         .raw_len = (uint32_t)rec->raw_len,
+                         .nkept = nkept,
+                         .raw_truncated = rec->raw_truncated,
+                         .bad_utf8 = rec->bad_utf8,
+                         .empty_line = rec->empty_line,
+                         .slices = slice_len != NULL};
+    char *data = (char *)&k->len[nkept];
+    if (slice_len != NULL)
+        memcpy(k->len, slice_len, nkept * sizeof(uint32_t));
+    for (uint32_t i = 0; slice_len == NULL && i < nkept; i++) {
+        k->len[i] = rec->fields[i].len;
+        memcpy(data, rec->fields[i].p, rec->fields[i].len);
+        data += rec->fields[i].len;
+    }
+    memcpy(data, rec->raw, rec->raw_len);
+    p->fill += size;
+    return true;
+}
+
+static struct pipe *pipe_start(br_csv_record_fn fn, br_csv_first_fn first, void *ctx)
+{
+    struct pipe *p = br_calloc(1, sizeof(*p));
+    if (p == NULL)
+        return NULL;
+    bool ok = true;
+    for (int i = 0; i < PIPE_CHUNKS; i++)
+        ok = ok && (p->chunk[i] = malloc(PIPE_CHUNK_BYTES)) != NULL;
+    p->filling = p->chunk[0];
+    p->fn = fn;
+    p->first = first;
+    p->ctx = ctx;
+    atomic_init(&p->stop, false);
+    if (ok && pthread_mutex_init(&p->mu, NULL) == 0) {
+        if (pthread_cond_init(&p->filled, NULL) == 0) {
+            if (pthread_cond_init(&p->freed, NULL) == 0) {
+                if (pthread_create(&p->thread, NULL, pipe_deliver, p) == 0)
+                    return p;
+                pthread_cond_destroy(&p->freed);
+            }
+            pthread_cond_destroy(&p->filled);
+        }
+        pthread_mutex_destroy(&p->mu);
+    }
+    for (int i = 0; i < PIPE_CHUNKS; i++)
+        free(p->chunk[i]);
+    free(p);
+    return NULL; /* deliver on this thread instead */
+}
+
+/* Delivers what is left, waits for the delivery thread, and frees the pipe;
+ * returns the callback's first failure. */
+static enum br_status pipe_finish(struct pipe *p, uint64_t *records)
+{
+    if (p->fill > 0)
+        pipe_publish(p);
+    pthread_mutex_lock(&p->mu);
+    p->done = true;
+    pthread_cond_signal(&p->filled);
+    pthread_mutex_unlock(&p->mu);
+    pthread_join(p->thread, NULL);
+    enum br_status st = p->status;
+    *records += p->records;
+    pthread_cond_destroy(&p->freed);
+    pthread_cond_destroy(&p->filled);
+    pthread_mutex_destroy(&p->mu);
+    for (int i = 0; i < PIPE_CHUNKS; i++)
+        free(p->chunk[i]);
+    free(p);
+    return st;
+}
+
+uint64_t br_csv_set_pipeline_min(uint64_t bytes)
+{
+    uint64_t was = pipe_min_bytes;
+    pipe_min_bytes = bytes;
+    return was;
+}
+
 static void deliver(struct reader *r, struct br_csv_record *rec)
 {
     if (r->stopped || !r->deliver)
         return;
+    if (r->pipe != NULL) {
+        if (!pipe_push(r->pipe, rec, r->ncols, r->slices && !rec->empty_line ? r->flen : NULL))
+            r->stopped = true;
+        return;
+    }
     enum br_status st = r->fn(r->ctx, rec);
     r->res->records++;
     if (st != BR_OK) {
@@ -251,6 +501,12 @@ static void deliver(struct reader *r, struct br_csv_record *rec)
 static void on_field(void *f, size_t len, void *data)
 {
     struct reader *r = data;
+    if (r->slices) {
+        if (r->nfields < r->ncols)
+            r->flen[r->nfields] = (uint32_t)len;
+        r->nfields++;
+        return;
+    }
     if (r->nfields < r->ncols) {
         struct br_csv_field *fd = &r->fields[r->nfields];
         fd->p = r->store[r->nfields];
@@ -265,7 +521,7 @@ static void on_field(void *f, size_t len, void *data)
             for (uint32_t o = 0; o < fd->len; o += 16)
                 memcpy(dst + o, src + o, 16);
         }
-        if (r->nfields == 0 && r->first && r->header_done && r->deliver)
+        if (r->nfields == 0 && r->first && r->header_done && r->deliver && r->pipe == NULL)
             r->first(r->ctx, fd->p, fd->len);
     }
     r->field_overflow = false;
@@ -379,8 +635,10 @@ static enum br_status process_line(struct reader *r, char *s, size_t n, bool com
     bool low = false;
     if (!utf8_scan((const unsigned char *)s, n, &low))
         r->rec_bad_utf8 = true;
-    if (r->p == NULL) /* the plain parser only for a whole line with nothing to trim */
+    if (r->p == NULL) { /* the plain parser only for a whole line with nothing to trim */
         r->p = (r->rec_bad_utf8 || low || !(complete || last)) ? &r->careful : &r->plain;
+        r->slices = r->p == &r->plain && r->pipe != NULL && r->header_done && n < FIELD_BUF_CAP;
+    }
     r->cur = s;
     r->cur_len = n;
     r->record_ended = false;
@@ -447,6 +705,8 @@ static void reader_init(struct reader *r, const char *const *header, size_t ncol
     r->first = NULL;
     r->ctx = ctx;
     r->res = res;
+    r->pipe = NULL;
+    r->slices = false;
     r->status = BR_OK;
     r->header_done = r->stopped = false;
     r->line_no = 1;
@@ -564,8 +824,11 @@ enum br_status br_csv_read_fd_hooked(int fd, const char *const *header, size_t n
     struct hasher hs = {.fd = fd};
     pthread_t hasher_thread;
     struct stat sb;
-    bool threaded = deliver_ && fstat(fd, &sb) == 0 && sb.st_size >= (off_t)HASH_THREAD_BYTES &&
+    bool big = deliver_ && fstat(fd, &sb) == 0;
+    bool threaded = big && sb.st_size >= (off_t)HASH_THREAD_BYTES &&
                     pthread_create(&hasher_thread, NULL, hash_file, &hs) == 0;
+    if (big && (uint64_t)sb.st_size >= pipe_min_bytes)
+        r->pipe = pipe_start(fn, first, ctx);
     for (;;) {
         ssize_t got = read(fd, buf + have, READ_BUF_BYTES - have);
         if (got < 0 && errno == EINTR)
@@ -608,6 +871,12 @@ enum br_status br_csv_read_fd_hooked(int fd, const char *const *header, size_t n
         memmove(buf, buf + pos, have - pos);
         have -= pos;
         pos = 0;
+    }
+    if (r->pipe != NULL) {
+        enum br_status dst = pipe_finish(r->pipe, &res->records);
+        r->pipe = NULL;
+        if (r->status == BR_OK)
+            r->status = dst;
     }
     uint8_t digest[32];
     if (br_sha256_final(&sha, digest) == 0)

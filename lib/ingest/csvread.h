@@ -37,7 +37,11 @@ typedef enum br_status (*br_csv_record_fn)(void *ctx, const struct br_csv_record
 
 /* Optional: called with the first field of each data record as soon as it is
  * parsed, before the rest of the record (to start work early, e.g. prefetch). */
+/* Called with the first field of every data record that has one, in record
+ * order, before that record's br_csv_record_fn and at most BR_CSV_AHEAD
+ * records before it (to start fetching what the record will need). */
 typedef void (*br_csv_first_fn)(void *ctx, const char *p, size_t n);
+#define BR_CSV_AHEAD 8
 
 enum br_csv_outcome {
     BR_CSV_READ = 0,       /* header matched, records delivered */
@@ -71,6 +75,11 @@ enum br_status br_csv_read_mem(const void *data, size_t len, const char *const *
                                struct br_csv_result *res, struct br_error *err);
 
 /* Validates UTF-8 (and refuses NUL). Returns true when valid. */
+/* Files of at least this many bytes are parsed on the calling thread and
+ * their records delivered on another (default 4 MiB); tests change it to
+ * cover both paths. Returns the previous value. Not thread-safe. */
+uint64_t br_csv_set_pipeline_min(uint64_t bytes);
+
 bool br_utf8_valid(const unsigned char *s, size_t n);
 
 #endif

@@ -879,39 +879,245 @@ static void test_long_line_cr_at_buffer_end(void **state)
     free(doc);
 }
 
+/* --- records delivered on a second thread ------------------------------------ */
+
+/* The first-field hook's log: field 0 of each call, and how far it ran ahead
+ * of the record callback. */
+struct hooked {
+    struct sink s;
+    char **first;
+    size_t nfirst, first_cap;
+    size_t with_fields; /* records delivered that have a field */
+    size_t max_lead;
+    bool hook_late; /* a record with a field came before its hook call */
+};
+
+static void hook_first(void *ctx, const char *p, size_t n)
+{
+    struct hooked *h = ctx;
+    if (h->nfirst == h->first_cap) {
+        h->first_cap = h->first_cap ? h->first_cap * 2 : 64;
+        h->first = realloc(h->first, h->first_cap * sizeof(*h->first));
+        assert_non_null(h->first);
+    }
+    h->first[h->nfirst++] = dup_bytes(p, n);
+}
+
+static enum br_status hook_record(void *ctx, const struct br_csv_record *r)
+{
+    struct hooked *h = ctx;
+    if (!r->empty_line && r->nfields > 0) {
+        if (h->nfirst <= h->with_fields)
+            h->hook_late = true;
+        else if (h->nfirst - h->with_fields - 1 > h->max_lead)
+            h->max_lead = h->nfirst - h->with_fields - 1;
+        h->with_fields++;
+    }
+    return collect(&h->s, r);
+}
+
+/* Every kind of record, over several 1 MiB chunks. */
+static char *mixed_doc(size_t *len)
+{
+    size_t cap = 24 * MIB, k = 0;
+    char *d = malloc(cap);
+    assert_non_null(d);
+    k += (size_t)snprintf(d + k, cap - k, "a,b,c\n");
+    for (size_t i = 0; k < 12 * MIB; i++) {
+        bool rare = (i / 17) % 8 == 0; /* long fields and lines: every 8th round */
+        switch (rare || i % 17 < 5 || i % 17 > 7 ? i % 17 : 16) {
+        case 0:
+            k += (size_t)snprintf(d + k, cap - k, "q%zu,\"x, \"\"y\"\"\",\"two\nlines\"\n", i);
+            break;
+        case 1:
+            k += (size_t)snprintf(d + k, cap - k, "c%zu,crlf,z\r\n", i);
+            break;
+        case 2:
+            k += (size_t)snprintf(d + k, cap - k, "\n\n");
+            break;
+        case 3:
+            k += (size_t)snprintf(d + k, cap - k, "u%zu,\xC3\x28,bad\n", i);
+            break;
+        case 4:
+            k += (size_t)snprintf(d + k, cap - k, "n%zu,a", i);
+            d[k++] = '\0';
+            k += (size_t)snprintf(d + k, cap - k, "b,nul\n");
+            break;
+        case 5: /* a field longer than kept, on a plain line under 4 KiB */
+        case 6: /* a plain line over 4 KiB */
+        case 7: /* a field over libcsv's 4 KiB buffer */
+            k += (size_t)snprintf(d + k, cap - k, "l%zu,", i);
+            size_t n = i % 17 == 5 ? 2000 : i % 17 == 6 ? 3000 : 5000;
+            memset(d + k, 'a' + (char)(i % 26), n);
+            k += n;
+            d[k++] = ',';
+            if (i % 17 == 6) {
+                memset(d + k, 'z', n);
+                k += n;
+            }
+            d[k++] = '\n';
+            break;
+        case 8:
+            k += (size_t)snprintf(d + k, cap - k, "f%zu,too,many,fields\n", i);
+            break;
+        case 9:
+            k += (size_t)snprintf(d + k, cap - k, "f%zu\n", i);
+            break;
+        case 10:
+            k += (size_t)snprintf(d + k, cap - k, " s%zu , spaced ,\tt\n", i);
+            break;
+        case 11:
+            if (i % 680 == 11) { /* a record longer than the raw text kept */
+                k += (size_t)snprintf(d + k, cap - k, "r%zu,\"", i);
+                for (int j = 0; j < 40; j++) {
+                    memset(d + k, 'r', 2000);
+                    k += 2000;
+                    d[k++] = '\n';
+                }
+                k += (size_t)snprintf(d + k, cap - k, "\",end\n");
+                break;
+            }
+            /* fall through */
+        default:
+            k += (size_t)snprintf(d + k, cap - k, "p%zu,%zu,\xE4\xB8\xAD%zu\n", i, i * 7, i);
+            break;
+        }
+    }
+    k += (size_t)snprintf(d + k, cap - k, "last,no,newline");
+    *len = k;
+    return d;
+}
+
+static void read_hooked(const char *doc, size_t len, struct hooked *h, size_t stop_at,
+                        enum br_status want)
+{
+    memset(h, 0, sizeof(*h));
+    h->s.stop_at = stop_at;
+    int fd = temp_fd(doc, len);
+    struct br_csv_result res;
+    struct br_error err = {0};
+    assert_int_equal(
+        br_csv_read_fd_hooked(fd, HDR, NCOLS, true, hook_record, hook_first, h, &res, &err), want);
+    close(fd);
+    assert_int_equal(res.records, h->s.n);
+    assert_false(h->hook_late);
+    assert_true(h->max_lead <= BR_CSV_AHEAD);
+}
+
+static void hooked_free(struct hooked *h)
+{
+    for (size_t i = 0; i < h->nfirst; i++)
+        free(h->first[i]);
+    free(h->first);
+    sink_free(&h->s);
+}
+
+static void same_records(const struct hooked *x, const struct hooked *y)
+{
+    assert_int_equal(x->s.n, y->s.n);
+    for (size_t i = 0; i < x->s.n; i++) {
+        const struct rec *a = &x->s.v[i], *b = &y->s.v[i];
+        assert_int_equal(a->line, b->line);
+        assert_int_equal(a->nfields, b->nfields);
+        for (size_t k = 0; k < NCOLS && k < a->nfields; k++) {
+            assert_int_equal(a->flen[k], b->flen[k]);
+            assert_memory_equal(a->f[k], b->f[k], a->flen[k]);
+        }
+        assert_int_equal(a->raw_len, b->raw_len);
+        assert_memory_equal(a->raw, b->raw, a->raw_len);
+        assert_int_equal(a->raw_truncated, b->raw_truncated);
+        assert_int_equal(a->bad_utf8, b->bad_utf8);
+        assert_int_equal(a->empty_line, b->empty_line);
+    }
+    /* the hook saw the same first fields, one per record that has one */
+    assert_int_equal(x->nfirst, y->nfirst);
+    for (size_t i = 0; i < x->nfirst; i++)
+        assert_string_equal(x->first[i], y->first[i]);
+}
+
+/* Parsing on one thread and delivering on another gives the same records,
+ * raw text, flags and hook calls as doing both on one, and stops where the
+ * callback fails. */
+static void test_pipeline_same_records(void **state)
+{
+    (void)state;
+    size_t len;
+    char *doc = mixed_doc(&len);
+    struct hooked one, two;
+    uint64_t was = br_csv_set_pipeline_min(UINT64_MAX);
+    read_hooked(doc, len, &one, 0, BR_OK);
+    br_csv_set_pipeline_min(0);
+    read_hooked(doc, len, &two, 0, BR_OK);
+    assert_true(one.s.n > 50000 && two.with_fields > 50000);
+    assert_true(one.max_lead == 0 && two.max_lead == BR_CSV_AHEAD);
+    bool truncated = false, bad = false, empty = false;
+    for (size_t i = 0; i < one.s.n; i++) {
+        truncated |= one.s.v[i].raw_truncated;
+        bad |= one.s.v[i].bad_utf8;
+        empty |= one.s.v[i].empty_line;
+    }
+    assert_true(truncated && bad && empty);
+    same_records(&one, &two);
+    assert_int_equal(one.with_fields, one.nfirst);
+    hooked_free(&one);
+    hooked_free(&two);
+    size_t stop = 23456;
+    br_csv_set_pipeline_min(UINT64_MAX);
+    read_hooked(doc, len, &one, stop, BR_ERR_INPUT);
+    br_csv_set_pipeline_min(0);
+    read_hooked(doc, len, &two, stop, BR_ERR_INPUT);
+    assert_int_equal(one.s.n, stop);
+    assert_int_equal(two.s.n, stop);
+    assert_int_equal(one.with_fields, two.with_fields);
+    hooked_free(&one);
+    hooked_free(&two);
+    free(doc);
+    br_csv_set_pipeline_min(was);
+}
+
+static uint64_t default_pipeline_min;
+
+static int delivered_on_a_thread(void **state)
+{
+    (void)state;
+    default_pipeline_min = br_csv_set_pipeline_min(0);
+    return 0;
+}
+
+static int delivered_as_by_default(void **state)
+{
+    (void)state;
+    br_csv_set_pipeline_min(default_pipeline_min);
+    return 0;
+}
+
+#define CSV_TESTS                                                                                  \
+    cmocka_unit_test(test_quoting), cmocka_unit_test(test_multiline_record),                       \
+        cmocka_unit_test(test_crlf), cmocka_unit_test(test_bom),                                   \
+        cmocka_unit_test(test_header_only), cmocka_unit_test(test_empty_files),                    \
+        cmocka_unit_test(test_bad_header), cmocka_unit_test(test_first_line_empty),                \
+        cmocka_unit_test(test_missing_final_newline), cmocka_unit_test(test_trailing_empty_lines), \
+        cmocka_unit_test(test_empty_line_between), cmocka_unit_test(test_long_fields),             \
+        cmocka_unit_test(test_long_field_doubled_quote), cmocka_unit_test(test_huge_field_10mb),   \
+        cmocka_unit_test(test_million_columns), cmocka_unit_test(test_bad_utf8),                   \
+        cmocka_unit_test(test_utf8_valid), cmocka_unit_test(test_unclosed_quote),                  \
+        cmocka_unit_test(test_unclosed_quote_raw), cmocka_unit_test(test_raw_text),                \
+        cmocka_unit_test(test_multiline_not_trimmed), cmocka_unit_test(test_field_counts),         \
+        cmocka_unit_test(test_callback_stops), cmocka_unit_test(test_read_error),                  \
+        cmocka_unit_test(test_big_file), cmocka_unit_test(test_sha256),                            \
+        cmocka_unit_test(test_sha256_large), cmocka_unit_test(test_long_line_utf8),                \
+        cmocka_unit_test(test_long_line_cr_at_buffer_end),                                         \
+        cmocka_unit_test(test_pipeline_same_records),
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_huge_field_memory), /* first: it measures the peak RSS */
-        cmocka_unit_test(test_quoting),
-        cmocka_unit_test(test_multiline_record),
-        cmocka_unit_test(test_crlf),
-        cmocka_unit_test(test_bom),
-        cmocka_unit_test(test_header_only),
-        cmocka_unit_test(test_empty_files),
-        cmocka_unit_test(test_bad_header),
-        cmocka_unit_test(test_first_line_empty),
-        cmocka_unit_test(test_missing_final_newline),
-        cmocka_unit_test(test_trailing_empty_lines),
-        cmocka_unit_test(test_empty_line_between),
-        cmocka_unit_test(test_long_fields),
-        cmocka_unit_test(test_long_field_doubled_quote),
-        cmocka_unit_test(test_huge_field_10mb),
-        cmocka_unit_test(test_million_columns),
-        cmocka_unit_test(test_bad_utf8),
-        cmocka_unit_test(test_utf8_valid),
-        cmocka_unit_test(test_unclosed_quote),
-        cmocka_unit_test(test_unclosed_quote_raw),
-        cmocka_unit_test(test_raw_text),
-        cmocka_unit_test(test_multiline_not_trimmed),
-        cmocka_unit_test(test_field_counts),
-        cmocka_unit_test(test_callback_stops),
-        cmocka_unit_test(test_read_error),
-        cmocka_unit_test(test_big_file),
-        cmocka_unit_test(test_sha256),
-        cmocka_unit_test(test_sha256_large),
-        cmocka_unit_test(test_long_line_utf8),
-        cmocka_unit_test(test_long_line_cr_at_buffer_end),
-    };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+        CSV_TESTS};
+    /* again, every file read with its records delivered on a second thread
+     * (the peak-memory test only makes sense first in a process) */
+    const struct CMUnitTest on_a_thread[] = {CSV_TESTS};
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    failed += cmocka_run_group_tests(on_a_thread, delivered_on_a_thread, delivered_as_by_default);
+    return failed;
 }

@@ -264,13 +264,12 @@ static enum br_reason oss_fields(struct br_rows_ctx *rc, const struct br_csv_rec
 }
 
 static enum br_status on_usage(struct br_rows_ctx *rc, const struct br_csv_record *rec,
-                               enum br_kind kind)
+                               enum br_kind kind, const uint64_t *hashed)
 {
     int source = kind == BR_KIND_EAS ? 0 : 1;
     size_t ncols = kind == BR_KIND_EAS ? 9 : 7;
     fld *id = &rec->fields[0];
-    uint64_t h = rc->has_id_hash ? rc->id_hash : br_usage_rid_hash(source, id->p, id->len);
-    rc->has_id_hash = false;
+    uint64_t h = hashed != NULL ? *hashed : br_usage_rid_hash(source, id->p, id->len);
     enum br_reason r = usage_common(rc, rec, ncols, source, h);
     if (r == BR_R_DUPLICATE_RECORD)
         return reject(rc, rec, r); /* the id is already claimed */
@@ -650,9 +649,9 @@ void br_rows_on_first(void *ctx, const char *p, size_t n)
 {
     struct br_rows_ctx *rc = ctx;
     int source = rc->ing->files[rc->file].kind == BR_KIND_EAS ? 0 : 1;
-    rc->id_hash = br_usage_rid_hash(source, p, n);
-    rc->has_id_hash = true;
-    br_usage_prefetch(&rc->ing->usage, rc->id_hash);
+    uint64_t h = br_usage_rid_hash(source, p, n);
+    rc->id_hash[rc->hash_in++ % 16] = h;
+    br_usage_prefetch(&rc->ing->usage, h);
 }
 
 enum br_status br_rows_on_record(void *ctx, const struct br_csv_record *rec)
@@ -662,8 +661,11 @@ enum br_status br_rows_on_record(void *ctx, const struct br_csv_record *rec)
     size_t ncols;
     br_kind_header(file->kind, &ncols);
     file->rows++;
-    if (rec->bad_utf8 || rec->empty_line || rec->nfields != ncols)
-        rc->has_id_hash = false;
+    /* the hook saw this record's first field if it has one */
+    uint64_t h = 0;
+    bool hashed = !rec->empty_line && rec->nfields > 0 && rc->hash_out != rc->hash_in;
+    if (hashed)
+        h = rc->id_hash[rc->hash_out++ % 16];
     if (rec->bad_utf8)
         return reject(rc, rec, BR_R_BAD_UTF8);
     if (rec->empty_line || rec->nfields != ncols)
@@ -677,7 +679,7 @@ enum br_status br_rows_on_record(void *ctx, const struct br_csv_record *rec)
         return on_order(rc, rec);
     case BR_KIND_EAS:
     case BR_KIND_OSS:
-        return on_usage(rc, rec, file->kind);
+        return on_usage(rc, rec, file->kind, hashed ? &h : NULL);
     default:
         BR_UNREACHABLE();
     }

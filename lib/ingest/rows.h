@@ -16,9 +16,10 @@ struct br_rows_ctx {
     /* price rows of the file, admitted to the book only if the whole file is */
     struct br_price *staged;
     size_t nstaged, staged_cap;
-    /* the record id hash of the record being read (usage files) */
-    uint64_t id_hash;
-    bool has_id_hash;
+    /* record id hashes from the first-field hook, in record order, not yet
+     * used: the hook runs at most BR_CSV_AHEAD records ahead (usage files) */
+    uint64_t id_hash[16];
+    uint32_t hash_in, hash_out;
     /* the last account id seen valid and known (rows of one account come in
      * runs): its text and number */
     char last_acct[BR_ACCOUNT_ID_MAX];
@@ -34,7 +35,8 @@ struct br_rows_ctx {
 };
 
 /* br_csv_first_fn for usage files: hashes the record id and prefetches its
- * index slot while libcsv parses the rest of the record. */
+ * index slot while the record, and those before it, are still being read;
+ * br_rows_on_record takes the hash back. */
 void br_rows_on_first(void *ctx, const char *p, size_t n);
 
 void br_rows_ctx_init(struct br_rows_ctx *rc, struct br_ingest *ing, uint32_t file);
