@@ -3,9 +3,11 @@
 #include "cli.h"
 
 #include "core/log.h"
+#include "ingest/csvread.h"
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef BILLRUN_VERSION
@@ -64,6 +66,15 @@ int main(int argc, char **argv)
     /* Past a file size limit a write must fail (and the file be removed), not
      * kill the process half way. */
     signal(SIGXFSZ, SIG_IGN);
+    /* For tests: the file size from which records are delivered on a second
+     * thread (0: every file), so small inboxes cover that path too. */
+    const char *pm = getenv("BILLRUN_TEST_PIPELINE_MIN");
+    if (pm != NULL && *pm != '\0') {
+        char *end;
+        unsigned long long v = strtoull(pm, &end, 10);
+        if (*end == '\0')
+            br_csv_set_pipeline_min(v);
+    }
     if (argc < 2) {
         fprintf(stderr, "usage: billrun <verb> [options]   (billrun --help lists the verbs)\n");
         return BR_EXIT_USAGE;
