@@ -268,7 +268,6 @@ struct events {
     size_t npieces, nevents;
     struct br_event *ev;
     size_t *off;
-    size_t max_len; /* the most events of one account */
     int64_t tmin;
     uint32_t *topups;
     size_t ntopups;
@@ -336,8 +335,6 @@ static enum br_status layout(const struct br_rate_input *in, struct events *ev, 
             pos += c;
         }
         pos += ntop[a];
-        if (pos - ev->off[a] > ev->max_len)
-            ev->max_len = pos - ev->off[a];
         if (pos >= UINT32_MAX) {
             free(ntop);
             return br_fail(err, BR_ERR_NOMEM, "more than 2^32 pieces in one run");
@@ -453,20 +450,19 @@ static void *pass_thread(void *arg)
 {
     struct pass_arg *pa = arg;
     const struct events *ev = pa->ev;
-    struct br_event *tmp = br_mallocn(ev->max_len + 1, sizeof(*tmp));
-    if (tmp == NULL) {
-        pa->pass.st = BR_ERR_NOMEM;
-        pa->pass.account = pa->a0;
-        return NULL;
-    }
+    struct br_sort_scratch tmp = {NULL, 0};
     for (uint32_t a = pa->a0; a < pa->a1 && pa->pass.st == BR_OK; a++) {
         size_t from = ev->off[a], to = ev->off[a + 1];
         if (from == to)
             continue;
-        br_sort_events(&pa->sort, ev->ev + from, to - from, tmp);
+        if (br_sort_events(&pa->sort, ev->ev + from, to - from, &tmp) != BR_OK) {
+            pa->pass.st = BR_ERR_NOMEM;
+            pa->pass.account = a;
+            break;
+        }
         br_pass_account(&pa->pass, a, from, to);
     }
-    free(tmp);
+    free(tmp.ev);
     return NULL;
 }
 

@@ -6,6 +6,8 @@
 #define _GNU_SOURCE /* qsort_r */
 #include "rate/sort.h"
 
+#include "core/mem.h"
+
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,14 +55,9 @@ static void sort_ties(const struct br_sort_ctx *c, struct br_event *ev, size_t n
 }
 
 /* Sorts ev[0, n) ascending by key, stably, by merging the runs the input
- * already has. */
+ * already has; tmp has room for n events. */
 static void natural_merge_sort(struct br_event *ev, size_t n, struct br_event *tmp)
 {
-    bool sorted = true;
-    for (size_t i = 1; sorted && i < n; i++)
-        sorted = ev[i - 1].key <= ev[i].key;
-    if (sorted)
-        return;
     struct br_event *src = ev, *dst = tmp;
     for (;;) {
         size_t i = 0, runs = 0;
@@ -91,11 +88,17 @@ static void natural_merge_sort(struct br_event *ev, size_t n, struct br_event *t
         memcpy(ev, src, n * sizeof(*ev));
 }
 
-void br_sort_events(const struct br_sort_ctx *c, struct br_event *ev, size_t n,
-                    struct br_event *tmp)
+enum br_status br_sort_events(const struct br_sort_ctx *c, struct br_event *ev, size_t n,
+                              struct br_sort_scratch *tmp)
 {
-    if (n < 2)
-        return;
-    natural_merge_sort(ev, n, tmp);
+    bool sorted = true; /* an account's events mostly come in time order */
+    for (size_t i = 1; sorted && i < n; i++)
+        sorted = ev[i - 1].key <= ev[i].key;
+    if (!sorted) {
+        if (br_grow((void **)&tmp->ev, &tmp->cap, n, sizeof(*tmp->ev), SIZE_MAX / 2) != BR_OK)
+            return BR_ERR_NOMEM;
+        natural_merge_sort(ev, n, tmp->ev);
+    }
     sort_ties(c, ev, n);
+    return BR_OK;
 }

@@ -5,6 +5,7 @@
 #define BR_SORT_H
 
 #include "core/book.h"
+#include "core/status.h"
 #include "ingest/usage.h"
 
 /* One event of the pass: a priced piece of a usage row, or a top-up. */
@@ -23,9 +24,15 @@ struct br_sort_ctx {
     const uint32_t *topups; /* per top-up event: book order index */
 };
 
-/* Sorts ev[0, n), one account's events in input order, into rating order;
- * tmp has room for n events. */
-void br_sort_events(const struct br_sort_ctx *c, struct br_event *ev, size_t n,
-                    struct br_event *tmp);
+/* Room for merging, grown when an account's events need it. */
+struct br_sort_scratch {
+    struct br_event *ev;
+    size_t cap;
+};
+
+/* Sorts ev[0, n), one account's events in input order, into rating order.
+ * BR_ERR_NOMEM when the scratch cannot grow (ev is then unchanged). */
+enum br_status br_sort_events(const struct br_sort_ctx *c, struct br_event *ev, size_t n,
+                              struct br_sort_scratch *tmp);
 
 #endif
