@@ -191,6 +191,8 @@ static void *prep_fill(void *arg)
         last[k] = SIZE_MAX;
     }
     for (size_t r = p->r0; r < p->r1 && p->st == BR_OK; r++) {
+        if (r + 16 < p->r1) /* rows go to scattered accounts: fetch ahead where they land */
+            __builtin_prefetch(p->ev + p->next[u->account[r + 16]], 1);
         int64_t t0 = br_usage_t(u, r);
         uint32_t n = br_piece_count(u, r, t0);
         if (n == 0)
