@@ -422,6 +422,13 @@ static bool pipe_push(struct pipe *p, const struct br_csv_record *rec, size_t nc
     return true;
 }
 
+static void pipe_free(struct pipe *p)
+{
+    for (int i = 0; i < PIPE_CHUNKS; i++)
+        free(p->chunk[i]);
+    free(p);
+}
+
 static struct pipe *pipe_start(br_csv_record_fn fn, br_csv_first_fn first, void *ctx)
 {
     struct pipe *p = br_calloc(1, sizeof(*p));
@@ -446,9 +453,7 @@ static struct pipe *pipe_start(br_csv_record_fn fn, br_csv_first_fn first, void 
         }
         pthread_mutex_destroy(&p->mu);
     }
-    for (int i = 0; i < PIPE_CHUNKS; i++)
-        free(p->chunk[i]);
-    free(p);
+    pipe_free(p);
     return NULL; /* deliver on this thread instead */
 }
 
@@ -468,9 +473,7 @@ static enum br_status pipe_finish(struct pipe *p, uint64_t *records)
     pthread_cond_destroy(&p->freed);
     pthread_cond_destroy(&p->filled);
     pthread_mutex_destroy(&p->mu);
-    for (int i = 0; i < PIPE_CHUNKS; i++)
-        free(p->chunk[i]);
-    free(p);
+    pipe_free(p);
     return st;
 }
 
