@@ -420,6 +420,19 @@ enum br_status br_load_state(struct br_db *db, const struct br_book *book,
     return st;
 }
 
+enum br_status br_load_name_seen(struct br_db *db, const char *name, bool *seen,
+                                 struct br_error *err)
+{
+    const char *p[1] = {name};
+    int64_t n = 0;
+    enum br_status st = br_db_int64(db,
+                                    "SELECT count(*) FROM (SELECT 1 FROM billing.files "
+                                    "WHERE name = $1 AND kind <> 'reprocess' LIMIT 1) f",
+                                    1, p, 0, &n, err);
+    *seen = n != 0;
+    return st;
+}
+
 enum br_status br_load_known(struct br_db *db, const char *name, const uint8_t sha[32],
                              enum br_known *out, enum br_reason *reason, struct br_error *err)
 {

@@ -34,6 +34,12 @@ enum br_status br_load_state(struct br_db *db, const struct br_book *book,
  * content (SAME), refused with this very content and never applied
  * (REFUSED: *reason says why), or applied with other content (CHANGED). */
 enum br_known { BR_KNOWN_NEW = 0, BR_KNOWN_SAME, BR_KNOWN_CHANGED, BR_KNOWN_REFUSED };
+
+/* Whether the database records any file of this name (reprocessing aside):
+ * when it does not, br_load_known would say NEW whatever the content, so the
+ * file can be read without hashing it first. */
+enum br_status br_load_name_seen(struct br_db *db, const char *name, bool *seen,
+                                 struct br_error *err);
 enum br_status br_load_known(struct br_db *db, const char *name, const uint8_t sha[32],
                              enum br_known *out, enum br_reason *reason, struct br_error *err);
 

@@ -189,10 +189,16 @@ static enum br_status ingest_inbox(struct br_db *db, struct br_ingest *ing, cons
             st = br_fail(err, st, "out of memory");
             break;
         }
-        st = br_ingest_hash(ing, fi, err);
+        /* A name never seen is new whatever its content: it is read (and
+         * hashed while it is read) at once. A name seen before is hashed
+         * first, to skip it or refuse it unread. */
+        bool seen = false;
+        st = br_load_name_seen(db, files[i].name, &seen, err);
+        if (st == BR_OK && seen)
+            st = br_ingest_hash(ing, fi, err);
         enum br_known known = BR_KNOWN_NEW;
         enum br_reason why = BR_R_NONE;
-        if (st == BR_OK)
+        if (st == BR_OK && seen)
             st = br_load_known(db, files[i].name, ing->files[fi].sha256, &known, &why, err);
         if (st != BR_OK)
             break;
