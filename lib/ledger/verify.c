@@ -4,6 +4,7 @@
  * nothing was posted into a period after it was closed. */
 #include "ledger/verify.h"
 
+#include "core/log.h"
 #include "core/sha256.h"
 #include "ledger/post.h"
 #include "ledger/run.h"
@@ -99,9 +100,11 @@ static enum br_status check_none(struct br_db *db, struct br_verify_report *rep,
                                  const char *sql, const char *ok_text, struct br_error *err)
 {
     PGresult *r;
+    double t0 = br_now_s();
     enum br_status st = br_db_query(db, sql, 0, NULL, &r, err);
     if (st != BR_OK)
         return st;
+    br_log(BR_LOG_DEBUG, "verify_check", "check=%s seconds=%.3f", br_logq(name), br_now_s() - t0);
     char detail[600] = "";
     int n = PQntuples(r);
     if (n == 0) {
@@ -184,8 +187,11 @@ static const struct {
      "  WHERE source IN ('plan', 'coupon') GROUP BY order_id) d USING (order_id) "
      "WHERE s.consumed <> d.drawn OR (s.consumed > o.face AND "
      "coalesce(o.plan_type, 'coupon') IN ('amount', 'pool', 'coupon')) "
-     "OR EXISTS (SELECT 1 FROM billing.bucket_state b WHERE b.order_id = o.order_id "
-     "  AND (b.used > o.face AND b.kind IN ('month', 'hour') OR o.face < ANY (b.hours))) "
+     /* one hashed set of the orders with a bucket over face: an EXISTS
+      * per order scanned every bucket once per plan (81 s at 100k plans) */
+     "OR o.order_id IN (SELECT b.order_id FROM billing.bucket_state b "
+     "  JOIN billing.orders p USING (order_id) "
+     "  WHERE b.used > p.face AND b.kind IN ('month', 'hour') OR p.face < ANY (b.hours)) "
      "LIMIT 10",
      "every plan's and coupon's consumption equals its draws and stays within its face "
      "(monthly plans: in each month; capacity plans: in each hour)"},

@@ -310,6 +310,22 @@ static void verify_detects_tampering(void **state)
     it_sql_try(f->c, "UPDATE ledger.transfers SET amount_e8 = amount_e8 - 1 WHERE transfer_id = 1",
                st);
     it_sql_try(f->c, "ALTER TABLE ledger.transfers ENABLE TRIGGER USER", st);
+    assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 0);
+    /* a quota bucket over its plan's face */
+    it_sql_try(f->c,
+               "INSERT INTO billing.bucket_state (order_id, kind, bucket, batch_id, used) "
+               "SELECT order_id, 'month', 999999, 1, face + 1 FROM billing.orders WHERE order_id "
+               "IN (SELECT order_id FROM billing.draws WHERE source = 'plan') "
+               "ORDER BY order_id LIMIT 1",
+               st);
+    assert_string_equal(st, "");
+    assert_int_equal(
+        it_sql_int(f->c, "SELECT count(*) FROM billing.bucket_state WHERE bucket = 999999"), 1);
+    assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 1);
+    assert_true(log_has(f->log, "FAILED plan draws"));
+    it_sql_try(f->c, "ALTER TABLE billing.bucket_state DISABLE TRIGGER USER", st);
+    it_sql_try(f->c, "DELETE FROM billing.bucket_state WHERE bucket = 999999", st);
+    it_sql_try(f->c, "ALTER TABLE billing.bucket_state ENABLE TRIGGER USER", st);
 }
 
 static void db_init_is_idempotent(void **state)
