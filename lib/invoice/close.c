@@ -274,7 +274,8 @@ static enum br_status close_db(struct br_db *db, const struct br_close_opts *o,
                                 .period = per,
                                 .version = o->version,
                                 .has_prev = has_prev,
-                                .summary = summary};
+                                .summary = summary,
+                                .journal = &j};
     memcpy(h.prev_hash, prev, 32);
     if (st == BR_OK)
         st = br_batch_insert(db, &h, err);

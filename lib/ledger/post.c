@@ -1108,8 +1108,158 @@ static void hash_chunk(void *ctx, const char *p, size_t n)
     br_sha256_update(ctx, p, n);
 }
 
-enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, uint8_t content[32],
-                             uint8_t chained[32], struct br_error *err)
+/* COPY TO's text format, fed to a hash: what the database returns for the
+ * queries above, formatted from the journal instead. */
+struct copy_out {
+    struct br_sha256 *s;
+    size_t n;
+    char b[1 << 16];
+};
+
+static void out_flush(struct copy_out *o)
+{
+    br_sha256_update(o->s, o->b, o->n);
+    o->n = 0;
+}
+
+static void out_put(struct copy_out *o, const char *p, size_t n)
+{
+    if (o->n + n > sizeof(o->b)) {
+        out_flush(o);
+        if (n > sizeof(o->b)) {
+            br_sha256_update(o->s, p, n);
+            return;
+        }
+    }
+    memcpy(o->b + o->n, p, n);
+    o->n += n;
+}
+
+static void out_i64(struct copy_out *o, int64_t v)
+{
+    char b[24];
+    char *e = b + sizeof(b), *p = e;
+    uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+    do {
+        *--p = (char)('0' + u % 10);
+        u /= 10;
+    } while (u != 0);
+    if (v < 0)
+        *--p = '-';
+    out_put(o, p, (size_t)(e - p));
+}
+
+/* As PostgreSQL's CopyAttributeOutText with a tab delimiter: backslash and
+ * the named control characters are escaped, other bytes are sent as they
+ * are. NULL is \N. */
+static void out_text(struct copy_out *o, const char *t)
+{
+    if (t == NULL) {
+        out_put(o, "\\N", 2);
+        return;
+    }
+    const char *run = t, *p = t;
+    for (;; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c > '\\' || (c >= 0x20 && c != '\\'))
+            continue;
+        if (c == '\0')
+            break;
+        char e = 0;
+        switch (c) {
+        case '\b':
+            e = 'b';
+            break;
+        case '\f':
+            e = 'f';
+            break;
+        case '\n':
+            e = 'n';
+            break;
+        case '\r':
+            e = 'r';
+            break;
+        case '\t':
+            e = 't';
+            break;
+        case '\v':
+            e = 'v';
+            break;
+        case '\\':
+            e = '\\';
+            break;
+        default:
+            continue; /* other control characters go as they are */
+        }
+        out_put(o, run, (size_t)(p - run));
+        char esc[2] = {'\\', e};
+        out_put(o, esc, 2);
+        run = p + 1;
+    }
+    out_put(o, run, (size_t)(p - run));
+}
+
+static void out_tab(struct copy_out *o)
+{
+    out_put(o, "\t", 1);
+}
+
+/* Sections #0 (entries) and #1 (transfers), as hashed[0] and the transfers
+ * query return them. */
+static void hash_journal_section(struct br_sha256 *s, const struct br_journal *j, int section)
+{
+    static struct copy_out o; /* 64 KiB; one batch is hashed at a time */
+    o.s = s;
+    o.n = 0;
+    if (section == 0) {
+        for (size_t i = 0; i < j->nentries; i++) {
+            const struct br_entry *e = &j->entries[i];
+            char per[16];
+            out_i64(&o, e->id);
+            out_tab(&o);
+            out_put(&o, per, br_period_format(e->period, per, sizeof(per)));
+            out_tab(&o);
+            out_i64(&o, e->effective_at);
+            out_tab(&o);
+            out_text(&o, e->account);
+            out_tab(&o);
+            out_text(&o, br_entry_kind_str(e->kind));
+            out_tab(&o);
+            out_text(&o, e->item >= 0 ? br_items[e->item].name : NULL);
+            out_tab(&o);
+            out_text(&o, e->order_id);
+            out_tab(&o);
+            out_put(&o, e->late ? "t" : "f", 1);
+            out_tab(&o);
+            out_text(&o, e->description);
+            out_put(&o, "\n", 1);
+        }
+    } else {
+        for (size_t i = 0; i < j->ntransfers; i++) {
+            const struct br_transfer *t = &j->transfers[i];
+            out_i64(&o, t->id);
+            out_tab(&o);
+            out_i64(&o, t->entry);
+            out_tab(&o);
+            out_i64(&o, t->debit_code);
+            out_tab(&o);
+            out_text(&o, t->debit_sub);
+            out_tab(&o);
+            out_i64(&o, t->credit_code);
+            out_tab(&o);
+            out_text(&o, t->credit_sub);
+            out_tab(&o);
+            out_i64(&o, t->amount_e8);
+            out_put(&o, "\n", 1);
+        }
+    }
+    out_flush(&o);
+}
+
+/* The content hash; sections #0 and #1 from j when it is not NULL. */
+static enum br_status hash_content(struct br_db *db, const struct br_batch_header *h,
+                                   const struct br_journal *j, uint8_t content[32],
+                                   struct br_error *err)
 {
     struct br_sha256 s;
     if (br_sha256_init(&s) != 0)
@@ -1124,10 +1274,12 @@ enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, 
     const char *p[1] = {id};
     int64_t lo = 0, hi = -1; /* by the (batch_id, entry_id) index */
     PGresult *r;
-    enum br_status st = br_db_query(
-        db, "SELECT min(entry_id), max(entry_id) FROM ledger.entries WHERE batch_id = $1", 1, p, &r,
-        err);
-    if (st == BR_OK) {
+    enum br_status st = BR_OK;
+    if (j == NULL)
+        st = br_db_query(
+            db, "SELECT min(entry_id), max(entry_id) FROM ledger.entries WHERE batch_id = $1", 1, p,
+            &r, err);
+    if (st == BR_OK && j == NULL) {
         if (PQntuples(r) == 1 && !PQgetisnull(r, 0, 0) && !PQgetisnull(r, 0, 1)) {
             lo = strtoll(PQgetvalue(r, 0, 0), NULL, 10);
             hi = strtoll(PQgetvalue(r, 0, 1), NULL, 10);
@@ -1135,7 +1287,7 @@ enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, 
         PQclear(r);
     }
     int64_t strangers = 0;
-    if (st == BR_OK) {
+    if (st == BR_OK && j == NULL) {
         char sql[256];
         snprintf(sql, sizeof(sql),
                  "SELECT count(*) FROM ledger.entries WHERE entry_id BETWEEN %lld AND %lld "
@@ -1153,7 +1305,10 @@ enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, 
         int m = snprintf(sep, sizeof(sep), "#%zu\n", i);
         br_sha256_update(&s, sep, (size_t)m);
         double t0 = br_now_s();
-        st = br_copy_out(db, sql, hash_chunk, &s, err);
+        if (j != NULL && i < 2)
+            hash_journal_section(&s, j, (int)i);
+        else
+            st = br_copy_out(db, sql, hash_chunk, &s, err);
         br_log(BR_LOG_DEBUG, "post_step", "step=hash_%zu seconds=%.3f", i, br_now_s() - t0);
     }
     if (st != BR_OK) {
@@ -1161,6 +1316,28 @@ enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, 
         return st;
     }
     br_sha256_final(&s, content);
+    return BR_OK;
+}
+
+enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, uint8_t content[32],
+                             uint8_t chained[32], struct br_error *err)
+{
+    enum br_status st = hash_content(db, h, h->journal, content, err);
+#ifndef NDEBUG
+    uint8_t again[32];
+    if (st == BR_OK && h->journal != NULL) {
+        st = hash_content(db, h, NULL, again, err);
+        if (st == BR_OK && memcmp(content, again, 32) != 0)
+            return br_fail(err, BR_ERR_VERIFY,
+                           "batch %lld: the journal's hash differs from the stored rows' hash",
+                           (long long)h->batch_id);
+    }
+#endif
+    if (st != BR_OK)
+        return st;
+    struct br_sha256 s;
+    char head[256];
+    int n;
     char prev[65] = "-", ch[65];
     if (h->has_prev)
         br_hex32(h->prev_hash, prev);

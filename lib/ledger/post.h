@@ -99,6 +99,12 @@ struct br_batch_header {
     bool has_prev;
     uint8_t prev_hash[32];
     const char *summary;
+    /* The batch's journal, when it is at hand and holds every entry and
+     * transfer the batch wrote: their sections of the content hash are then
+     * formatted from it, byte for byte as the database would return them,
+     * instead of being read back (the other sections are always read back;
+     * builds without NDEBUG read these back as well and compare). */
+    const struct br_journal *journal;
 };
 
 enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, uint8_t content[32],

@@ -483,7 +483,8 @@ static enum br_status do_commit(struct run_ctx *c, int64_t started, struct br_ru
                                 .as_of = c->o->as_of,
                                 .version = c->o->version,
                                 .has_prev = c->has_prev,
-                                .summary = summary};
+                                .summary = summary,
+                                .journal = &c->journal};
     memcpy(h.prev_hash, c->prev, 32);
     enum br_status st = br_batch_insert(c->db, &h, err);
     stage(c->o, "commit");

@@ -14,6 +14,7 @@
 #define AS_OF "2026-12-01T00:00:00+08:00"
 
 static bool log_has(const char *log, const char *needle);
+static int run_ok(const char *db, const char *log, const char *inbox);
 
 struct fx {
     char db[128];
@@ -328,6 +329,33 @@ static void verify_detects_tampering(void **state)
     it_sql_try(f->c, "ALTER TABLE billing.bucket_state ENABLE TRIGGER USER", st);
 }
 
+/* Order ids may hold any text. The batch hash formats the journal's
+ * entries and transfers as COPY would return them (post.c); verify reads
+ * them back: ids with a backslash, a tab, a newline and other control
+ * characters must hash alike both ways. */
+static void odd_order_ids_hash_alike(void **state)
+{
+    struct fx *f = *state;
+    assert_true(run_ok(f->db, f->log, f->inbox));
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/orders-odd.csv", f->inbox);
+    it_write_file(path,
+                  "order_id,account_id,order_time,kind,scope,plan_type,quantity,unit,paid,"
+                  "valid_days,bundle_id\n"
+                  "\"odd\\top\tup\nline\",acc-10017,2026-11-20T10:00:00+08:00,topup,,,,,50,,\n"
+                  "\"odd\\plan\t\r\b\f\v\x01"
+                  "end\",acc-10017,2026-11-20T10:00:00+08:00,plan,"
+                  "egress,pool,10,GB,3,365,\n");
+    assert_true(run_ok(f->db, f->log, f->inbox));
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.entries WHERE order_id LIKE "
+                                      "'odd\\\\%'"),
+                     2);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.transfers WHERE credit_sub LIKE "
+                                      "'odd\\\\plan%'"),
+                     1);
+    assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 0);
+}
+
 static void db_init_is_idempotent(void **state)
 {
     struct fx *f = *state;
@@ -466,6 +494,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(db_init_is_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(odd_order_ids_hash_alike, setup, teardown),
         cmocka_unit_test_setup_teardown(rerun_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(changed_file_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(roles_hold, setup, teardown),
