@@ -61,6 +61,11 @@ enum br_status br_db_connect(struct br_db *db, const char *conninfo, struct br_e
      * off, at half a second of compiling each. */
     PGresult *res = PQexec(db->conn, "SET jit = off");
     PQclear(res);
+    /* Dates as the batch hash reads them back (YYYY-MM-DD), whatever the
+     * server's or PGDATESTYLE's default: a session in another style would
+     * otherwise see another text and fail the hash chain. */
+    res = PQexec(db->conn, "SET datestyle = 'ISO, YMD'");
+    PQclear(res);
     return BR_OK;
 }
 

@@ -1256,10 +1256,134 @@ static void hash_journal_section(struct br_sha256 *s, const struct br_journal *j
     out_flush(&o);
 }
 
+/* Section #3 (usage lines), as hashed[3] returns it when text sorts by
+ * bytes: ORDER BY account_id, day, item, period (own_period follows from
+ * the day). */
+struct line_order {
+    uint32_t account_rank;
+    uint32_t item_rank;
+    int64_t day;
+    int64_t period;
+    uint32_t line;
+};
+
+struct ranked_account {
+    const char *id;
+    uint32_t account;
+};
+
+static int ranked_account_cmp(const void *pa, const void *pb)
+{
+    const struct ranked_account *a = pa, *b = pb;
+    return strcmp(a->id, b->id);
+}
+
+static int line_order_cmp(const void *pa, const void *pb)
+{
+    const struct line_order *a = pa, *b = pb;
+    if (a->account_rank != b->account_rank)
+        return a->account_rank < b->account_rank ? -1 : 1;
+    if (a->day != b->day)
+        return a->day < b->day ? -1 : 1;
+    if (a->item_rank != b->item_rank)
+        return a->item_rank < b->item_rank ? -1 : 1;
+    if (a->period != b->period)
+        return a->period < b->period ? -1 : 1;
+    return (a->line > b->line) - (a->line < b->line);
+}
+
+static enum br_status hash_lines_section(struct br_sha256 *s, const struct br_post_input *in,
+                                         struct br_error *err)
+{
+    const struct br_rate_result *r = in->rated;
+    size_t na = br_book_naccounts(in->book);
+    struct ranked_account *ra = malloc((na + 1) * sizeof(*ra));
+    uint32_t *rank = malloc((na + 1) * sizeof(*rank));
+    struct line_order *lo = malloc((r->nlines + 1) * sizeof(*lo));
+    if (ra == NULL || rank == NULL || lo == NULL) {
+        free(ra);
+        free(rank);
+        free(lo);
+        return br_fail(err, BR_ERR_NOMEM, "out of memory ordering the usage lines for the hash");
+    }
+    for (size_t a = 0; a < na; a++)
+        ra[a] = (struct ranked_account){br_book_account_id(in->book, (uint32_t)a), (uint32_t)a};
+    qsort(ra, na, sizeof(*ra), ranked_account_cmp);
+    for (size_t a = 0; a < na; a++)
+        rank[ra[a].account] = (uint32_t)a;
+    uint32_t item_rank[BR_ITEM_COUNT];
+    for (int i = 0; i < BR_ITEM_COUNT; i++) {
+        item_rank[i] = 0;
+        for (int k = 0; k < BR_ITEM_COUNT; k++)
+            item_rank[i] += strcmp(br_items[k].name, br_items[i].name) < 0;
+    }
+    for (size_t i = 0; i < r->nlines; i++) {
+        const struct br_line *l = &r->lines[i];
+        lo[i] = (struct line_order){.account_rank = rank[l->account],
+                                    .item_rank = item_rank[l->item],
+                                    .day = l->day,
+                                    .period = (int64_t)l->period,
+                                    .line = (uint32_t)i};
+    }
+    qsort(lo, r->nlines, sizeof(*lo), line_order_cmp);
+    static struct copy_out o; /* one batch is hashed at a time */
+    o.s = s;
+    o.n = 0;
+    for (size_t i = 0; i < r->nlines; i++) {
+        const struct br_line *l = &r->lines[lo[i].line];
+        char b[16];
+        out_text(&o, br_book_account_id(in->book, l->account));
+        out_tab(&o);
+        out_put(&o, b, br_period_format(l->period, b, sizeof(b)));
+        out_tab(&o);
+        out_put(&o, b, br_period_format(l->own_period, b, sizeof(b)));
+        out_tab(&o);
+        out_put(&o, b, br_day_format(l->day, b, sizeof(b)));
+        out_tab(&o);
+        out_text(&o, br_items[l->item].name);
+        out_tab(&o);
+        out_put(&o, l->period != l->own_period ? "t" : "f", 1);
+        out_tab(&o);
+        out_i64(&o, (int64_t)l->pieces);
+        out_tab(&o);
+        out_i64(&o, (int64_t)l->qty);
+        out_tab(&o);
+        out_i64(&o, l->gross_e8);
+        for (int k = 0; k < BR_SRC_COUNT; k++) {
+            out_tab(&o);
+            out_i64(&o, l->alloc_e8[k]);
+        }
+        out_put(&o, "\n", 1);
+    }
+    out_flush(&o);
+    free(ra);
+    free(rank);
+    free(lo);
+    return BR_OK;
+}
+
+/* Whether ORDER BY on billing.usage_lines' text columns is byte order: their
+ * collation is the database's default, a libc C, POSIX or C.UTF-8 one. */
+static enum br_status text_sorts_by_bytes(struct br_db *db, bool *yes, struct br_error *err)
+{
+    int64_t v = 0;
+    enum br_status st = br_db_int64(
+        db,
+        "SELECT count(*) FROM pg_database d WHERE d.datname = current_database() "
+        "AND coalesce(to_jsonb(d)->>'datlocprovider', 'c') = 'c' "
+        "AND d.datcollate IN ('C', 'POSIX', 'C.UTF-8', 'C.utf8') "
+        "AND NOT EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = "
+        "'billing.usage_lines'::regclass AND a.attname IN ('account_id', 'item', 'period') "
+        "AND a.attcollation <> 100)" /* 100: the default collation */,
+        0, NULL, 0, &v, err);
+    *yes = st == BR_OK && v == 1;
+    return st;
+}
+
 /* The content hash; sections #0 and #1 from j when it is not NULL. */
 static enum br_status hash_content(struct br_db *db, const struct br_batch_header *h,
-                                   const struct br_journal *j, uint8_t content[32],
-                                   struct br_error *err)
+                                   const struct br_journal *j, const struct br_post_input *facts,
+                                   uint8_t content[32], struct br_error *err)
 {
     struct br_sha256 s;
     if (br_sha256_init(&s) != 0)
@@ -1307,6 +1431,8 @@ static enum br_status hash_content(struct br_db *db, const struct br_batch_heade
         double t0 = br_now_s();
         if (j != NULL && i < 2)
             hash_journal_section(&s, j, (int)i);
+        else if (facts != NULL && i == 3)
+            st = hash_lines_section(&s, facts, err);
         else
             st = br_copy_out(db, sql, hash_chunk, &s, err);
         br_log(BR_LOG_DEBUG, "post_step", "step=hash_%zu seconds=%.3f", i, br_now_s() - t0);
@@ -1322,11 +1448,19 @@ static enum br_status hash_content(struct br_db *db, const struct br_batch_heade
 enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, uint8_t content[32],
                              uint8_t chained[32], struct br_error *err)
 {
-    enum br_status st = hash_content(db, h, h->journal, content, err);
+    const struct br_post_input *facts = NULL;
+    bool bytewise = false;
+    enum br_status st = BR_OK;
+    if (h->facts != NULL)
+        st = text_sorts_by_bytes(db, &bytewise, err);
+    if (bytewise)
+        facts = h->facts;
+    if (st == BR_OK)
+        st = hash_content(db, h, h->journal, facts, content, err);
 #ifndef NDEBUG
     uint8_t again[32];
-    if (st == BR_OK && h->journal != NULL) {
-        st = hash_content(db, h, NULL, again, err);
+    if (st == BR_OK && (h->journal != NULL || facts != NULL)) {
+        st = hash_content(db, h, NULL, NULL, again, err);
         if (st == BR_OK && memcmp(content, again, 32) != 0)
             return br_fail(err, BR_ERR_VERIFY,
                            "batch %lld: the journal's hash differs from the stored rows' hash",

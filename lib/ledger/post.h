@@ -105,6 +105,10 @@ struct br_batch_header {
      * instead of being read back (the other sections are always read back;
      * builds without NDEBUG read these back as well and compare). */
     const struct br_journal *journal;
+    /* The run's facts, when their rated lines are every usage line the batch
+     * wrote: that section too is then formatted from them, if the database
+     * orders text by bytes (C, POSIX or C.UTF-8), as its ORDER BY needs. */
+    const struct br_post_input *facts;
 };
 
 enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, uint8_t content[32],

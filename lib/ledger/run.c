@@ -398,6 +398,7 @@ struct run_ctx {
     bool has_prev;
     uint8_t prev[32];
     int64_t *file_ids;
+    struct br_post_input facts; /* what do_post wrote, for the batch hash */
 };
 
 static enum br_status do_rate(struct run_ctx *c, struct br_error *err)
@@ -452,6 +453,7 @@ static enum br_status do_post(struct run_ctx *c, struct br_run_summary *sum, str
                                .rated = &c->rated,
                                .state = &c->state,
                                .file_ids = c->file_ids};
+    c->facts = in;
     st = br_post_build(&in, &c->journal, err);
     summarise(sum, &c->ing, &c->rated, &c->journal);
     if (st != BR_OK)
@@ -484,7 +486,8 @@ static enum br_status do_commit(struct run_ctx *c, int64_t started, struct br_ru
                                 .version = c->o->version,
                                 .has_prev = c->has_prev,
                                 .summary = summary,
-                                .journal = &c->journal};
+                                .journal = &c->journal,
+                                .facts = &c->facts};
     memcpy(h.prev_hash, c->prev, 32);
     enum br_status st = br_batch_insert(c->db, &h, err);
     stage(c->o, "commit");
