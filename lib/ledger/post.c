@@ -8,6 +8,7 @@
 #include "ingest/csvread.h"
 
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1109,7 +1110,7 @@ static void hash_chunk(void *ctx, const char *p, size_t n)
 }
 
 /* COPY TO's text format, fed to a hash: what the database returns for the
- * queries above, formatted from the journal instead. */
+ * queries above, formatted from what the batch wrote instead. */
 struct copy_out {
     struct br_sha256 *s;
     size_t n;
@@ -1204,56 +1205,96 @@ static void out_tab(struct copy_out *o)
     out_put(o, "\t", 1);
 }
 
-/* Sections #0 (entries) and #1 (transfers), as hashed[0] and the transfers
- * query return them. */
-static void hash_journal_section(struct br_sha256 *s, const struct br_journal *j, int section)
+static void out_bool(struct copy_out *o, bool v)
 {
-    static struct copy_out o; /* 64 KiB; one batch is hashed at a time */
-    o.s = s;
-    o.n = 0;
-    if (section == 0) {
-        for (size_t i = 0; i < j->nentries; i++) {
-            const struct br_entry *e = &j->entries[i];
-            char per[16];
-            out_i64(&o, e->id);
-            out_tab(&o);
-            out_put(&o, per, br_period_format(e->period, per, sizeof(per)));
-            out_tab(&o);
-            out_i64(&o, e->effective_at);
-            out_tab(&o);
-            out_text(&o, e->account);
-            out_tab(&o);
-            out_text(&o, br_entry_kind_str(e->kind));
-            out_tab(&o);
-            out_text(&o, e->item >= 0 ? br_items[e->item].name : NULL);
-            out_tab(&o);
-            out_text(&o, e->order_id);
-            out_tab(&o);
-            out_put(&o, e->late ? "t" : "f", 1);
-            out_tab(&o);
-            out_text(&o, e->description);
-            out_put(&o, "\n", 1);
-        }
-    } else {
-        for (size_t i = 0; i < j->ntransfers; i++) {
-            const struct br_transfer *t = &j->transfers[i];
-            out_i64(&o, t->id);
-            out_tab(&o);
-            out_i64(&o, t->entry);
-            out_tab(&o);
-            out_i64(&o, t->debit_code);
-            out_tab(&o);
-            out_text(&o, t->debit_sub);
-            out_tab(&o);
-            out_i64(&o, t->credit_code);
-            out_tab(&o);
-            out_text(&o, t->credit_sub);
-            out_tab(&o);
-            out_i64(&o, t->amount_e8);
-            out_put(&o, "\n", 1);
-        }
+    out_put(o, v ? "t" : "f", 1);
+}
+
+static void out_period(struct copy_out *o, br_period p)
+{
+    char b[16];
+    out_put(o, b, br_period_format(p, b, sizeof(b)));
+}
+
+/* Section #0 (entries), as hashed[0] returns it. */
+static void out_entries(struct copy_out *o, const struct br_journal *j)
+{
+    for (size_t i = 0; i < j->nentries; i++) {
+        const struct br_entry *e = &j->entries[i];
+        out_i64(o, e->id);
+        out_tab(o);
+        out_period(o, e->period);
+        out_tab(o);
+        out_i64(o, e->effective_at);
+        out_tab(o);
+        out_text(o, e->account);
+        out_tab(o);
+        out_text(o, br_entry_kind_str(e->kind));
+        out_tab(o);
+        out_text(o, e->item >= 0 ? br_items[e->item].name : NULL);
+        out_tab(o);
+        out_text(o, e->order_id);
+        out_tab(o);
+        out_bool(o, e->late);
+        out_tab(o);
+        out_text(o, e->description);
+        out_put(o, "\n", 1);
     }
-    out_flush(&o);
+}
+
+/* Section #1 (transfers), as the transfers queries return it. */
+static void out_transfers(struct copy_out *o, const struct br_journal *j)
+{
+    for (size_t i = 0; i < j->ntransfers; i++) {
+        const struct br_transfer *t = &j->transfers[i];
+        out_i64(o, t->id);
+        out_tab(o);
+        out_i64(o, t->entry);
+        out_tab(o);
+        out_i64(o, t->debit_code);
+        out_tab(o);
+        out_text(o, t->debit_sub);
+        out_tab(o);
+        out_i64(o, t->credit_code);
+        out_tab(o);
+        out_text(o, t->credit_sub);
+        out_tab(o);
+        out_i64(o, t->amount_e8);
+        out_put(o, "\n", 1);
+    }
+}
+
+/* Section #2 (files), as hashed[2] returns it: the files write_files wrote,
+ * in file id order. */
+static void out_files(struct copy_out *o, const struct br_post_input *in)
+{
+    for (size_t i = 0; i < in->ing->nfiles; i++) {
+        const struct br_ingest_file *f = &in->ing->files[i];
+        if (in->file_ids[i] == 0)
+            continue;
+        char hex[65];
+        br_hex32(f->sha256, hex);
+        out_i64(o, in->file_ids[i]);
+        out_tab(o);
+        out_text(o, f->name);
+        out_tab(o);
+        out_put(o, hex, 64);
+        out_tab(o);
+        out_i64(o, (int64_t)f->bytes);
+        out_tab(o);
+        out_text(o, f->reprocess ? "reprocess" : br_kind_str(f->kind));
+        out_tab(o);
+        out_text(o, file_status_names[f->status]);
+        out_tab(o);
+        out_text(o, f->status == BR_FILE_REFUSED ? br_reason_str(f->reason) : NULL);
+        out_tab(o);
+        out_i64(o, (int64_t)f->rows);
+        out_tab(o);
+        out_i64(o, (int64_t)f->accepted);
+        out_tab(o);
+        out_i64(o, (int64_t)f->rejected);
+        out_put(o, "\n", 1);
+    }
 }
 
 /* Section #3 (usage lines), as hashed[3] returns it when text sorts by
@@ -1292,8 +1333,7 @@ static int line_order_cmp(const void *pa, const void *pb)
     return (a->line > b->line) - (a->line < b->line);
 }
 
-static enum br_status hash_lines_section(struct br_sha256 *s, const struct br_post_input *in,
-                                         struct br_error *err)
+static enum br_status out_lines(struct copy_out *o, const struct br_post_input *in)
 {
     const struct br_rate_result *r = in->rated;
     size_t na = br_book_naccounts(in->book);
@@ -1304,7 +1344,7 @@ static enum br_status hash_lines_section(struct br_sha256 *s, const struct br_po
         free(ra);
         free(rank);
         free(lo);
-        return br_fail(err, BR_ERR_NOMEM, "out of memory ordering the usage lines for the hash");
+        return BR_ERR_NOMEM;
     }
     for (size_t a = 0; a < na; a++)
         ra[a] = (struct ranked_account){br_book_account_id(in->book, (uint32_t)a), (uint32_t)a};
@@ -1326,36 +1366,32 @@ static enum br_status hash_lines_section(struct br_sha256 *s, const struct br_po
                                     .line = (uint32_t)i};
     }
     qsort(lo, r->nlines, sizeof(*lo), line_order_cmp);
-    static struct copy_out o; /* one batch is hashed at a time */
-    o.s = s;
-    o.n = 0;
     for (size_t i = 0; i < r->nlines; i++) {
         const struct br_line *l = &r->lines[lo[i].line];
         char b[16];
-        out_text(&o, br_book_account_id(in->book, l->account));
-        out_tab(&o);
-        out_put(&o, b, br_period_format(l->period, b, sizeof(b)));
-        out_tab(&o);
-        out_put(&o, b, br_period_format(l->own_period, b, sizeof(b)));
-        out_tab(&o);
-        out_put(&o, b, br_day_format(l->day, b, sizeof(b)));
-        out_tab(&o);
-        out_text(&o, br_items[l->item].name);
-        out_tab(&o);
-        out_put(&o, l->period != l->own_period ? "t" : "f", 1);
-        out_tab(&o);
-        out_i64(&o, (int64_t)l->pieces);
-        out_tab(&o);
-        out_i64(&o, (int64_t)l->qty);
-        out_tab(&o);
-        out_i64(&o, l->gross_e8);
+        out_text(o, br_book_account_id(in->book, l->account));
+        out_tab(o);
+        out_period(o, l->period);
+        out_tab(o);
+        out_period(o, l->own_period);
+        out_tab(o);
+        out_put(o, b, br_day_format(l->day, b, sizeof(b)));
+        out_tab(o);
+        out_text(o, br_items[l->item].name);
+        out_tab(o);
+        out_bool(o, l->period != l->own_period);
+        out_tab(o);
+        out_i64(o, (int64_t)l->pieces);
+        out_tab(o);
+        out_i64(o, (int64_t)l->qty);
+        out_tab(o);
+        out_i64(o, l->gross_e8);
         for (int k = 0; k < BR_SRC_COUNT; k++) {
-            out_tab(&o);
-            out_i64(&o, l->alloc_e8[k]);
+            out_tab(o);
+            out_i64(o, l->alloc_e8[k]);
         }
-        out_put(&o, "\n", 1);
+        out_put(o, "\n", 1);
     }
-    out_flush(&o);
     free(ra);
     free(rank);
     free(lo);
@@ -1380,19 +1416,37 @@ static enum br_status text_sorts_by_bytes(struct br_db *db, bool *yes, struct br
     return st;
 }
 
-/* The content hash; sections #0 and #1 from j when it is not NULL. */
-static enum br_status hash_content(struct br_db *db, const struct br_batch_header *h,
-                                   const struct br_journal *j, const struct br_post_input *facts,
-                                   uint8_t content[32], struct br_error *err)
+static void hash_head(struct br_sha256 *s, const struct br_batch_header *h)
 {
-    struct br_sha256 s;
-    if (br_sha256_init(&s) != 0)
-        return br_fail(err, BR_ERR_NOMEM, "SHA-256 unavailable");
     char head[256];
     int n =
         snprintf(head, sizeof(head), "billrun-batch-v1\n%lld %s %lld %s\n", (long long)h->batch_id,
                  h->kind, (long long)h->as_of, h->period ? h->period : "-");
-    br_sha256_update(&s, head, (size_t)n);
+    br_sha256_update(s, head, (size_t)n);
+}
+
+static void hash_sep(struct br_sha256 *s, size_t i)
+{
+    char sep[16];
+    int m = snprintf(sep, sizeof(sep), "#%zu\n", i);
+    br_sha256_update(s, sep, (size_t)m);
+}
+
+/* The content hash, every section read back from the database except the
+ * journal's two when j is not NULL. */
+static enum br_status hash_content(struct br_db *db, const struct br_batch_header *h,
+                                   const struct br_journal *j, uint8_t content[32],
+                                   struct br_error *err)
+{
+    struct br_sha256 s;
+    struct copy_out *o = j != NULL ? malloc(sizeof(*o)) : NULL;
+    if (j != NULL && o == NULL)
+        return br_fail(err, BR_ERR_NOMEM, "out of memory hashing the batch");
+    if (br_sha256_init(&s) != 0) {
+        free(o);
+        return br_fail(err, BR_ERR_NOMEM, "SHA-256 unavailable");
+    }
+    hash_head(&s, h);
     char id[24];
     snprintf(id, sizeof(id), "%lld", (long long)h->batch_id);
     const char *p[1] = {id};
@@ -1425,18 +1479,21 @@ static enum br_status hash_content(struct br_db *db, const struct br_batch_heade
                         : strangers == 0  ? transfers_of_range
                                           : transfers_of_batch;
         snprintf(sql, sizeof(sql), q, (long long)h->batch_id, (long long)lo, (long long)hi);
-        char sep[16];
-        int m = snprintf(sep, sizeof(sep), "#%zu\n", i);
-        br_sha256_update(&s, sep, (size_t)m);
+        hash_sep(&s, i);
         double t0 = br_now_s();
-        if (j != NULL && i < 2)
-            hash_journal_section(&s, j, (int)i);
-        else if (facts != NULL && i == 3)
-            st = hash_lines_section(&s, facts, err);
-        else
+        if (j != NULL && i < 2) {
+            *o = (struct copy_out){.s = &s};
+            if (i == 0)
+                out_entries(o, j);
+            else
+                out_transfers(o, j);
+            out_flush(o);
+        } else {
             st = br_copy_out(db, sql, hash_chunk, &s, err);
+        }
         br_log(BR_LOG_DEBUG, "post_step", "step=hash_%zu seconds=%.3f", i, br_now_s() - t0);
     }
+    free(o);
     if (st != BR_OK) {
         br_sha256_abort(&s);
         return st;
@@ -1445,25 +1502,97 @@ static enum br_status hash_content(struct br_db *db, const struct br_batch_heade
     return BR_OK;
 }
 
+struct br_hash_job {
+    pthread_t thread;
+    struct br_batch_header h;
+    const struct br_journal *j;
+    const struct br_post_input *facts;
+    enum br_status st;
+    uint8_t content[32];
+    struct copy_out o;
+};
+
+/* The whole content hash from what the batch wrote. */
+static void *hash_job_run(void *arg)
+{
+    struct br_hash_job *job = arg;
+    struct br_sha256 s;
+    if (br_sha256_init(&s) != 0) {
+        job->st = BR_ERR_NOMEM;
+        return NULL;
+    }
+    job->o = (struct copy_out){.s = &s};
+    struct copy_out *o = &job->o;
+    hash_head(&s, &job->h);
+    hash_sep(&s, 0);
+    out_entries(o, job->j);
+    out_flush(o);
+    hash_sep(&s, 1);
+    out_transfers(o, job->j);
+    out_flush(o);
+    hash_sep(&s, 2);
+    out_files(o, job->facts);
+    out_flush(o);
+    hash_sep(&s, 3);
+    job->st = out_lines(o, job->facts);
+    out_flush(o);
+    hash_sep(&s, 4); /* a run batch writes no final invoices */
+    if (job->st != BR_OK) {
+        br_sha256_abort(&s);
+        return NULL;
+    }
+    br_sha256_final(&s, job->content);
+    return NULL;
+}
+
+enum br_status br_batch_hash_start(struct br_db *db, const struct br_batch_header *h,
+                                   const struct br_journal *j, const struct br_post_input *facts,
+                                   struct br_hash_job **job, struct br_error *err)
+{
+    *job = NULL;
+    bool bytewise = false;
+    enum br_status st = text_sorts_by_bytes(db, &bytewise, err);
+    if (st != BR_OK || !bytewise)
+        return st;
+    struct br_hash_job *x = malloc(sizeof(*x));
+    if (x == NULL)
+        return br_fail(err, BR_ERR_NOMEM, "out of memory hashing the batch");
+    *x = (struct br_hash_job){.h = *h, .j = j, .facts = facts, .st = BR_OK};
+    if (pthread_create(&x->thread, NULL, hash_job_run, x) != 0) {
+        free(x); /* no thread: the hash is read back at the end instead */
+        return BR_OK;
+    }
+    *job = x;
+    return BR_OK;
+}
+
+enum br_status br_batch_hash_finish(struct br_hash_job *job, uint8_t content[32],
+                                    struct br_error *err)
+{
+    pthread_join(job->thread, NULL);
+    enum br_status st = job->st;
+    memcpy(content, job->content, 32);
+    free(job);
+    if (st != BR_OK)
+        return br_fail(err, st, "out of memory hashing the batch");
+    return BR_OK;
+}
+
 enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, uint8_t content[32],
                              uint8_t chained[32], struct br_error *err)
 {
-    const struct br_post_input *facts = NULL;
-    bool bytewise = false;
     enum br_status st = BR_OK;
-    if (h->facts != NULL)
-        st = text_sorts_by_bytes(db, &bytewise, err);
-    if (bytewise)
-        facts = h->facts;
-    if (st == BR_OK)
-        st = hash_content(db, h, h->journal, facts, content, err);
+    if (h->content != NULL)
+        memcpy(content, h->content, 32);
+    else
+        st = hash_content(db, h, h->journal, content, err);
 #ifndef NDEBUG
     uint8_t again[32];
-    if (st == BR_OK && (h->journal != NULL || facts != NULL)) {
-        st = hash_content(db, h, NULL, NULL, again, err);
+    if (st == BR_OK && (h->journal != NULL || h->content != NULL)) {
+        st = hash_content(db, h, NULL, again, err);
         if (st == BR_OK && memcmp(content, again, 32) != 0)
             return br_fail(err, BR_ERR_VERIFY,
-                           "batch %lld: the journal's hash differs from the stored rows' hash",
+                           "batch %lld: the hash of what it wrote differs from its stored rows'",
                            (long long)h->batch_id);
     }
 #endif
@@ -1471,14 +1600,13 @@ enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, 
         return st;
     struct br_sha256 s;
     char head[256];
-    int n;
     char prev[65] = "-", ch[65];
     if (h->has_prev)
         br_hex32(h->prev_hash, prev);
     br_hex32(content, ch);
     if (br_sha256_init(&s) != 0)
         return br_fail(err, BR_ERR_NOMEM, "SHA-256 unavailable");
-    n = snprintf(head, sizeof(head), "billrun-chain-v1\n%s\n%s\n", prev, ch);
+    int n = snprintf(head, sizeof(head), "billrun-chain-v1\n%s\n%s\n", prev, ch);
     br_sha256_update(&s, head, (size_t)n);
     br_sha256_final(&s, chained);
     return BR_OK;

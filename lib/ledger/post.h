@@ -105,16 +105,30 @@ struct br_batch_header {
      * instead of being read back (the other sections are always read back;
      * builds without NDEBUG read these back as well and compare). */
     const struct br_journal *journal;
-    /* The run's facts, when their rated lines are every usage line the batch
-     * wrote: that section too is then formatted from them, if the database
-     * orders text by bytes (C, POSIX or C.UTF-8), as its ORDER BY needs. */
-    const struct br_post_input *facts;
+    /* The content hash, when br_batch_hash_start/finish computed it while
+     * the batch was written; NULL otherwise. */
+    const uint8_t *content;
 };
 
 enum br_status br_batch_hash(struct br_db *db, const struct br_batch_header *h, uint8_t content[32],
                              uint8_t chained[32], struct br_error *err);
 enum br_status br_batch_insert(struct br_db *db, const struct br_batch_header *h,
                                struct br_error *err);
+
+/* The content hash of a run batch from what it writes, on a second thread
+ * while the database stores it: its journal, and the files and usage lines
+ * of facts (run batches hold no final invoices). Every section is formatted
+ * as the database returns it, which for the usage lines' ORDER BY needs a
+ * collation that sorts by bytes: where the database's is not a libc C,
+ * POSIX or C.UTF-8 one, *job is left NULL and nothing is started. Start it
+ * once facts are written (the file ids are known); finish it (always, once
+ * started) before the batch row is inserted. */
+struct br_hash_job;
+enum br_status br_batch_hash_start(struct br_db *db, const struct br_batch_header *h,
+                                   const struct br_journal *j, const struct br_post_input *facts,
+                                   struct br_hash_job **job, struct br_error *err);
+enum br_status br_batch_hash_finish(struct br_hash_job *job, uint8_t content[32],
+                                    struct br_error *err);
 
 /* Next free id of a table's bigint key (max + 1). */
 enum br_status br_next_id(struct br_db *db, const char *table, const char *column, int64_t *out,

@@ -399,6 +399,8 @@ struct run_ctx {
     uint8_t prev[32];
     int64_t *file_ids;
     struct br_post_input facts; /* what do_post wrote, for the batch hash */
+    uint8_t content[32];        /* its content hash, when has_content */
+    bool has_content;
 };
 
 static enum br_status do_rate(struct run_ctx *c, struct br_error *err)
@@ -454,7 +456,9 @@ static enum br_status do_post(struct run_ctx *c, struct br_run_summary *sum, str
                                .state = &c->state,
                                .file_ids = c->file_ids};
     c->facts = in;
+    double tb = br_now_s();
     st = br_post_build(&in, &c->journal, err);
+    br_log(BR_LOG_DEBUG, "post_step", "step=build seconds=%.3f", br_now_s() - tb);
     summarise(sum, &c->ing, &c->rated, &c->journal);
     if (st != BR_OK)
         return st;
@@ -463,10 +467,25 @@ static enum br_status do_post(struct run_ctx *c, struct br_run_summary *sum, str
         return BR_OK;
     }
     st = br_post_write_facts(c->db, &in, err);
+    /* the content hash, from what is written, while the journal is stored */
+    struct br_hash_job *job = NULL;
+    struct br_batch_header h = {.batch_id = c->batch_id,
+                                .kind = c->o->reprocess ? "reprocess" : "run",
+                                .as_of = c->o->as_of};
+    if (st == BR_OK)
+        st = br_batch_hash_start(c->db, &h, &c->journal, &c->facts, &job, err);
     double t0 = br_now_s();
     if (st == BR_OK)
         st = br_journal_write(&c->journal, c->db, c->batch_id, c->cal, err);
     br_log(BR_LOG_DEBUG, "post_step", "step=journal seconds=%.3f", br_now_s() - t0);
+    if (job != NULL) {
+        t0 = br_now_s();
+        enum br_status hst = br_batch_hash_finish(job, c->content, err);
+        br_log(BR_LOG_DEBUG, "post_step", "step=hash_wait seconds=%.3f", br_now_s() - t0);
+        c->has_content = hst == BR_OK;
+        if (st == BR_OK)
+            st = hst;
+    }
     return st;
 }
 
@@ -487,7 +506,7 @@ static enum br_status do_commit(struct run_ctx *c, int64_t started, struct br_ru
                                 .has_prev = c->has_prev,
                                 .summary = summary,
                                 .journal = &c->journal,
-                                .facts = &c->facts};
+                                .content = c->has_content ? c->content : NULL};
     memcpy(h.prev_hash, c->prev, 32);
     enum br_status st = br_batch_insert(c->db, &h, err);
     stage(c->o, "commit");
