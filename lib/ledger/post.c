@@ -241,6 +241,25 @@ static int draw_cmp(const void *pa, const void *pb)
     return a->order < b->order ? -1 : a->order > b->order;
 }
 
+static bool rated_in_order(const struct br_rate_result *r)
+{
+    for (size_t i = 1; i < r->nlines; i++)
+        if (line_cmp(&r->lines[i - 1], &r->lines[i]) > 0)
+            return false;
+    for (size_t i = 1; i < r->ndraws; i++)
+        if (draw_cmp(&r->draws[i - 1], &r->draws[i]) > 0)
+            return false;
+    return true;
+}
+
+void br_post_order_rated(struct br_rate_result *r)
+{
+    if (r->nlines > 1)
+        qsort(r->lines, r->nlines, sizeof(*r->lines), line_cmp);
+    if (r->ndraws > 1)
+        qsort(r->draws, r->ndraws, sizeof(*r->draws), draw_cmp);
+}
+
 /* The transfers of one usage line from its draws. */
 static enum br_status usage_transfers(const struct br_post_input *in, struct br_journal *j,
                                       int64_t id, const char *acct, int rev,
@@ -281,11 +300,11 @@ static bool draws_post(const struct br_draw *d, size_t nd)
 
 static enum br_status post_usage(const struct br_post_input *in, struct br_journal *j)
 {
-    struct br_rate_result *r = (struct br_rate_result *)in->rated;
-    if (r->nlines > 1)
-        qsort(r->lines, r->nlines, sizeof(*r->lines), line_cmp);
-    if (r->ndraws > 1)
-        qsort(r->draws, r->ndraws, sizeof(*r->draws), draw_cmp);
+    /* in order already when run.c called br_post_order_rated: then only
+     * read, as br_post_write_facts may be reading them on another thread */
+    if (!rated_in_order(in->rated))
+        br_post_order_rated((struct br_rate_result *)in->rated);
+    const struct br_rate_result *r = in->rated;
     size_t k = 0;
     for (size_t i = 0; i < r->nlines; i++) {
         const struct br_line *l = &r->lines[i];

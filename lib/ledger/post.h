@@ -78,6 +78,12 @@ struct br_post_input {
     int64_t *file_ids; /* per ingest file: assigned id (0 when skipped) */
 };
 
+/* Puts the rated lines and draws in the order the journal posts them
+ * (account, day, item...). br_post_build does it when they are not; doing
+ * it first lets br_post_build run beside br_post_write_facts, both then
+ * only reading them. */
+void br_post_order_rated(struct br_rate_result *r);
+
 /* Builds the run's journal (orders, usage, recognition, breakage). */
 enum br_status br_post_build(const struct br_post_input *in, struct br_journal *j,
                              struct br_error *err);

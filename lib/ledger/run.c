@@ -13,6 +13,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -434,6 +435,22 @@ static enum br_status do_rate(struct run_ctx *c, struct br_error *err)
     return st;
 }
 
+/* br_post_build on a thread of its own. */
+struct build_job {
+    pthread_t thread;
+    const struct br_post_input *in;
+    struct br_journal *j;
+    enum br_status st;
+    struct br_error err;
+};
+
+static void *build_run(void *arg)
+{
+    struct build_job *b = arg;
+    b->st = br_post_build(b->in, b->j, &b->err);
+    return NULL;
+}
+
 static enum br_status do_post(struct run_ctx *c, struct br_run_summary *sum, struct br_error *err)
 {
     int64_t next_entry, next_transfer;
@@ -457,16 +474,35 @@ static enum br_status do_post(struct run_ctx *c, struct br_run_summary *sum, str
                                .file_ids = c->file_ids};
     c->facts = in;
     double tb = br_now_s();
-    st = br_post_build(&in, &c->journal, err);
-    br_log(BR_LOG_DEBUG, "post_step", "step=build seconds=%.3f", br_now_s() - tb);
-    summarise(sum, &c->ing, &c->rated, &c->journal);
-    if (st != BR_OK)
-        return st;
-    if (!anything_to_write(&c->ing, &c->journal, &c->rated, &c->state)) {
-        sum->nothing_new = true;
-        return BR_OK;
+    if (anything_to_write(&c->ing, &c->journal, &c->rated, &c->state)) {
+        /* facts to write whatever the journal holds: build it on a second
+         * thread while they are stored */
+        br_post_order_rated(&c->rated);
+        struct build_job b = {.in = &in, .j = &c->journal};
+        bool threaded = pthread_create(&b.thread, NULL, build_run, &b) == 0;
+        if (!threaded)
+            build_run(&b);
+        st = br_post_write_facts(c->db, &in, err);
+        if (threaded)
+            pthread_join(b.thread, NULL);
+        br_log(BR_LOG_DEBUG, "post_step", "step=build_and_facts seconds=%.3f", br_now_s() - tb);
+        summarise(sum, &c->ing, &c->rated, &c->journal);
+        if (st == BR_OK && b.st != BR_OK) {
+            *err = b.err;
+            st = b.st;
+        }
+    } else {
+        st = br_post_build(&in, &c->journal, err);
+        br_log(BR_LOG_DEBUG, "post_step", "step=build seconds=%.3f", br_now_s() - tb);
+        summarise(sum, &c->ing, &c->rated, &c->journal);
+        if (st != BR_OK)
+            return st;
+        if (!anything_to_write(&c->ing, &c->journal, &c->rated, &c->state)) {
+            sum->nothing_new = true;
+            return BR_OK;
+        }
+        st = br_post_write_facts(c->db, &in, err);
     }
-    st = br_post_write_facts(c->db, &in, err);
     /* the content hash, from what is written, while the journal is stored */
     struct br_hash_job *job = NULL;
     struct br_batch_header h = {.batch_id = c->batch_id,
