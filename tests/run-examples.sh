@@ -5,6 +5,8 @@
 # diffed with .out.
 # Usage: tests/run-examples.sh BILLRUN [SCENARIO_FILTER]
 set -u
+# every batch's hash of what was written is also checked against its rows
+export BILLRUN_TEST_HASH_READBACK=1
 billrun=${1:?usage: run-examples.sh BILLRUN [FILTER]}
 filter=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)

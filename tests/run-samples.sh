@@ -3,6 +3,8 @@
 # fresh database and compares every view with samples/expected/*.csv.
 # Usage: tests/run-samples.sh BILLRUN
 set -u
+# every batch's hash of what was written is also checked against its rows
+export BILLRUN_TEST_HASH_READBACK=1
 billrun=${1:?usage: run-samples.sh BILLRUN}
 here=$(cd "$(dirname "$0")" && pwd)
 root=$here/..

@@ -130,6 +130,11 @@ enum br_status br_batch_insert(struct br_db *db, const struct br_batch_header *h
  * once facts are written (the file ids are known); finish it (always, once
  * started) before the batch row is inserted. */
 struct br_hash_job;
+/* Whether br_batch_hash also reads every section back and fails on a
+ * difference (on in builds without NDEBUG; billrun turns it on when
+ * BILLRUN_TEST_HASH_READBACK=1, as the integration tests do). Returns the
+ * previous setting. */
+bool br_batch_hash_set_readback(bool on);
 enum br_status br_batch_hash_start(struct br_db *db, const struct br_batch_header *h,
                                    const struct br_journal *j, const struct br_post_input *facts,
                                    struct br_hash_job **job, struct br_error *err);

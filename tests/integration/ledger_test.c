@@ -327,13 +327,30 @@ static void verify_detects_tampering(void **state)
     it_sql_try(f->c, "ALTER TABLE billing.bucket_state DISABLE TRIGGER USER", st);
     it_sql_try(f->c, "DELETE FROM billing.bucket_state WHERE bucket = 999999", st);
     it_sql_try(f->c, "ALTER TABLE billing.bucket_state ENABLE TRIGGER USER", st);
+    assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 0);
+    /* a capacity plan's hour over its face, in a day row */
+    it_sql_try(f->c,
+               "INSERT INTO billing.bucket_state (order_id, kind, bucket, batch_id, used, hours) "
+               "SELECT order_id, 'day', 999999, 1, 0, array_fill(face + 1, ARRAY[24]) "
+               "FROM billing.orders WHERE order_id "
+               "IN (SELECT order_id FROM billing.draws WHERE source = 'plan') "
+               "ORDER BY order_id LIMIT 1",
+               st);
+    assert_string_equal(st, "");
+    assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 1);
+    assert_true(log_has(f->log, "FAILED plan draws"));
+    it_sql_try(f->c, "ALTER TABLE billing.bucket_state DISABLE TRIGGER USER", st);
+    it_sql_try(f->c, "DELETE FROM billing.bucket_state WHERE bucket = 999999", st);
+    it_sql_try(f->c, "ALTER TABLE billing.bucket_state ENABLE TRIGGER USER", st);
 }
 
 /* Order ids may hold any text. The batch hash formats the journal's
- * entries and transfers as COPY would return them (post.c); verify reads
- * them back: ids with a backslash, a tab, a newline and other control
- * characters must hash alike both ways. */
-static void odd_order_ids_hash_alike(void **state)
+ * entries and transfers as COPY would return them (post.c), and the usage
+ * lines in the order of the database's ORDER BY; verify (and, in tests,
+ * every run) reads them back: ids with a backslash, a tab, a newline and
+ * other control characters, and account ids of every allowed character,
+ * must hash alike both ways. */
+static void odd_ids_hash_alike(void **state)
 {
     struct fx *f = *state;
     assert_true(run_ok(f->db, f->log, f->inbox));
@@ -346,7 +363,33 @@ static void odd_order_ids_hash_alike(void **state)
                   "\"odd\\plan\t\r\b\f\v\x01"
                   "end\",acc-10017,2026-11-20T10:00:00+08:00,plan,"
                   "egress,pool,10,GB,3,365,\n");
+    /* account ids of every allowed character, whose usage lines the hash
+     * orders like the database's ORDER BY account_id */
+    snprintf(path, sizeof(path), "%s/accounts-odd.csv", f->inbox);
+    it_write_file(path, "account_id,name,address,tax_id,email\n"
+                        "Zed_1,Zed,1 Road,91310115MA1K4L7X2Q,a@b.example\n"
+                        "a.b,Ab,1 Road,91310115MA1K4L7X2Q,a@b.example\n"
+                        "A-c,Ac,1 Road,91310115MA1K4L7X2Q,a@b.example\n"
+                        "acc_Z,AccZ,1 Road,91310115MA1K4L7X2Q,a@b.example\n"
+                        "ACC.9,Acc9,1 Road,91310115MA1K4L7X2Q,a@b.example\n"
+                        "0-_.,Digits,1 Road,91310115MA1K4L7X2Q,a@b.example\n");
+    static const char *const ids[] = {"Zed_1", "a.b", "A-c", "acc_Z", "ACC.9", "0-_."};
+    char eas[4096];
+    size_t n = (size_t)snprintf(eas, sizeof(eas),
+                                "record_id,account_id,service_id,tool,edition,"
+                                "spec,start_time,end_time,gpu_ms\n");
+    for (int i = 0; i < 6; i++)
+        for (int d = 0; d < 2; d++)
+            n += (size_t)snprintf(eas + n, sizeof(eas) - n,
+                                  "odd-%d-%d,%s,svc-1,stable_diffusion,shared,A10,"
+                                  "2026-11-2%dT03:00:00Z,2026-11-2%dT03:10:00Z,600000\n",
+                                  i, d, ids[i], 1 + d, 1 + d);
+    snprintf(path, sizeof(path), "%s/eas-odd.csv", f->inbox);
+    it_write_file(path, eas);
     assert_true(run_ok(f->db, f->log, f->inbox));
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.usage_lines WHERE account_id "
+                                      "IN ('Zed_1', 'a.b', 'A-c', 'acc_Z', 'ACC.9', '0-_.')"),
+                     12);
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.entries WHERE order_id LIKE "
                                       "'odd\\\\%'"),
                      2);
@@ -494,7 +537,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(db_init_is_idempotent, setup, teardown),
-        cmocka_unit_test_setup_teardown(odd_order_ids_hash_alike, setup, teardown),
+        cmocka_unit_test_setup_teardown(odd_ids_hash_alike, setup, teardown),
         cmocka_unit_test_setup_teardown(rerun_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(changed_file_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(roles_hold, setup, teardown),
