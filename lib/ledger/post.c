@@ -1324,7 +1324,7 @@ struct line_order {
     uint32_t item_rank;
     int64_t day;
     int64_t period;
-    uint32_t line;
+    size_t line;
 };
 
 struct ranked_account {
@@ -1382,7 +1382,7 @@ static enum br_status out_lines(struct copy_out *o, const struct br_post_input *
                                     .item_rank = item_rank[l->item],
                                     .day = l->day,
                                     .period = (int64_t)l->period,
-                                    .line = (uint32_t)i};
+                                    .line = i};
     }
     qsort(lo, r->nlines, sizeof(*lo), line_order_cmp);
     for (size_t i = 0; i < r->nlines; i++) {
