@@ -293,6 +293,30 @@ static void database_going_away_commits_nothing(void **state)
                      3);
 }
 
+/* Adds a billing.bucket_state row (kind, bucket, batch_id, used, hours, as
+ * SQL over the first plan with draws) that puts the plan over its face:
+ * verify must fail on plan draws. Then takes it away again. */
+static void bucket_over_face(struct fx *f, const char *values)
+{
+    char sql[800], st[6];
+    snprintf(sql, sizeof(sql),
+             "INSERT INTO billing.bucket_state (order_id, kind, bucket, batch_id, used, hours) "
+             "SELECT order_id, %s FROM billing.orders WHERE order_id "
+             "IN (SELECT order_id FROM billing.draws WHERE source = 'plan') "
+             "ORDER BY order_id LIMIT 1",
+             values);
+    it_sql_try(f->c, sql, st);
+    assert_string_equal(st, "");
+    assert_int_equal(
+        it_sql_int(f->c, "SELECT count(*) FROM billing.bucket_state WHERE bucket = 999999"), 1);
+    assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 1);
+    assert_true(log_has(f->log, "FAILED plan draws"));
+    it_sql_try(f->c, "ALTER TABLE billing.bucket_state DISABLE TRIGGER USER", st);
+    it_sql_try(f->c, "DELETE FROM billing.bucket_state WHERE bucket = 999999", st);
+    it_sql_try(f->c, "ALTER TABLE billing.bucket_state ENABLE TRIGGER USER", st);
+    assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 0);
+}
+
 static void verify_detects_tampering(void **state)
 {
     struct fx *f = *state;
@@ -312,36 +336,9 @@ static void verify_detects_tampering(void **state)
                st);
     it_sql_try(f->c, "ALTER TABLE ledger.transfers ENABLE TRIGGER USER", st);
     assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 0);
-    /* a quota bucket over its plan's face */
-    it_sql_try(f->c,
-               "INSERT INTO billing.bucket_state (order_id, kind, bucket, batch_id, used) "
-               "SELECT order_id, 'month', 999999, 1, face + 1 FROM billing.orders WHERE order_id "
-               "IN (SELECT order_id FROM billing.draws WHERE source = 'plan') "
-               "ORDER BY order_id LIMIT 1",
-               st);
-    assert_string_equal(st, "");
-    assert_int_equal(
-        it_sql_int(f->c, "SELECT count(*) FROM billing.bucket_state WHERE bucket = 999999"), 1);
-    assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 1);
-    assert_true(log_has(f->log, "FAILED plan draws"));
-    it_sql_try(f->c, "ALTER TABLE billing.bucket_state DISABLE TRIGGER USER", st);
-    it_sql_try(f->c, "DELETE FROM billing.bucket_state WHERE bucket = 999999", st);
-    it_sql_try(f->c, "ALTER TABLE billing.bucket_state ENABLE TRIGGER USER", st);
-    assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 0);
-    /* a capacity plan's hour over its face, in a day row */
-    it_sql_try(f->c,
-               "INSERT INTO billing.bucket_state (order_id, kind, bucket, batch_id, used, hours) "
-               "SELECT order_id, 'day', 999999, 1, 0, array_fill(face + 1, ARRAY[24]) "
-               "FROM billing.orders WHERE order_id "
-               "IN (SELECT order_id FROM billing.draws WHERE source = 'plan') "
-               "ORDER BY order_id LIMIT 1",
-               st);
-    assert_string_equal(st, "");
-    assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 1);
-    assert_true(log_has(f->log, "FAILED plan draws"));
-    it_sql_try(f->c, "ALTER TABLE billing.bucket_state DISABLE TRIGGER USER", st);
-    it_sql_try(f->c, "DELETE FROM billing.bucket_state WHERE bucket = 999999", st);
-    it_sql_try(f->c, "ALTER TABLE billing.bucket_state ENABLE TRIGGER USER", st);
+    /* a quota bucket over its plan's face; a capacity plan's hour over it */
+    bucket_over_face(f, "'month', 999999, 1, face + 1, NULL");
+    bucket_over_face(f, "'day', 999999, 1, 0, array_fill(face + 1, ARRAY[24])");
 }
 
 /* Order ids may hold any text. The batch hash formats the journal's
