@@ -516,11 +516,14 @@ static enum br_status do_post(struct run_ctx *c, struct br_run_summary *sum, str
     br_log(BR_LOG_DEBUG, "post_step", "step=journal seconds=%.3f", br_now_s() - t0);
     if (job != NULL) {
         t0 = br_now_s();
-        enum br_status hst = br_batch_hash_finish(job, c->content, err);
+        struct br_error herr = {0}; /* a failed write keeps its own message */
+        enum br_status hst = br_batch_hash_finish(job, c->content, &herr);
         br_log(BR_LOG_DEBUG, "post_step", "step=hash_wait seconds=%.3f", br_now_s() - t0);
         c->has_content = hst == BR_OK;
-        if (st == BR_OK)
+        if (st == BR_OK && hst != BR_OK) {
+            *err = herr;
             st = hst;
+        }
     }
     return st;
 }
