@@ -435,11 +435,40 @@ static void hash_under_icu_collation(void **state)
     it_db_drop(db);
 }
 
+/* The auditors' views show any quantity a row may hold. A usage row holds up
+ * to 2^63 - 1 base units: 9e16 get requests (gross 9e10 CNY at the samples'
+ * price) and a pool plan of 2^63 - 1 requests once made invoice_lines and
+ * plan_balances fail for every row ("numeric field overflow"; sql/009). */
+static void huge_quantities_show_in_views(void **state)
+{
+    struct fx *f = *state;
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/orders-huge.csv", f->inbox);
+    it_write_file(path, "order_id,account_id,order_time,kind,scope,plan_type,quantity,unit,paid,"
+                        "valid_days,bundle_id\n"
+                        "huge-pool,acc-10017,2026-11-20T10:00:00+08:00,plan,get,pool,"
+                        "9223372036854775807,request,1,365,\n");
+    snprintf(path, sizeof(path), "%s/oss-huge.csv", f->inbox);
+    it_write_file(path, "record_id,account_id,bucket,region,hour_start,metric,value\n"
+                        "huge-1,acc-10017,b,cn-shanghai,2026-11-21T05:00:00Z,get_requests,"
+                        "90000000000000000\n");
+    assert_true(run_ok(f->db, f->log, f->inbox));
+    assert_int_equal(it_sql_int(f->c, "SELECT (quantity = quantity_base AND quantity_base > "
+                                      "90000000000000000)::int FROM billing.invoice_lines "
+                                      "WHERE account_id = 'acc-10017' AND item = 'get'"),
+                     1);
+    char *q = it_sql_text(f->c, "SELECT face || ' ' || (consumed + remaining = face) || ' ' || "
+                                "(consumed > 89999999900000000) FROM billing.plan_balances "
+                                "WHERE order_id = 'huge-pool'");
+    assert_string_equal(q, "9223372036854775807.00000000 true true\n");
+    free(q);
+}
+
 static void db_init_is_idempotent(void **state)
 {
     struct fx *f = *state;
     assert_int_equal(it_billrun(f->db, f->log, "db", "init", NULL), 0);
-    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.schema_migrations"), 8);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.schema_migrations"), 9);
     assert_int_equal(it_billrun(f->db, f->log, "db", "init", "--tz-offset", "+09:00", NULL), 1);
     assert_true(log_has(f->log, "fixed when the database is created"));
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM pg_description d JOIN pg_class c ON "
@@ -574,6 +603,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(db_init_is_idempotent, setup, teardown),
         cmocka_unit_test_setup_teardown(odd_ids_hash_alike, setup, teardown),
+        cmocka_unit_test_setup_teardown(huge_quantities_show_in_views, setup, teardown),
         cmocka_unit_test_setup_teardown(hash_under_icu_collation, setup, teardown),
         cmocka_unit_test_setup_teardown(rerun_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(changed_file_is_refused, setup, teardown),
