@@ -69,6 +69,10 @@ static enum br_reason units_field(fld *f, uint64_t mult, int64_t *out, bool *pre
     int64_t v;
     if (f->p[0] == '-') { /* a negative number (however large), or no number */
         enum br_num k = br_dec_parse(f->p, f->len, 10, &v);
+        if (k == BR_NUM_OK && v == 0) { /* -0 is zero, as in every other column */
+            *out = 0;
+            return BR_R_NONE;
+        }
         return k == BR_NUM_OK || k == BR_NUM_RANGE ? BR_R_NEGATIVE_QUANTITY : BR_R_BAD_NUMBER;
     }
     return br_dec_times(f->p, f->len, 10, mult, out) == BR_NUM_OK ? BR_R_NONE : BR_R_BAD_NUMBER;

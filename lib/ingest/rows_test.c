@@ -328,6 +328,7 @@ static void test_eas_precedence(void **state)
     doc_row(&d, BR_R_BAD_NUMBER, "p6,acc-1,svc,comfyui,shared,A10," T1 "," T0 ",12a");
     /* single fields > across fields > unknown_account */
     doc_row(&d, BR_R_NEGATIVE_QUANTITY, "p7,acc-9,svc,comfyui,shared,A10," T1 "," T0 ",-1");
+    doc_row(&d, BR_R_NONE, "p7z,acc-1,svc,comfyui,shared,A10," T0 "," T1 ",-0"); /* zero */
     doc_row(&d, BR_R_END_BEFORE_START, "p8,acc-9,svc,comfyui,shared,A10," T1 "," T0 ",1");
     doc_row(&d, BR_R_INTERVAL_TOO_LONG,
             "p9,acc-9,svc,comfyui,exclusive,gpu-x,2026-01-01T00:00:00Z,2026-11-01T00:00:00Z,");
@@ -413,6 +414,7 @@ static void test_oss_rows(void **state)
     doc_row(&d, BR_R_UNKNOWN_ENUM, OSS("o-m1", "2026-11-05T05:00:00Z,delete_requests,5"));
     doc_row(&d, BR_R_UNKNOWN_ENUM, OSS("o-m2", "2026-11-05T05:00:00Z,Storage_bytes,5"));
     doc_row(&d, BR_R_NEGATIVE_QUANTITY, OSS("o-v1", "2026-11-05T05:00:00Z,put_requests,-1"));
+    doc_row(&d, BR_R_NONE, OSS("o-v0", "2026-11-05T05:00:00Z,put_requests,-0"));
     doc_row(&d, BR_R_BAD_NUMBER, OSS("o-v2", "2026-11-05T05:00:00Z,put_requests,1.5"));
     doc_row(&d, BR_R_BAD_NUMBER, OSS("o-v3", "2026-11-05T05:00:00Z,put_requests,"));
     doc_row(&d, BR_R_BAD_TIMESTAMP, OSS("o-t1", "2026-11-05T05:00:00,put_requests,1"));
@@ -424,7 +426,7 @@ static void test_oss_rows(void **state)
     doc_row(&d, BR_R_DUPLICATE_RECORD, OSS("o-ok", "2026-11-05T07:00:00Z,storage_bytes,5"));
     doc_row(&d, BR_R_DUPLICATE_RECORD, OSS("o-a1", "2026-11-05T07:00:00Z,storage_bytes,5"));
     doc_check(fx, &d, "oss-1.csv");
-    assert_int_equal(fx->ing.usage.n, 4);
+    assert_int_equal(fx->ing.usage.n, 5);
     fx_free(fx);
 }
 
@@ -491,6 +493,7 @@ static void test_prices_rows(void **state)
     doc_row(&d, BR_R_END_BEFORE_START, "egress,x,0.5," FROM "," FROM ",,,");
     doc_row(&d, BR_R_END_BEFORE_START, "egress,x,0.5," FROM ",2025-12-31T16:00:00Z,,,");
     doc_row(&d, BR_R_NEGATIVE_QUANTITY, "put,x,0.01," FROM ",,,,-5");
+    doc_row(&d, BR_R_NEGATIVE_QUANTITY, "put,x,0.01," FROM ",,,,-0.000001");
     doc_row(&d, BR_R_BAD_NUMBER, "put,x,0.01," FROM ",,,,abc");
     doc_row(&d, BR_R_BAD_FIELD_COUNT, "put,x,0.01," FROM ",,,");
     /* precedence: column order, then across fields */
@@ -504,8 +507,11 @@ static void test_prices_rows(void **state)
     doc_row(&d, BR_R_BAD_NUMBER, "get,big,0.01," FROM ",,,,9223372036854775808");
     doc_row(&d, BR_R_BAD_NUMBER, "egress,big,0.5," FROM ",,,,9000000000"); /* * 2^30 */
     doc_row(&d, BR_R_BAD_NUMBER, "egress,big,0.5," FROM ",,,,0.00000000001");
+    /* -0 is zero in every number column: not negative */
+    doc_row(&d, BR_R_NONE, "put,m0,0.01," FROM ",,,,-0");
+    doc_row(&d, BR_R_NONE, "put,m1,-0.00," FROM ",,,,-0.0");
     doc_check(fx, &d, "prices-1.csv");
-    assert_int_equal(fx->book.nprices, 7);
+    assert_int_equal(fx->book.nprices, 9);
     assert_int_equal(fx->book.prices[6].free_units, 1000000000);
     fx_free(fx);
 }
