@@ -1,7 +1,17 @@
 /* The libcsv driver. Input is cut into physical lines here and each line is
  * fed to libcsv, so that a record's first line number and raw bytes are known
  * when libcsv reports the record's end. Only '\n' ends a record; a '\r' just
- * before it is dropped (CRLF files), so quoted fields keep LF line ends. */
+ * before it is dropped (CRLF files), so quoted fields keep LF line ends.
+ *
+ * Malformed quoting (RFC 4180 allows only a comma or the line end after a
+ * quoted field's closing quote): libcsv's lenient mode would read `"a"b,...`
+ * as a quoted field still open, swallowing the lines after it up to the next
+ * quote, so that valid records vanished into one reject. Lines with quotes are
+ * parsed in libcsv's strict mode instead, and such a record ends at the end of
+ * the physical line where its quoting broke: it is delivered with bad_quote
+ * set (a bad_field_count reject) and the next line starts a record. A quote
+ * inside an unquoted field (`a"b`) stays a character of it, as in lenient mode
+ * (strict mode's other error, fed again leniently). */
 #include "csvread.h"
 
 #include "core/mem.h"
@@ -64,6 +74,8 @@ struct reader {
     /* the record being read */
     uint64_t rec_line;
     bool rec_bad_utf8;
+    bool rec_bad_quote; /* its quoting broke: it ends with the line */
+    bool skip_line;     /* the rest of a long line whose record so ended */
     bool record_ended;
     bool field_overflow;
     uint64_t nfields;
@@ -227,7 +239,7 @@ static bool append_readable(struct br_buf *b, const char *s, size_t n)
 
 static void check_header(struct reader *r)
 {
-    bool ok = r->nfields == r->ncols;
+    bool ok = r->nfields == r->ncols && !r->rec_bad_quote;
     for (size_t i = 0; ok && i < r->ncols; i++) {
         size_t n = strlen(r->header[i]);
         ok = r->fields[i].len == n && memcmp(r->fields[i].p, r->header[i], n) == 0;
@@ -262,7 +274,7 @@ static void check_header(struct reader *r)
 struct packed {
     uint64_t nfields, line;
     uint32_t raw_len, nkept;
-    uint8_t raw_truncated, bad_utf8, empty_line;
+    uint8_t raw_truncated, bad_utf8, empty_line, bad_quote;
     uint8_t slices; /* the fields are slices of raw: no field bytes follow */
     uint32_t len[]; /* nkept field lengths; then the fields' bytes, then raw */
 };
@@ -339,7 +351,8 @@ static void deliver_chunk(struct pipe *p, const char *c, size_t used)
                                     .raw_len = k->raw_len,
                                     .raw_truncated = k->raw_truncated,
                                     .bad_utf8 = k->bad_utf8,
-                                    .empty_line = k->empty_line};
+                                    .empty_line = k->empty_line,
+                                    .bad_quote = k->bad_quote};
         enum br_status st = p->fn(p->ctx, &rec);
         p->records++;
         if (st != BR_OK) {
@@ -408,6 +421,7 @@ static bool pipe_push(struct pipe *p, const struct br_csv_record *rec, size_t nc
                          .raw_truncated = rec->raw_truncated,
                          .bad_utf8 = rec->bad_utf8,
                          .empty_line = rec->empty_line,
+                         .bad_quote = rec->bad_quote,
                          .slices = slice_len != NULL};
     char *data = (char *)&k->len[nkept];
     if (slice_len != NULL)
@@ -545,7 +559,8 @@ static void on_row(int c, void *data)
     struct br_csv_record rec = {.fields = r->fields,
                                 .nfields = r->nfields,
                                 .line = r->rec_line,
-                                .bad_utf8 = r->rec_bad_utf8};
+                                .bad_utf8 = r->rec_bad_utf8,
+                                .bad_quote = r->rec_bad_quote};
     if (r->raw.len > 0 || r->raw_trunc) {
         raw_append(r, r->cur, r->cur_len);
         rec.raw = r->raw.data;
@@ -569,6 +584,19 @@ static enum br_status feed(struct reader *r, const char *s, size_t n, struct br_
         if (off >= n)
             break;
         int e = csv_error(r->p);
+        if (e == CSV_EPARSE && !r->p->quoted) {
+            /* a quote inside an unquoted field: one of its characters */
+            r->p->status = 0;
+            csv_set_opts(r->p, 0);
+            off += csv_parse(r->p, s + off, 1, on_field, on_row, r);
+            csv_set_opts(r->p, CSV_STRICT);
+            continue;
+        }
+        if (e == CSV_EPARSE) { /* text after a closing quote: process_line ends it */
+            r->p->status = 0;
+            r->rec_bad_quote = true;
+            return BR_OK;
+        }
         if (e != CSV_ENOMEM && e != CSV_ETOOBIG)
             return br_fail(err, BR_ERR_INPUT, "libcsv: %s", csv_strerror(e));
         BR_ASSERT(r->p->entry_pos >= 1);
@@ -599,6 +627,14 @@ static void flush_empty_lines(struct reader *r)
 static enum br_status process_line(struct reader *r, char *s, size_t n, bool complete, bool last,
                                    struct br_error *err)
 {
+    if (r->skip_line) { /* the rest of a long line whose record ended malformed */
+        if (complete || last) {
+            r->skip_line = false;
+            r->line_no++;
+            r->in_long_line = false;
+        }
+        return BR_OK;
+    }
     if ((complete || last) && n > 0 && s[n - 1] == '\r') {
         n--;
         if (complete)
@@ -630,6 +666,7 @@ static enum br_status process_line(struct reader *r, char *s, size_t n, bool com
         r->at_start = false;
         r->rec_line = r->line_no;
         r->rec_bad_utf8 = false;
+        r->rec_bad_quote = false;
         r->nfields = 0;
         r->p = NULL; /* chosen below, from its first line */
         br_buf_reset(&r->raw);
@@ -648,6 +685,20 @@ static enum br_status process_line(struct reader *r, char *s, size_t n, bool com
     enum br_status st = feed(r, s, complete ? n + 1 : n, err);
     if (st != BR_OK)
         return st;
+    if (r->rec_bad_quote && !r->record_ended) {
+        /* the record ends here, its raw text through this whole line (a
+         * long line's rest is skipped); the next line starts a record */
+        csv_fini(r->p, on_field, on_row, r);
+        r->at_start = true;
+        if (complete || last) {
+            r->line_no++;
+            r->in_long_line = false;
+        } else {
+            r->in_long_line = true;
+            r->skip_line = true;
+        }
+        return BR_OK;
+    }
     if (last && !r->record_ended)
         csv_fini(r->p, on_field, on_row, r);
     if (r->record_ended) {
@@ -717,6 +768,7 @@ static void reader_init(struct reader *r, const char *const *header, size_t ncol
     r->in_long_line = r->seen_content = r->first_line_empty = false;
     r->pending_n = r->pending_first = 0;
     r->field_overflow = false;
+    r->rec_bad_quote = r->skip_line = false;
     r->nfields = 0;
     r->cur = "";
     r->cur_len = 0;
@@ -725,7 +777,7 @@ static void reader_init(struct reader *r, const char *const *header, size_t ncol
     csv_init(&r->plain, 0);
     csv_set_realloc_func(&r->plain, capped_realloc);
     csv_set_blk_size(&r->plain, FIELD_BUF_CAP);
-    csv_init(&r->careful, 0);
+    csv_init(&r->careful, CSV_STRICT);
     csv_set_space_func(&r->careful, never_space);
     csv_set_term_func(&r->careful, only_lf);
     csv_set_realloc_func(&r->careful, capped_realloc);

@@ -29,6 +29,8 @@ struct br_csv_record {
     bool raw_truncated; /* raw holds only the first BR_RAW_MAX bytes */
     bool bad_utf8;      /* the record holds invalid UTF-8 or a NUL byte */
     bool empty_line;    /* an empty line between records (no fields) */
+    bool bad_quote;     /* a quoted field's closing quote was followed by text:
+                           the record was ended at the end of that line */
 };
 
 /* Called per data record (the header is not passed). Return BR_OK to go on;

@@ -28,7 +28,7 @@ struct rec {
     uint32_t flen[NCOLS];
     char *raw;
     size_t raw_len;
-    bool raw_truncated, bad_utf8, empty_line;
+    bool raw_truncated, bad_utf8, empty_line, bad_quote;
 };
 
 struct sink {
@@ -68,6 +68,7 @@ static enum br_status collect(void *ctx, const struct br_csv_record *r)
     c->raw_truncated = r->raw_truncated;
     c->bad_utf8 = r->bad_utf8;
     c->empty_line = r->empty_line;
+    c->bad_quote = r->bad_quote;
     return s->stop_at == s->n ? BR_ERR_INPUT : BR_OK;
 }
 
@@ -612,6 +613,72 @@ static void test_unclosed_quote(void **state)
     sink_free(&s);
 }
 
+/* Text after a quoted field's closing quote breaks RFC 4180: the record ends
+ * at the end of that physical line, flagged, and the next line is a record
+ * of its own (leniently, the field would stay open and swallow the lines
+ * after it up to the next quote). A quote inside an unquoted field is one of
+ * its characters. */
+static void test_bad_quote(void **state)
+{
+    (void)state;
+    struct sink s = {0};
+    READ_LIT("a,b,c\n1,\"svc\"x,3\n4,5,6\n7,a\"b,9\n\"p\nq\" ,r\n10,\"s\"\"t\",u\n"
+             "\"x\"\"y\"z\"\n11,12,13",
+             &s);
+    assert_int_equal(s.n, 7);
+    assert_int_equal(s.v[0].line, 2);
+    assert_true(s.v[0].bad_quote);
+    check_raw(&s.v[0], "1,\"svc\"x,3");
+    check_rec(&s.v[1], 3, "4", "5", "6");
+    assert_false(s.v[1].bad_quote);
+    check_rec(&s.v[2], 4, "7", "a\"b", "9"); /* a quote in an unquoted field */
+    assert_false(s.v[2].bad_quote);
+    assert_int_equal(s.v[3].line, 5); /* broken on its second line */
+    assert_true(s.v[3].bad_quote);
+    check_raw(&s.v[3], "\"p\nq\" ,r");
+    check_rec(&s.v[4], 7, "10", "s\"t", "u");
+    assert_false(s.v[4].bad_quote);
+    assert_int_equal(s.v[5].line, 8);
+    assert_true(s.v[5].bad_quote);
+    check_raw(&s.v[5], "\"x\"\"y\"z\"");
+    check_rec(&s.v[6], 9, "11", "12", "13");
+    sink_free(&s);
+    /* the last line, and a file without a final newline */
+    READ_LIT("a,b,c\n\"1\"2,3,4", &s);
+    assert_int_equal(s.n, 1);
+    assert_true(s.v[0].bad_quote);
+    check_raw(&s.v[0], "\"1\"2,3,4");
+    sink_free(&s);
+    /* a header so broken is not the header */
+    struct br_csv_result res = READ_LIT("a,\"b\"x,c\n1,2,3\n", &s);
+    assert_int_equal(res.outcome, BR_CSV_BAD_HEADER);
+    assert_int_equal(s.n, 0);
+    sink_free(&s);
+}
+
+/* A line longer than the read buffer broken early: the rest of it is
+ * skipped, and the next line is read as usual. */
+static void test_bad_quote_long_line(void **state)
+{
+    (void)state;
+    size_t mid = 3 * MIB;
+    size_t len = 6 + 6 + mid + 3 + 6;
+    char *doc = malloc(len);
+    assert_non_null(doc);
+    memcpy(doc, "a,b,c\n\"x\"y,", 12);
+    memset(doc + 12, 'm', mid);
+    memcpy(doc + 12 + mid, ",c\n1,2,3\n", 9);
+    struct sink s = {0};
+    read_fd(doc, len, &s);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.v[0].line, 2);
+    assert_true(s.v[0].bad_quote);
+    check_rec(&s.v[1], 3, "1", "2", "3");
+    assert_false(s.v[1].bad_quote);
+    sink_free(&s);
+    free(doc);
+}
+
 /* The raw text of a record left open at the end of a file that ends with a
  * newline: each physical line once, without the final newline. */
 static void test_unclosed_quote_raw(void **state)
@@ -1107,7 +1174,8 @@ static int delivered_as_by_default(void **state)
         cmocka_unit_test(test_big_file), cmocka_unit_test(test_sha256),                            \
         cmocka_unit_test(test_sha256_large), cmocka_unit_test(test_long_line_utf8),                \
         cmocka_unit_test(test_long_line_cr_at_buffer_end),                                         \
-        cmocka_unit_test(test_pipeline_same_records),
+        cmocka_unit_test(test_pipeline_same_records), cmocka_unit_test(test_bad_quote),            \
+        cmocka_unit_test(test_bad_quote_long_line),
 
 int main(void)
 {

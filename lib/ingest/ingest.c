@@ -291,7 +291,7 @@ static enum br_status rescan_record(void *ctx, const struct br_csv_record *rec)
     br_kind_header(rs->ing->files[rs->file].kind, &ncols);
     /* Rows that never claimed an id cannot be the accepted row; any other
      * first row with the id is it (a later one would have been a duplicate). */
-    if (rec->empty_line || rec->bad_utf8 || rec->nfields != ncols)
+    if (rec->empty_line || rec->bad_utf8 || rec->bad_quote || rec->nfields != ncols)
         return BR_OK;
     uint32_t pos;
     if (!br_strtab_find(&rs->want, rec->fields[0].p, rec->fields[0].len, &pos) || rs->done[pos])

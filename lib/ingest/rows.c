@@ -672,7 +672,7 @@ enum br_status br_rows_on_record(void *ctx, const struct br_csv_record *rec)
         h = rc->id_hash[rc->hash_out++ % 16];
     if (rec->bad_utf8)
         return reject(rc, rec, BR_R_BAD_UTF8);
-    if (rec->empty_line || rec->nfields != ncols)
+    if (rec->empty_line || rec->bad_quote || rec->nfields != ncols)
         return reject(rc, rec, BR_R_BAD_FIELD_COUNT);
     switch (file->kind) {
     case BR_KIND_ACCOUNTS:

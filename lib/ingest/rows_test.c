@@ -317,6 +317,10 @@ static void test_eas_precedence(void **state)
     doc_row(&d, BR_R_BAD_UTF8, "p1,acc-1,\xFE,stable_diffusion,shared,A10," T0 "," T1);
     /* bad_field_count > duplicate_record */
     doc_row(&d, BR_R_BAD_FIELD_COUNT, "p-ok,acc-1,svc,stable_diffusion,shared,A10," T0 "," T1);
+    /* broken quoting is bad_field_count, ends with its line and claims no id */
+    doc_row(&d, BR_R_BAD_FIELD_COUNT,
+            "p-bq,acc-1,\"svc\"x,stable_diffusion,shared,A10," T0 "," T1 ",1");
+    doc_row(&d, BR_R_NONE, EAS_OK("p-bq", "acc-1"));
     /* duplicate_record > field_too_long and single fields */
     doc_row(&d, BR_R_DUPLICATE_RECORD, EAS_OK("p-ok", "%.65s"), LONG);
     doc_row(&d, BR_R_DUPLICATE_RECORD, "p-ok,acc 1,svc,x,y,A10,2026-02-30T00:00:00Z," T1 ",-1");
