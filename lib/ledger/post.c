@@ -739,7 +739,13 @@ static enum br_status write_lines(struct br_db *db, const struct br_post_input *
     for (size_t i = 0; st == BR_OK && i < r->nlines; i++) {
         const struct br_line *l = &r->lines[i];
         if (l->qty > (uint64_t)INT64_MAX || l->pieces > (uint64_t)INT64_MAX) {
-            st = br_fail(err, BR_ERR_OVERFLOW, "a day's quantity overflows 63 bits");
+            char day[16];
+            br_day_format(l->day, day, sizeof(day));
+            st = br_fail(err, BR_ERR_OVERFLOW,
+                         "the %s usage of account %s on %s adds up to more than 2^63 - 1 base "
+                         "units, which a usage line cannot hold: check that account's rows of "
+                         "that day (each fits; their sum does not)",
+                         br_items[l->item].name, br_book_account_id(in->book, l->account), day);
             break;
         }
         br_copy_i64(&c, in->batch_id);
