@@ -1,10 +1,14 @@
-/* billrun against an independent reading of the spec: tests/oracle/oracle.py
+/* billrun against an independent reading of the spec. tests/oracle/oracle.py
  * models one run over an empty database (validation, rejects, refused files,
- * pricing and the deduction waterfall) and was written from the spec alone,
- * by someone who had not read billrun's code. Each case applies one inbox
- * with billrun into a fresh database and compares the usage lines, rejects,
- * files, plan and coupon consumption with the oracle's (tests/oracle/
- * compare.py). The oracle itself must first agree with every worked example.
+ * pricing and the deduction waterfall) and ledger_oracle.py the ledger on top
+ * of it (rules.md 5 and 6: postings, revenue recognition, breakage, invoices,
+ * closes); both were written from the spec alone, by helpers that had not
+ * read billrun's code. Each case applies one inbox with billrun into a fresh
+ * database, compares the usage lines, rejects, files, plan and coupon
+ * consumption with oracle.py's (compare.py), then closes periods and
+ * compares the trial balance, plans and invoices with ledger_oracle.py's
+ * (compare_ledger.py). Both oracles must first agree with every worked
+ * example.
  *
  * Seeds: BILLRUN_ORACLE_SEEDS (default 40) inboxes of tests/oracle/fuzzgen.py,
  * half of them read at an as-of inside their data. The generator leaves out
@@ -27,15 +31,31 @@ static char *oracle_path(const char *file)
     return p;
 }
 
-/* Applies inbox with billrun into a fresh database and compares; returns 0
- * when they agree, else appends what differed to *report. */
-static int agree(const char *tag, const char *inbox, const char *as_of, const char *dir,
-                 char **report)
+/* Appends a tool's log to *report under a title. */
+static void add_report(char **report, const char *title, const char *log)
 {
-    char db[128], log[4200], json[4200];
+    char *out = it_read_file(log, NULL);
+    size_t n = (*report ? strlen(*report) : 0) + strlen(out) + strlen(title) + 16;
+    char *r = malloc(n);
+    assert_non_null(r);
+    snprintf(r, n, "%s== %s\n%s", *report ? *report : "", title, out);
+    free(*report);
+    free(out);
+    *report = r;
+}
+
+/* Applies inbox with billrun into a fresh database and compares with
+ * oracle.py; then closes each period of closes (NULL-terminated) and
+ * compares the ledger with ledger_oracle.py. Returns 0 when all agree, else
+ * appends what differed to *report. */
+static int agree(const char *tag, const char *inbox, const char *as_of, const char *const *closes,
+                 const char *dir, char **report)
+{
+    char db[128], log[4200], json[4200], out[4200];
     it_db_create(db, sizeof(db), tag);
     snprintf(log, sizeof(log), "%s/%s.log", dir, tag);
     snprintf(json, sizeof(json), "%s/%s.json", dir, tag);
+    snprintf(out, sizeof(out), "%s/%s-invoices", dir, tag);
     assert_int_equal(it_billrun(db, log, "db", "init", NULL), 0);
     int rc = it_billrun(db, log, "run", "--inbox", inbox, "--as-of", as_of, NULL);
     if (rc != 0 && rc != 3)
@@ -44,39 +64,64 @@ static int agree(const char *tag, const char *inbox, const char *as_of, const ch
     const char *run[] = {PYTHON, oracle, "--inbox", inbox, "--out", json, NULL};
     assert_int_equal(it_run(run, log), 0);
     const char *cmp[] = {PYTHON, compare, db, json, NULL};
-    rc = it_run(cmp, log);
-    if (rc != 0) {
-        char *out = it_read_file(log, NULL);
-        size_t n = (*report ? strlen(*report) : 0) + strlen(out) + strlen(tag) + 16;
-        char *r = malloc(n);
-        assert_non_null(r);
-        snprintf(r, n, "%s== %s\n%s", *report ? *report : "", tag, out);
-        free(*report);
-        free(out);
-        *report = r;
+    int bad = it_run(cmp, log) != 0;
+    if (bad)
+        add_report(report, tag, log);
+    const char *largv[32] = {PYTHON, NULL, "--inbox", inbox, "--as-of", as_of, "--out", json};
+    char *ledger = oracle_path("ledger_oracle.py"), *lcompare = oracle_path("compare_ledger.py");
+    largv[1] = ledger;
+    size_t n = 8;
+    for (size_t i = 0; closes[i] != NULL; i++) {
+        rc = it_billrun(db, log, "close", "--period", closes[i], "--out", out, NULL);
+        if (rc != 0)
+            fail_msg("%s: billrun close --period %s exited %d", tag, closes[i], rc);
+        largv[n++] = "--close";
+        largv[n++] = closes[i];
+    }
+    largv[n] = NULL;
+    assert_int_equal(it_run(largv, log), 0);
+    const char *lcmp[] = {PYTHON, lcompare, db, json, NULL};
+    if (it_run(lcmp, log) != 0) {
+        char title[200];
+        snprintf(title, sizeof(title), "%s ledger", tag);
+        add_report(report, title, log);
+        bad = 1;
     }
     free(oracle);
     free(compare);
+    free(ledger);
+    free(lcompare);
     it_db_drop(db);
-    return rc;
+    return bad;
+}
+
+static void check_examples(const char *script, const char *what)
+{
+    char *dir = it_tmpdir("oracle"), log[4200], examples[4200];
+    snprintf(log, sizeof(log), "%s/log", dir);
+    snprintf(examples, sizeof(examples), "%s/examples", it_spec_dir());
+    char *check = oracle_path(script);
+    const char *argv[] = {PYTHON, check, examples, NULL};
+    int rc = it_run(argv, log);
+    char *out = it_read_file(log, NULL);
+    if (rc != 0 || strstr(out, "ALL AGREE") == NULL)
+        fail_msg("%s disagrees with the worked examples:\n%s", what, out);
+    free(out);
+    free(check);
+    it_rm(dir);
+    free(dir);
 }
 
 static void oracle_agrees_with_examples(void **state)
 {
     (void)state;
-    char *dir = it_tmpdir("oracle"), log[4200], examples[4200];
-    snprintf(log, sizeof(log), "%s/log", dir);
-    snprintf(examples, sizeof(examples), "%s/examples", it_spec_dir());
-    char *check = oracle_path("check_examples.py");
-    const char *argv[] = {PYTHON, check, examples, NULL};
-    int rc = it_run(argv, log);
-    char *out = it_read_file(log, NULL);
-    if (rc != 0 || strstr(out, "ALL AGREE") == NULL)
-        fail_msg("the oracle disagrees with the worked examples:\n%s", out);
-    free(out);
-    free(check);
-    it_rm(dir);
-    free(dir);
+    check_examples("check_examples.py", "oracle.py");
+}
+
+static void ledger_oracle_agrees_with_examples(void **state)
+{
+    (void)state;
+    check_examples("check_ledger_examples.py", "ledger_oracle.py");
 }
 
 static void samples_agree(void **state)
@@ -84,7 +129,8 @@ static void samples_agree(void **state)
     (void)state;
     char *dir = it_tmpdir("oracle"), inbox[4200], *report = NULL;
     snprintf(inbox, sizeof(inbox), "%s/samples/inbox", it_source_dir());
-    if (agree("oracle_samples", inbox, "2026-12-01T00:00:00+08:00", dir, &report) != 0)
+    static const char *const closes[] = {"2026-11", NULL};
+    if (agree("oracle_samples", inbox, "2026-12-01T00:00:00+08:00", closes, dir, &report) != 0)
         fail_msg("billrun and the oracle differ on the samples:\n%s", report);
     it_rm(dir);
     free(dir);
@@ -107,9 +153,12 @@ static void fuzzed_inboxes_agree(void **state)
         const char *argv[] = {PYTHON, gen, seed, inbox, NULL};
         assert_int_equal(it_run(argv, log), 0);
         /* odd seeds at an as-of inside the data (plans and coupons expire
-         * around it), even ones long after */
+         * around it) and November closed early, even ones long after, with
+         * November and December closed */
+        static const char *const early[] = {"2026-11", NULL};
+        static const char *const late[] = {"2026-11", "2026-12", NULL};
         const char *as_of = i % 2 ? "2026-11-30T12:00:00+08:00" : "2027-06-01T00:00:00+08:00";
-        failed += agree(tag, inbox, as_of, dir, &report) != 0;
+        failed += agree(tag, inbox, as_of, i % 2 ? early : late, dir, &report) != 0;
     }
     if (failed)
         fail_msg("%d of %d seeds differ (tests/oracle/fuzzgen.py SEED DIR replays one; "
@@ -125,6 +174,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(oracle_agrees_with_examples),
+        cmocka_unit_test(ledger_oracle_agrees_with_examples),
         cmocka_unit_test(samples_agree),
         cmocka_unit_test(fuzzed_inboxes_agree),
     };

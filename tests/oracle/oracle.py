@@ -782,6 +782,10 @@ class Oracle(object):
         draws = []
         pc['alloc'] = alloc
         pc['draws'] = draws
+        # ledger extension: consumption order and typed draws
+        self.seq = getattr(self, 'seq', 0) + 1
+        pc['seq'] = self.seq
+        d2 = pc['draws2'] = []
         t, item, price, div = pc['t'], pc['item'], pc['p'], pc['div']
         uv = pc['gross']
         uu = pc['q']
@@ -825,6 +829,7 @@ class Oracle(object):
                 st['consumed'] += v
                 alloc['plan'] += v
                 draws.append((o['order_id'], None, v))
+                d2.append(('plan', o['order_id'], v, v))
                 uv -= v
                 uu = money_after(uv)
             else:
@@ -846,6 +851,7 @@ class Oracle(object):
                     st['hour'][hk] = st['hour'].get(hk, 0) + u
                 alloc['plan'] += v
                 draws.append((o['order_id'], u, v))
+                d2.append(('plan', o['order_id'], u, v))
                 uv -= v
                 uu -= u
         # 3. coupons
@@ -862,6 +868,7 @@ class Oracle(object):
             st['consumed'] += v
             alloc['coupon'] += v
             draws.append((o['order_id'], None, v))
+            d2.append(('coupon', o['order_id'], v, v))
             uv -= v
             uu = money_after(uv)
         # 4. balance
