@@ -120,6 +120,10 @@ struct br_order {
     int64_t quantity_e10; /* the face as written, in e10 plan units, for display;
                            * -1 when that passes 63 bits (the face is exact) */
     bool is_new;          /* accepted by this run */
+    /* a top-up applied by an earlier run and dated after this run's earliest
+     * piece: its money is out of the opening balance and comes back at its
+     * own time, so that no piece draws on a top-up dated after it */
+    bool recredit;
     uint32_t file, line;
     uint32_t storage_next; /* next storage-only plan of the account, or BR_NO_ID */
 };

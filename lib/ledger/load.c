@@ -326,6 +326,59 @@ static enum br_status load_balances(struct br_db *db, const struct br_book *b,
     return BR_OK;
 }
 
+enum br_status br_load_recredits(struct br_db *db, struct br_book *book,
+                                 struct br_rate_state *state, int64_t t_min, struct br_error *err)
+{
+    if (t_min == INT64_MAX)
+        return BR_OK;
+    char since[32];
+    br_db_time_param(t_min, since);
+    const char *p[1] = {since};
+    PGresult *r;
+    enum br_status st =
+        br_db_query(db,
+                    "SELECT order_id, account_id, extract(epoch FROM order_time)::bigint, paid_e8 "
+                    "FROM billing.orders WHERE kind = 'topup' AND order_time > $1::timestamptz "
+                    "ORDER BY order_id",
+                    1, p, &r, err);
+    if (st != BR_OK)
+        return st;
+    for (int i = 0; i < PQntuples(r) && st == BR_OK; i++) {
+        const char *id = PQgetvalue(r, i, 0), *acct = PQgetvalue(r, i, 1);
+        uint32_t a, oi;
+        if (!br_book_account_find(book, acct, strlen(acct), &a)) {
+            st = br_fail(err, BR_ERR_STATE, "top-up %s names an unknown account", id);
+            break;
+        }
+        if (br_book_order_find(book, id, strlen(id), &oi)) {
+            struct br_order *o = &book->orders[oi];
+            if (o->is_new || o->kind != BR_ORDER_TOPUP || o->recredit)
+                continue; /* sent again by this run: applied once, as before */
+            o->recredit = true;
+        } else {
+            struct br_order o = {.order_id = (char *)id,
+                                 .account = a,
+                                 .order_time = i64(r, i, 2, 0),
+                                 .kind = BR_ORDER_TOPUP,
+                                 .paid_e8 = i64(r, i, 3, 0),
+                                 .storage_next = BR_NO_ID,
+                                 .is_new = false,
+                                 .recredit = true};
+            st = br_book_add_order(book, &o);
+            if (st != BR_OK) {
+                st = br_fail(err, st, "out of memory loading top-ups");
+                break;
+            }
+        }
+        /* may go below zero: draws need a positive balance */
+        state->balance_e8[a] -= i64(r, i, 3, 0);
+    }
+    PQclear(r);
+    if (st == BR_OK && br_rate_state_fit(state, book) != BR_OK)
+        st = br_fail(err, BR_ERR_NOMEM, "out of memory for the rating state");
+    return st;
+}
+
 static enum br_status load_buckets(struct br_db *db, const struct br_book *b,
                                    struct br_rate_state *s, br_period min_period, int64_t min_hour,
                                    struct br_error *err)

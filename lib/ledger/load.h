@@ -30,6 +30,15 @@ enum br_status br_load_state(struct br_db *db, const struct br_book *book,
                              struct br_rate_state *state, br_period min_period, int64_t min_hour,
                              struct br_error *err);
 
+/* Top-ups applied by earlier runs and dated after t_min (the earliest piece
+ * of this run), flagged recredit in the book (added to it when not there)
+ * and taken out of their accounts' opening balances in state, which
+ * br_load_state filled: the rating adds each back at its own time (rules.md
+ * 4: events in time order), so a piece never draws on a top-up dated after
+ * it, whichever night either arrived in. */
+enum br_status br_load_recredits(struct br_db *db, struct br_book *book,
+                                 struct br_rate_state *state, int64_t t_min, struct br_error *err);
+
 /* What the database knows of a file name: nothing, applied with this very
  * content (SAME), refused with this very content and never applied
  * (REFUSED: *reason says why), or applied with other content (CHANGED). */

@@ -298,7 +298,7 @@ static enum br_status ingest_reprocess(struct br_db *db, struct br_ingest *ing, 
 /* --- rating --------------------------------------------------------------- */
 
 static void usage_time_bounds(const struct br_usage *u, struct br_calendar cal, br_period *minp,
-                              int64_t *minh)
+                              int64_t *minh, int64_t *mint)
 {
     int64_t tmin = INT64_MAX;
     for (size_t r = 0; r < u->n; r++) {
@@ -306,6 +306,7 @@ static void usage_time_bounds(const struct br_usage *u, struct br_calendar cal, 
         if (t < tmin)
             tmin = t;
     }
+    *mint = tmin;
     if (tmin == INT64_MAX) {
         *minp = INT32_MAX;
         *minh = INT64_MAX;
@@ -412,9 +413,11 @@ static enum br_status do_rate(struct run_ctx *c, struct br_error *err)
     if (st != BR_OK)
         return br_fail(err, st, "out of memory building the price tables");
     br_period minp;
-    int64_t minh;
-    usage_time_bounds(u, c->cal, &minp, &minh);
+    int64_t minh, mint;
+    usage_time_bounds(u, c->cal, &minp, &minh, &mint);
     st = br_load_state(c->db, &c->book, &c->state, minp, minh, err);
+    if (st == BR_OK)
+        st = br_load_recredits(c->db, &c->book, &c->state, mint, err);
     if (st != BR_OK)
         return st;
     struct br_rate_input in = {.book = &c->book,

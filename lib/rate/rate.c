@@ -309,7 +309,7 @@ static enum br_status collect_topups(const struct br_rate_input *in, struct even
     if (ev->topups == NULL)
         return BR_ERR_NOMEM;
     for (size_t i = 0; i < b->norders; i++)
-        if (b->orders[i].is_new && b->orders[i].kind == BR_ORDER_TOPUP)
+        if ((b->orders[i].is_new || b->orders[i].recredit) && b->orders[i].kind == BR_ORDER_TOPUP)
             ev->topups[ev->ntopups++] = (uint32_t)i;
     return BR_OK;
 }

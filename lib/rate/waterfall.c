@@ -411,7 +411,8 @@ static void topup(struct br_pass *p, size_t i)
         fail(p, BR_ERR_OVERFLOW);
         return;
     }
-    p->state->balance_dirty[p->account] = true;
+    if (!o->recredit) /* a recredit only gives back what loading took out */
+        p->state->balance_dirty[p->account] = true;
 }
 
 void br_pass_account(struct br_pass *p, uint32_t account, size_t from, size_t to)
