@@ -468,7 +468,7 @@ static void db_init_is_idempotent(void **state)
 {
     struct fx *f = *state;
     assert_int_equal(it_billrun(f->db, f->log, "db", "init", NULL), 0);
-    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.schema_migrations"), 9);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.schema_migrations"), 10);
     assert_int_equal(it_billrun(f->db, f->log, "db", "init", "--tz-offset", "+09:00", NULL), 1);
     assert_true(log_has(f->log, "fixed when the database is created"));
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM pg_description d JOIN pg_class c ON "
