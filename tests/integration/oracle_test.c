@@ -170,6 +170,33 @@ static void fuzzed_inboxes_agree(void **state)
     free(dir);
 }
 
+/* Sequences of nightly runs into one database, with closes and late files
+ * (multirun_oracle.py, compare_multi.py): compared after every step, and the
+ * last night with one run over the same files where the spec says they must
+ * match. BILLRUN_ORACLE_NIGHTS (default 12) scenarios. */
+static void nightly_sequences_agree(void **state)
+{
+    (void)state;
+    const char *s = getenv("BILLRUN_ORACLE_NIGHTS");
+    int n = s != NULL && atoi(s) > 0 ? atoi(s) : 12;
+    char count[16], log[4200];
+    snprintf(count, sizeof(count), "%d", n);
+    char *dir = it_tmpdir("oracle3"), *script = oracle_path("compare_multi.py");
+    snprintf(log, sizeof(log), "%s/log", dir);
+    setenv("ORACLE_WORK", dir, 1);
+    setenv("FUZZ_AVOID", KNOWN_DIFFERENT, 1);
+    const char *argv[] = {PYTHON, script, "1", count, "--jobs", "2", NULL};
+    int rc = it_run(argv, log);
+    char *out = it_read_file(log, NULL);
+    if (rc != 0)
+        fail_msg("nightly sequences differ (reports kept in %s/sSEED/report.txt):\n%s", dir, out);
+    printf("%s", out);
+    free(out);
+    free(script);
+    it_rm(dir);
+    free(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +204,7 @@ int main(void)
         cmocka_unit_test(ledger_oracle_agrees_with_examples),
         cmocka_unit_test(samples_agree),
         cmocka_unit_test(fuzzed_inboxes_agree),
+        cmocka_unit_test(nightly_sequences_agree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
