@@ -1,55 +1,90 @@
 #!/usr/bin/env bash
-# Runs the worked-example fixtures of tests/examples/ against a real
-# PostgreSQL (the one libpq's PG* variables name): for each scenario a fresh
-# database, billrun db init, run (and closes), billrun verify, then the .sql
-# diffed with .out.
+# Runs the worked examples of tests/examples/ against a real PostgreSQL (the
+# one libpq's PG* variables name). Each NN-name/*.test is a scenario on a
+# fresh database: billrun db init, then its steps in order, then billrun
+# verify, then its .sql through psql diffed with its .out.
+#
+# A .test file holds comment lines (#) and steps, one per line:
+#   run: INBOX AS-OF EXIT [FLAGS...]    billrun run --inbox NN-name/INBOX
+#   reprocess: INBOX AS-OF EXIT [FLAGS...]  billrun reprocess (INBOX - for none)
+#   close: PERIOD EXIT [FLAGS...]       billrun close --period PERIOD
+#   init: FLAGS...                      flags for billrun db init (first line)
+# EXIT is the exit status the step must end with; FLAGS are passed as they are.
 # Usage: tests/run-examples.sh BILLRUN [SCENARIO_FILTER]
 set -u
-# every batch's hash of what was written is also checked against its rows
+# every batch's hash is also checked against its stored rows
 export BILLRUN_TEST_HASH_READBACK=1
 billrun=${1:?usage: run-examples.sh BILLRUN [FILTER]}
 filter=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
-spec=${BILLRUN_SPEC_DIR:-$here/../../shared/spec}
+seller=$here/examples/seller.conf
 pass=0 fail=0 failed=()
+
+# step LOG WANT CMD...: runs a billrun command, checks its exit status
+step() {
+    local log=$1 want=$2
+    shift 2
+    "$@" >"$log" 2>&1
+    local got=$?
+    if [[ "$got" != "$want" ]]; then
+        echo "FAIL $name: '${*:2}' exit $got, want $want"
+        cat "$log"
+        return 1
+    fi
+}
+
 for t in "$here"/examples/*/*.test; do
-    name=$(basename "$(dirname "$t")")/$(basename "$t" .test)
+    dir=$(dirname "$t")
+    name=$(basename "$dir")/$(basename "$t" .test)
     [[ -n "$filter" && "$name" != *$filter* ]] && continue
-    case_=$(sed -n 's/^case: *//p' "$t")
-    asof=$(sed -n 's/^as-of: *//p' "$t")
-    want=$(sed -n 's/^exit: *//p' "$t")
-    closes=$(sed -n 's/^close: *//p' "$t")
-    cwant=$(sed -n 's/^close-exit: *//p' "$t"); cwant=${cwant:-0}
     db="brx_$(echo "$name" | tr -c 'a-z0-9' '_')"
     out=$(mktemp -d)
     ok=1
-    dropdb --if-exists "$db" 2>/dev/null; createdb "$db" || { echo "cannot create $db"; exit 1; }
-    if ! "$billrun" db init --db "dbname=$db" --quiet >"$out/init.log" 2>&1; then
-        ok=0; echo "FAIL $name: db init"; cat "$out/init.log"
-    fi
-    if ((ok)); then
-        "$billrun" run --db "dbname=$db" --inbox "$spec/examples/$case_/inbox" --as-of "$asof" --quiet >"$out/run.log" 2>&1
-        got=$?
-        if [[ "$got" != "$want" ]]; then ok=0; echo "FAIL $name: run exit $got, want $want"; cat "$out/run.log"; fi
-    fi
-    for p in $closes; do
-        ((ok)) || break
-        "$billrun" close --db "dbname=$db" --period "$p" --out "$out/invoices" --quiet >"$out/close.log" 2>&1
-        got=$?
-        if [[ "$got" != "$cwant" ]]; then ok=0; echo "FAIL $name: close $p exit $got, want $cwant"; cat "$out/close.log"; fi
-    done
+    dropdb --if-exists "$db" 2>/dev/null
+    createdb "$db" || { echo "cannot create $db"; exit 1; }
+    init=$(sed -n 's/^init: *//p' "$t")
+    # shellcheck disable=SC2086
+    step "$out/init.log" 0 "$billrun" db init --db "dbname=$db" --quiet $init || ok=0
+    n=0
+    while ((ok)) && read -r kind rest; do
+        n=$((n + 1))
+        # shellcheck disable=SC2086
+        set -- $rest
+        case "$kind" in
+        run: | reprocess:)
+            verb=${kind%:}
+            inbox=()
+            [[ "$1" == - ]] || inbox=(--inbox "$dir/$1")
+            step "$out/$n.log" "$3" "$billrun" "$verb" --db "dbname=$db" "${inbox[@]}" \
+                --as-of "$2" --quiet "${@:4}" || ok=0
+            ;;
+        close:)
+            step "$out/$n.log" "$2" "$billrun" close --db "dbname=$db" --period "$1" \
+                --out "$out/invoices" --seller "$seller" --quiet "${@:3}" || ok=0
+            ;;
+        esac
+    done < <(grep -E '^(run|reprocess|close):' "$t")
     # whatever the scenario, the ledger it leaves must verify
     if ((ok)) && ! "$billrun" verify --db "dbname=$db" >"$out/verify.log" 2>&1; then
-        ok=0; echo "FAIL $name: verify"; cat "$out/verify.log"
+        ok=0
+        echo "FAIL $name: verify"
+        cat "$out/verify.log"
     fi
     if ((ok)); then
-        sql=${t%.test}.sql
-        psql -X -At -F '|' -q -v ON_ERROR_STOP=1 -d "$db" -f "$sql" >"$out/got.out" 2>&1
+        psql -X -At -F '|' -q -v ON_ERROR_STOP=1 -d "$db" -f "${t%.test}.sql" >"$out/got.out" 2>&1
         if ! diff -u "${t%.test}.out" "$out/got.out" >"$out/diff"; then
-            ok=0; echo "FAIL $name: views differ"; cat "$out/diff"
+            ok=0
+            echo "FAIL $name: views differ"
+            cat "$out/diff"
         fi
     fi
-    if ((ok)); then pass=$((pass + 1)); dropdb "$db"; else fail=$((fail + 1)); failed+=("$name"); fi
+    if ((ok)); then
+        pass=$((pass + 1))
+        dropdb "$db"
+    else
+        fail=$((fail + 1))
+        failed+=("$name")
+    fi
     rm -rf "$out"
 done
 echo "examples: $pass passed, $fail failed ${failed[*]:-}"

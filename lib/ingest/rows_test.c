@@ -580,19 +580,22 @@ static void test_orders_rows(void **state)
     fx_free(fx);
 }
 
-static const char *spec_dir(void)
+/* The worked examples live in the repository (tests/examples). */
+static const char *examples_dir(void)
 {
-    const char *dir = getenv("BILLRUN_SPEC_DIR");
-    return dir != NULL && dir[0] != '\0' ? dir : "../shared/spec";
+    const char *src = getenv("BILLRUN_SOURCE_DIR");
+    static char dir[512];
+    snprintf(dir, sizeof(dir), "%s/tests/examples", src != NULL && src[0] != '\0' ? src : "..");
+    return dir;
 }
 
 /* Reads the named files of an example's inbox in the order given. */
 static void read_example(struct fx *fx, const char *example, const char *const *names, size_t n)
 {
-    char dir[512];
-    snprintf(dir, sizeof(dir), "%s/examples/%s/inbox", spec_dir(), example);
+    char dir[1024];
+    snprintf(dir, sizeof(dir), "%s/%s/inbox", examples_dir(), example);
     if (access(dir, R_OK) != 0)
-        fail_msg("cannot read %s (set BILLRUN_SPEC_DIR)", dir);
+        fail_msg("cannot read %s (set BILLRUN_SOURCE_DIR)", dir);
     for (size_t i = 0; i < n; i++) {
         enum br_kind kind;
         assert_true(br_kind_of_name(names[i], &kind));

@@ -124,16 +124,16 @@ static inline void rt_rmdir(const char *dir)
     rmdir(dir);
 }
 
-/* The inbox of a worked example (BILLRUN_SPEC_DIR/examples/<name>/inbox);
- * skips the test when the spec folder is not known. */
+/* The inbox of a worked example (BILLRUN_SOURCE_DIR/tests/examples/<name>/inbox);
+ * skips the test when the source folder is not known. */
 static inline void rt_spec_inbox(const char *name, char *out, size_t size)
 {
-    const char *spec = getenv("BILLRUN_SPEC_DIR");
-    if (spec == NULL || spec[0] == '\0') {
-        print_message("BILLRUN_SPEC_DIR is not set: skipping %s\n", name);
+    const char *src = getenv("BILLRUN_SOURCE_DIR");
+    if (src == NULL || src[0] == '\0') {
+        print_message("BILLRUN_SOURCE_DIR is not set: skipping %s\n", name);
         skip();
     }
-    snprintf(out, size, "%s/examples/%s/inbox", spec, name);
+    snprintf(out, size, "%s/tests/examples/%s/inbox", src, name);
 }
 
 /* Skips the test now (before it makes anything) when the spec is not known. */

@@ -99,7 +99,9 @@ static void check_examples(const char *script, const char *what)
 {
     char *dir = it_tmpdir("oracle"), log[4200], examples[4200];
     snprintf(log, sizeof(log), "%s/log", dir);
-    snprintf(examples, sizeof(examples), "%s/examples", it_spec_dir());
+    char *ex = it_examples_dir();
+    snprintf(examples, sizeof(examples), "%s", ex);
+    free(ex);
     char *check = oracle_path(script);
     const char *argv[] = {PYTHON, check, examples, NULL};
     int rc = it_run(argv, log);

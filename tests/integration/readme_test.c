@@ -25,16 +25,6 @@ static int clone_repo(void **state)
     snprintf(clone_dir, 4096, "%s/billrun", dir);
     const char *argv[] = {"git", "clone", "--quiet", it_source_dir(), clone_dir, NULL};
     assert_int_equal(it_run(argv, NULL), 0);
-    /* Every checkout has the specification at ../shared (shared/README.md):
-     * the clone gets the same beside it. */
-    char shared[4096], spec[4096];
-    snprintf(shared, sizeof(shared), "%s/shared", dir);
-    snprintf(spec, sizeof(spec), "%s", it_spec_dir());
-    char *slash = strrchr(spec, '/');
-    assert_non_null(slash);
-    *slash = '\0';
-    if (symlink(spec, shared) != 0)
-        fail_msg("symlink %s -> %s: %s", shared, spec, strerror(errno));
     free(dir);
     return 0;
 }

@@ -2,8 +2,7 @@
 """Run oracle.py on every worked example and compare with the figures of
 the spec's examples/README.md (transcribed by hand below).
 
-usage: check_examples.py [EXAMPLES_DIR]   (default ../shared/spec/examples
-                                           beside the repository)
+usage: check_examples.py [EXAMPLES_DIR]   (default tests/examples of the repository)
 
 Only the rating / validation parts are compared; ledger postings,
 recognition, breakage, invoice numbers and view status/remaining are not
@@ -17,7 +16,7 @@ import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 EX = (sys.argv[1] if len(sys.argv) > 1 else
-      os.path.join(HERE, '..', '..', '..', 'shared', 'spec', 'examples'))
+      os.path.join(HERE, '..', 'examples'))
 GB = 1 << 30
 C = 10 ** 8          # 1 CNY in e8
 

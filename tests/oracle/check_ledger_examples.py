@@ -12,8 +12,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ledger_oracle as LO  # noqa: E402
 
 EX = (sys.argv[1] if len(sys.argv) > 1 else
-      os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', '..', 'shared', 'spec',
-                   'examples'))
+      os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'examples'))
 
 
 def e8(s):

@@ -28,9 +28,12 @@ const char *it_source_dir(void)
     return it_env("BILLRUN_SOURCE_DIR");
 }
 
-const char *it_spec_dir(void)
+char *it_examples_dir(void)
 {
-    return it_env("BILLRUN_SPEC_DIR");
+    char *dir = malloc(4096);
+    assert_non_null(dir);
+    snprintf(dir, 4096, "%s/tests/examples", it_source_dir());
+    return dir;
 }
 
 char *it_tmpdir(const char *tag)

@@ -46,6 +46,7 @@ const char *it_sql_try(PGconn *c, const char *sql, char state[6]);
 
 /* The repo root, the spec dir, the billrun and billrun-gen binaries. */
 const char *it_source_dir(void);
-const char *it_spec_dir(void);
+/* The worked examples of the repository (tests/examples); the caller frees it. */
+char *it_examples_dir(void);
 
 #endif
