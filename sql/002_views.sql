@@ -10,7 +10,7 @@ CREATE TABLE billing.items (
     plan_unit text NOT NULL,
     revenue_code integer NOT NULL REFERENCES ledger.chart
 );
-COMMENT ON TABLE billing.items IS 'Billable items (rules.md section 1): units and revenue accounts.';
+COMMENT ON TABLE billing.items IS 'Billable items (rules.md section 1): units and revenue accounts. Filled by billrun db init from the program''s item table (lib/core/items.c) and checked against it on every init.';
 COMMENT ON COLUMN billing.items.item IS 'Item name.';
 COMMENT ON COLUMN billing.items.item_no IS 'Bit number in scope masks.';
 COMMENT ON COLUMN billing.items.display_unit IS 'Unit of invoice quantities.';
@@ -18,20 +18,13 @@ COMMENT ON COLUMN billing.items.display_divisor IS 'Base units per display unit.
 COMMENT ON COLUMN billing.items.price_divisor IS 'Base units per price unit.';
 COMMENT ON COLUMN billing.items.plan_unit IS 'Unit of unit-measured plans covering it.';
 COMMENT ON COLUMN billing.items.revenue_code IS 'Revenue account.';
-INSERT INTO billing.items VALUES
-    ('compute_shared', 0, 'GPU-seconds', 1000, 1000, 'gpu_second', 4100),
-    ('compute_exclusive', 1, 'hours', 3600, 3600, 'hour', 4110),
-    ('storage', 2, 'GB-hours', 1073741824, 773094113280, 'GB', 4200),
-    ('egress', 3, 'GB', 1073741824, 1073741824, 'GB', 4300),
-    ('put', 4, 'requests', 1, 10000, 'request', 4400),
-    ('get', 5, 'requests', 1, 10000, 'request', 4400);
 CREATE TRIGGER items_append_only BEFORE UPDATE OR DELETE ON billing.items
     FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER items_no_truncate BEFORE TRUNCATE ON billing.items
     FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 
-CREATE FUNCTION billing.cny(e8 numeric) RETURNS numeric(20, 8)
-    LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT round($1 / 100000000, 8)::numeric(20, 8) $$;
+CREATE FUNCTION billing.cny(e8 numeric) RETURNS numeric
+    LANGUAGE sql IMMUTABLE STRICT AS $$ SELECT round($1 / 100000000, 8) $$;
 COMMENT ON FUNCTION billing.cny(numeric) IS 'e8 integer amount -> CNY with 8 decimals.';
 
 CREATE FUNCTION billing.unit_base(unit text) RETURNS numeric
@@ -105,7 +98,7 @@ COMMENT ON COLUMN billing.rejects.latest_reason IS 'Reason given by the latest r
 
 CREATE VIEW billing.invoice_lines AS
     SELECT l.period, l.account_id, l.item,
-           round(sum(l.quantity)::numeric / i.display_divisor, 6)::numeric(20, 6) AS quantity,
+           round(sum(l.quantity)::numeric / i.display_divisor, 6)::numeric(30, 6) AS quantity,
            i.display_unit AS unit,
            billing.cny(sum(l.gross_e8)) AS gross, billing.cny(sum(l.free_e8)) AS free,
            billing.cny(sum(l.plan_e8)) AS plan, billing.cny(sum(l.coupon_e8)) AS coupon,
@@ -182,8 +175,8 @@ COMMENT ON COLUMN billing.order_state_latest.expired IS 'Expiry processed.';
 
 CREATE VIEW billing.plan_balances AS
     SELECT o.order_id, o.account_id, o.plan_type, o.unit,
-           round(o.face / billing.unit_base(o.unit), 8)::numeric(24, 8) AS face,
-           round(coalesce(s.consumed, 0) / billing.unit_base(o.unit), 8)::numeric(24, 8) AS consumed,
+           round(o.face / billing.unit_base(o.unit), 8)::numeric(30, 8) AS face,
+           round(coalesce(s.consumed, 0) / billing.unit_base(o.unit), 8)::numeric(30, 8) AS consumed,
            round(CASE
                    WHEN coalesce(s.expired, false) THEN 0
                    WHEN o.plan_type IN ('amount', 'pool') THEN o.face - coalesce(s.consumed, 0)
@@ -193,7 +186,7 @@ CREATE VIEW billing.plan_balances AS
                           AND b.bucket = billing.period_no(a.period)
                         ORDER BY b.batch_id DESC LIMIT 1), 0)
                    ELSE o.face
-                 END / billing.unit_base(o.unit), 8)::numeric(24, 8) AS remaining,
+                 END / billing.unit_base(o.unit), 8)::numeric(30, 8) AS remaining,
            billing.cny(o.paid_e8) AS paid,
            billing.cny(coalesce(s.recognised_e8, 0)) AS recognised,
            billing.cny(coalesce(s.breakage_e8, 0)) AS breakage,
@@ -304,13 +297,13 @@ CREATE VIEW ledger.plan_rollforward AS
         SELECT e.period, t.credit_sub AS order_id, t.amount_e8 AS sales, 0::bigint AS recognised,
                0::bigint AS breakage
         FROM ledger.transfers t JOIN ledger.entries e USING (entry_id)
-        WHERE t.credit_code = 2200
+        JOIN ledger.chart c ON c.code = t.credit_code AND c.role = 'liability'
         UNION ALL
         SELECT e.period, t.debit_sub, 0,
                CASE WHEN e.kind = 'breakage' THEN 0 ELSE t.amount_e8 END,
                CASE WHEN e.kind = 'breakage' THEN t.amount_e8 ELSE 0 END
         FROM ledger.transfers t JOIN ledger.entries e USING (entry_id)
-        WHERE t.debit_code = 2200
+        JOIN ledger.chart c ON c.code = t.debit_code AND c.role = 'liability'
     ), per AS (
         SELECT period, order_id, sum(sales) AS sales, sum(recognised) AS recognised,
                sum(breakage) AS breakage
@@ -325,7 +318,7 @@ CREATE VIEW ledger.plan_rollforward AS
            billing.cny(r.sales) AS sales, billing.cny(r.recognised) AS recognised,
            billing.cny(r.breakage) AS breakage, billing.cny(r.closing) AS closing
     FROM run r LEFT JOIN billing.orders o USING (order_id);
-COMMENT ON VIEW ledger.plan_rollforward IS 'Contract liability (2200) roll-forward per plan and period: opening + sales - recognised - breakage = closing.';
+COMMENT ON VIEW ledger.plan_rollforward IS 'Contract liability (the account of role liability) roll-forward per plan and period: opening + sales - recognised - breakage = closing.';
 COMMENT ON COLUMN ledger.plan_rollforward.period IS 'Period.';
 COMMENT ON COLUMN ledger.plan_rollforward.order_id IS 'Plan.';
 COMMENT ON COLUMN ledger.plan_rollforward.account_id IS 'Customer.';

@@ -12,8 +12,6 @@
 # EXIT is the exit status the step must end with; FLAGS are passed as they are.
 # Usage: tests/run-examples.sh BILLRUN [SCENARIO_FILTER]
 set -u
-# every batch's hash is also checked against its stored rows
-export BILLRUN_TEST_HASH_READBACK=1
 billrun=${1:?usage: run-examples.sh BILLRUN [FILTER]}
 filter=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)

@@ -135,7 +135,7 @@ void br_cli_verb_help(const struct br_verb *verb)
            verb->usage, verb->summary);
 }
 
-enum br_status br_cli_connect(const struct br_cli *cli, struct br_db *db, struct br_error *err)
+enum br_status br_cli_connect(const struct br_cli *cli, struct br_db **db, struct br_error *err)
 {
     return br_db_connect(db, cli->db, err);
 }

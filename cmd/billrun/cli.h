@@ -3,7 +3,7 @@
 #define BR_CLI_H
 
 #include "core/status.h"
-#include "ledger/db.h"
+#include "store/db.h"
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -47,7 +47,7 @@ int br_cli_usage_error(const struct br_verb *verb, const char *fmt, ...)
 int br_cli_fail(const struct br_error *err);
 void br_cli_verb_help(const struct br_verb *verb);
 
-enum br_status br_cli_connect(const struct br_cli *cli, struct br_db *db, struct br_error *err);
+enum br_status br_cli_connect(const struct br_cli *cli, struct br_db **db, struct br_error *err);
 
 /* Parses an --as-of value: RFC 3339 or "now". */
 bool br_cli_time(const char *s, int64_t *out);

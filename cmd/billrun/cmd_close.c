@@ -4,9 +4,9 @@
 #include "core/btime.h"
 #include "core/log.h"
 #include "core/money.h"
-#include "invoice/close.h"
-#include "ops/metrics.h"
-#include "ops/progress.h"
+#include "batch/close.h"
+#include "metrics.h"
+#include "progress.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -49,7 +49,7 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
                               .seller_conf = seller};
     if (!br_period_parse(per, strlen(per), &o.period))
         return br_cli_usage_error(v, "--period takes YYYY-MM, not %s", per);
-    struct br_db db;
+    struct br_db *db = NULL;
     struct br_error err = {0};
     struct br_close_summary s;
     memset(&s, 0, sizeof(s));
@@ -59,8 +59,8 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
     br_progress_stage(&progress, v->name, 0, NULL, NULL);
     enum br_status st = br_cli_connect(cli, &db, &err);
     if (st == BR_OK)
-        st = br_close(&db, &o, &s, &err);
-    br_db_close(&db);
+        st = br_close(db, &o, &s, &err);
+    br_db_close(db);
     br_progress_stop(&progress);
     struct br_metrics m = {.verb = v->name, .ok = st == BR_OK, .close = &s};
     write_metrics(cli, &m);

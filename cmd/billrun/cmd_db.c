@@ -3,7 +3,7 @@
 
 #include "core/btime.h"
 #include "core/log.h"
-#include "ledger/schema.h"
+#include "store/schema.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -22,16 +22,16 @@ int cmd_db(struct br_cli *cli, int argc, char **argv)
     int32_t off = 0;
     if (tz && !br_offset_parse(tz, strlen(tz), &off))
         return br_cli_usage_error(v, "--tz-offset takes +HH:MM or -HH:MM, not %s", tz);
-    struct br_db db;
+    struct br_db *db = NULL;
     struct br_error err;
     int applied = 0;
     enum br_status st = br_cli_connect(cli, &db, &err);
     if (st == BR_OK)
-        st = br_schema_init(&db, tz != NULL, off, &applied, &err);
+        st = br_schema_init(db, tz != NULL, off, &applied, &err);
     int32_t cur = 0;
     if (st == BR_OK)
-        st = br_schema_calendar(&db, &cur, &err);
-    br_db_close(&db);
+        st = br_schema_calendar(db, &cur, &err);
+    br_db_close(db);
     if (st != BR_OK)
         return br_cli_fail(&err);
     br_log(BR_LOG_INFO, "db_init", "migrations_applied=%d", applied);

@@ -2,59 +2,17 @@
  * samples' ingest summary, and the ingest benchmark). */
 #include "cli.h"
 
+#include "batch/night.h"
 #include "core/btime.h"
 #include "core/log.h"
 #include "core/mem.h"
-#include "core/sha256.h"
 #include "core/money.h"
-#include "ingest/ingest.h"
-#include "ledger/run.h"
-#include "rate/pricebook.h"
-#include "rate/rate.h"
+#include "core/sha256.h"
 
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
-
-struct named {
-    enum br_kind kind;
-    char name[256];
-};
-
-static int named_cmp(const void *pa, const void *pb)
-{
-    const struct named *a = pa, *b = pb;
-    if (a->kind != b->kind)
-        return (int)a->kind - (int)b->kind;
-    return strcmp(a->name, b->name);
-}
-
-static size_t list(const char *dir, struct named *out, size_t max)
-{
-    DIR *d = opendir(dir);
-    size_t n = 0;
-    struct dirent *e;
-    while (d && n < max && (e = readdir(d)) != NULL) {
-        enum br_kind k;
-        char path[4096];
-        struct stat sb;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        /* like `run`: regular files only, a symlink is not followed */
-        if (!br_kind_of_name(e->d_name, &k) || lstat(path, &sb) != 0 || !S_ISREG(sb.st_mode) ||
-            strlen(e->d_name) >= sizeof(out[n].name))
-            continue;
-        out[n].kind = k;
-        snprintf(out[n].name, sizeof(out[n].name), "%s", e->d_name);
-        n++;
-    }
-    if (d)
-        closedir(d);
-    qsort(out, n, sizeof(*out), named_cmp);
-    return n;
-}
 
 static void print_rejects(const struct br_ingest *ing)
 {
@@ -70,41 +28,25 @@ static void print_rejects(const struct br_ingest *ing)
 
 /* Rates the ingested rows from an empty state (no database): the rating
  * stage alone, for the benchmark. */
-static int rate_all(const struct br_cli *cli, struct br_book *book, struct br_ingest *ing,
-                    struct br_calendar cal, int64_t as_of)
+static int rate_all(const struct br_cli *cli, struct br_night *n, int64_t as_of)
 {
     struct br_error err = {0};
     double t0 = br_now_s();
-    br_usage_drop_index(&ing->usage);
-    struct br_pricer pricer;
-    struct br_rate_state state;
-    struct br_rate_result out;
-    memset(&state, 0, sizeof(state));
-    memset(&out, 0, sizeof(out));
-    enum br_status st = br_pricer_build(&pricer, book, cal, ing->usage.keys, ing->usage.nkeys);
-    struct br_rate_input in = {.book = book,
-                               .usage = &ing->usage,
-                               .pricer = &pricer,
-                               .cal = cal,
-                               .as_of = as_of,
-                               .threads = cli->threads};
+    enum br_status st = br_night_prepare(n, &err);
     if (st == BR_OK)
-        st = br_rate(&in, &state, &out, &err);
+        st = br_night_rate(n, as_of, &err);
     double t = br_now_s() - t0;
-    if (st == BR_OK) {
-        char g[32];
-        br_e8_format(out.gross_e8, g, sizeof(g));
-        printf("rated     %llu pieces in %.3f s (%.0f pieces/s, %d threads), %zu no-price rows, "
-               "gross %s CNY, %zu lines, %zu draws\n",
-               (unsigned long long)out.pieces, t, t > 0 ? (double)out.pieces / t : 0.0,
-               cli->threads, out.nno_price, g, out.nlines, out.ndraws);
-    } else {
+    if (st != BR_OK) {
         br_cli_fail(&err);
+        return 1;
     }
-    br_rate_result_free(&out);
-    br_rate_state_free(&state);
-    br_pricer_free(&pricer);
-    return st == BR_OK ? 0 : 1;
+    char g[32];
+    br_e8_format(n->rated.gross_e8, g, sizeof(g));
+    printf("rated     %llu pieces in %.3f s (%.0f pieces/s, %d threads), %zu no-price rows, "
+           "gross %s CNY, %zu lines, %zu draws\n",
+           (unsigned long long)n->rated.pieces, t, t > 0 ? (double)n->rated.pieces / t : 0.0,
+           cli->threads, n->rated.nno_price, g, n->rated.nlines, n->rated.ndraws);
+    return 0;
 }
 
 int cmd_ingest(struct br_cli *cli, int argc, char **argv)
@@ -128,22 +70,11 @@ int cmd_ingest(struct br_cli *cli, int argc, char **argv)
     struct br_calendar cal = {8 * 3600};
     if (tz && !br_offset_parse(tz, strlen(tz), &cal.offset_s))
         return br_cli_usage_error(v, "--tz-offset takes +HH:MM");
-    static struct named files[4096];
-    size_t n = list(inbox, files, 4096);
-    struct br_book book;
-    struct br_ingest ing;
-    br_book_init(&book);
-    br_ingest_init(&ing, &book, cal, (size_t)UINT32_MAX - 1);
+    struct br_night night;
+    br_night_init(&night, cal, cli->threads);
     struct br_error err = {0};
-    enum br_status st = BR_OK;
-    for (size_t i = 0; i < n && st == BR_OK; i++) {
-        uint32_t fi;
-        st = br_ingest_add_file(&ing, inbox, files[i].name, files[i].kind, &fi);
-    }
-    if (st == BR_OK)
-        st = br_ingest_reserve(&ing);
-    for (uint32_t i = 0; i < ing.nfiles && st == BR_OK; i++)
-        st = br_ingest_read(&ing, i, &err);
+    enum br_status st = br_night_read_inbox(&night, inbox, &err);
+    struct br_ingest *ing = &night.ing;
     if (st != BR_OK && err.msg[0] == '\0')
         br_fail(&err, st, "ingest failed: %s", br_status_str(st));
     int code = BR_EXIT_OK;
@@ -153,8 +84,8 @@ int cmd_ingest(struct br_cli *cli, int argc, char **argv)
         uint64_t rows = 0, acc = 0, rej = 0;
         size_t refused = 0;
         printf("billrun ingest: %s\n", inbox);
-        for (size_t i = 0; i < ing.nfiles; i++) {
-            const struct br_ingest_file *f = &ing.files[i];
+        for (size_t i = 0; i < ing->nfiles; i++) {
+            const struct br_ingest_file *f = &ing->files[i];
             char sha[65];
 
             br_hex32(f->sha256, sha);
@@ -171,8 +102,9 @@ int cmd_ingest(struct br_cli *cli, int argc, char **argv)
         printf("rows      %llu = %llu accepted + %llu rejected; %zu files refused\n",
                (unsigned long long)rows, (unsigned long long)acc, (unsigned long long)rej, refused);
         printf("kept      %zu accounts, %zu price rows, %zu orders, %zu usage rows\n",
-               br_book_naccounts(&book), book.nprices, book.norders, ing.usage.n);
-        print_rejects(&ing);
+               br_book_naccounts(&night.book), night.book.nprices, night.book.norders,
+               ing->usage.n);
+        print_rejects(ing);
         long kib = br_peak_rss_kib();
         if (kib < 0) { /* no /proc: getrusage (may count the image before exec) */
             struct rusage ru;
@@ -180,12 +112,11 @@ int cmd_ingest(struct br_cli *cli, int argc, char **argv)
             kib = ru.ru_maxrss;
         }
         printf("memory    peak RSS %ld KiB, %.1f bytes per kept usage row\n", kib,
-               ing.usage.n ? (double)kib * 1024.0 / (double)ing.usage.n : 0.0);
+               ing->usage.n ? (double)kib * 1024.0 / (double)ing->usage.n : 0.0);
         code = (rej || refused) ? BR_EXIT_REJECTS : BR_EXIT_OK;
-        if (rate && rate_all(cli, &book, &ing, cal, as_of) != 0)
+        if (rate && rate_all(cli, &night, as_of) != 0)
             code = BR_EXIT_FAILED;
     }
-    br_ingest_free(&ing);
-    br_book_free(&book);
+    br_night_free(&night);
     return code;
 }

@@ -4,9 +4,10 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "core/money.h"
-#include "ledger/run.h"
-#include "ops/metrics.h"
-#include "ops/progress.h"
+#include "batch/run.h"
+#include "ingest/ingest.h"
+#include "metrics.h"
+#include "progress.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -68,21 +69,23 @@ static void print_summary(const struct br_run_summary *s, int64_t as_of, int32_t
            s->t_rate, s->t_post, s->t_total);
 }
 
-/* The progress line of this run and the inbox it samples. Static because
- * br_run_opts.on_stage takes no context; one run per process. */
-static struct br_progress progress;
-static struct br_progress_inbox inbox_files;
+/* The progress line of a run and the inbox it samples. */
+struct stages {
+    struct br_progress progress;
+    struct br_progress_inbox inbox;
+};
 
 /* Logs each stage and moves the progress line to it (a bar over the inbox's
  * bytes while ingesting, a spinner otherwise); BILLRUN_TEST_PAUSE=stage:seconds
  * holds the run (inside its transaction) at that stage, for the crash and
  * concurrency tests. */
-static void on_stage(const char *stage)
+static void on_stage(void *ctx, const char *stage)
 {
+    struct stages *sg = ctx;
     br_log(BR_LOG_INFO, "stage", "stage=%s", stage);
-    bool bar = strcmp(stage, "ingest") == 0 && inbox_files.n > 0;
-    br_progress_stage(&progress, stage, 0, bar ? br_progress_inbox_sample : NULL,
-                      bar ? &inbox_files : NULL);
+    bool bar = strcmp(stage, "ingest") == 0 && sg->inbox.n > 0;
+    br_progress_stage(&sg->progress, stage, 0, bar ? br_progress_inbox_sample : NULL,
+                      bar ? &sg->inbox : NULL);
     const char *p = getenv("BILLRUN_TEST_PAUSE");
     size_t n = strlen(stage);
     if (p && strncmp(p, stage, n) == 0 && p[n] == ':') {
@@ -126,23 +129,26 @@ static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
                             .threads = cli->threads,
                             .version = BILLRUN_VERSION,
                             .on_stage = on_stage};
+    struct stages sg;
+    memset(&sg, 0, sizeof(sg));
+    o.stage_ctx = &sg;
     o.as_of = (int64_t)time(NULL);
     if (asof && !br_cli_time(asof, &o.as_of))
         return br_cli_usage_error(v, "--as-of takes an RFC 3339 time (or now), not %s", asof);
-    struct br_db db;
+    struct br_db *db = NULL;
     struct br_error err = {0};
     struct br_run_summary sum;
     memset(&sum, 0, sizeof(sum));
     bool show = br_progress_wanted(STDERR_FILENO, br_log_get_level() < BR_LOG_INFO);
-    if (show && inbox && br_progress_inbox_open(&inbox_files, inbox) != BR_OK)
+    if (show && inbox && br_progress_inbox_open(&sg.inbox, inbox) != BR_OK)
         show = false; /* out of memory listing the inbox: the run says so itself */
-    br_progress_start(&progress, STDERR_FILENO, show);
+    br_progress_start(&sg.progress, STDERR_FILENO, show);
     enum br_status st = br_cli_connect(cli, &db, &err);
     if (st == BR_OK)
-        st = br_run(&db, &o, &sum, &err);
-    br_db_close(&db);
-    br_progress_stop(&progress);
-    br_progress_inbox_free(&inbox_files);
+        st = br_run(db, &o, &sum, &err);
+    br_db_close(db);
+    br_progress_stop(&sg.progress);
+    br_progress_inbox_free(&sg.inbox);
     struct br_metrics m = {.verb = v->name, .ok = st == BR_OK, .run = &sum};
     write_metrics(cli, &m);
     if (st != BR_OK) {

@@ -2,8 +2,8 @@
 #include "cli.h"
 
 #include "core/log.h"
-#include "ledger/explain.h"
-#include "ledger/verify.h"
+#include "batch/explain.h"
+#include "batch/verify.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -15,13 +15,13 @@ int cmd_verify(struct br_cli *cli, int argc, char **argv)
         return BR_EXIT_USAGE;
     if (argc != 0)
         return br_cli_usage_error(v, "unexpected argument %s", argv[0]);
-    struct br_db db;
+    struct br_db *db = NULL;
     struct br_error err = {0};
     struct br_verify_report rep;
     enum br_status st = br_cli_connect(cli, &db, &err);
     if (st == BR_OK)
-        st = br_verify(&db, &rep, &err);
-    br_db_close(&db);
+        st = br_verify(db, &rep, &err);
+    br_db_close(db);
     if (st != BR_OK)
         return br_cli_fail(&err);
     for (size_t i = 0; i < rep.n; i++)
@@ -50,11 +50,11 @@ int cmd_explain(struct br_cli *cli, int argc, char **argv)
     br_period p;
     if (!br_period_parse(per, strlen(per), &p))
         return br_cli_usage_error(v, "--period takes YYYY-MM, not %s", per);
-    struct br_db db;
+    struct br_db *db = NULL;
     struct br_error err = {0};
     enum br_status st = br_cli_connect(cli, &db, &err);
     if (st == BR_OK)
-        st = br_explain(&db, acct, p, stdout, &err);
-    br_db_close(&db);
+        st = br_explain(db, acct, p, stdout, &err);
+    br_db_close(db);
     return st == BR_OK ? BR_EXIT_OK : br_cli_fail(&err);
 }

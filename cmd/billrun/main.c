@@ -4,7 +4,6 @@
 
 #include "core/log.h"
 #include "ingest/csvread.h"
-#include "ledger/post.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -76,11 +75,6 @@ int main(int argc, char **argv)
         if (*end == '\0')
             br_csv_set_pipeline_min(v);
     }
-    /* For tests: hash every batch also from its stored rows, and fail on a
-     * difference with the hash of what was written (post.c). */
-    const char *rb = getenv("BILLRUN_TEST_HASH_READBACK");
-    if (rb != NULL && strcmp(rb, "1") == 0)
-        br_batch_hash_set_readback(true);
     if (argc < 2) {
         fprintf(stderr, "usage: billrun <verb> [options]   (billrun --help lists the verbs)\n");
         return BR_EXIT_USAGE;

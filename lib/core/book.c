@@ -260,3 +260,12 @@ const char *br_book_spec(const struct br_book *b, uint32_t spec)
 {
     return spec == BR_SPEC_ANY ? "*" : br_strtab_get(&b->specs, spec, NULL);
 }
+
+bool br_price_tod_match(const struct br_price *p, int32_t tod)
+{
+    if (p->tod_from < 0)
+        return true;
+    if (p->tod_from < p->tod_to)
+        return tod >= p->tod_from && tod < p->tod_to;
+    return tod >= p->tod_from || tod < p->tod_to;
+}

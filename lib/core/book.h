@@ -88,6 +88,15 @@ struct br_price {
 #define BR_SPEC_ANY UINT32_MAX
 #define BR_T_OPEN INT64_MAX
 
+/* An open row: runs until the next later open row of its (item, spec). */
+static inline bool br_price_is_open(const struct br_price *p)
+{
+    return p->to == BR_T_OPEN;
+}
+
+/* Does the time-of-day window of row p contain local second-of-day tod? */
+bool br_price_tod_match(const struct br_price *p, int32_t tod);
+
 enum br_order_kind { BR_ORDER_PLAN = 0, BR_ORDER_COUPON, BR_ORDER_TOPUP, BR_ORDER_PAYMENT };
 enum br_plan_type {
     BR_PLAN_NONE = 0,

@@ -1,16 +1,19 @@
 /* Item and unit tables. */
 #include "items.h"
 
+#include "core/chart.h"
+
 #include <string.h>
 
 const struct br_item_info br_items[BR_ITEM_COUNT] = {
     [BR_ITEM_COMPUTE_SHARED] = {"compute_shared", 1000, 1000, "GPU-seconds", BR_UNIT_GPU_SECOND,
-                                4100},
-    [BR_ITEM_COMPUTE_EXCLUSIVE] = {"compute_exclusive", 3600, 3600, "hours", BR_UNIT_HOUR, 4110},
-    [BR_ITEM_STORAGE] = {"storage", BR_GB * 720, BR_GB, "GB-hours", BR_UNIT_GB, 4200},
-    [BR_ITEM_EGRESS] = {"egress", BR_GB, BR_GB, "GB", BR_UNIT_GB, 4300},
-    [BR_ITEM_PUT] = {"put", 10000, 1, "requests", BR_UNIT_REQUEST, 4400},
-    [BR_ITEM_GET] = {"get", 10000, 1, "requests", BR_UNIT_REQUEST, 4400},
+                                BR_ACC_REV_SHARED},
+    [BR_ITEM_COMPUTE_EXCLUSIVE] = {"compute_exclusive", 3600, 3600, "hours", BR_UNIT_HOUR,
+                                   BR_ACC_REV_EXCLUSIVE},
+    [BR_ITEM_STORAGE] = {"storage", BR_GB * 720, BR_GB, "GB-hours", BR_UNIT_GB, BR_ACC_REV_STORAGE},
+    [BR_ITEM_EGRESS] = {"egress", BR_GB, BR_GB, "GB", BR_UNIT_GB, BR_ACC_REV_EGRESS},
+    [BR_ITEM_PUT] = {"put", 10000, 1, "requests", BR_UNIT_REQUEST, BR_ACC_REV_REQUESTS},
+    [BR_ITEM_GET] = {"get", 10000, 1, "requests", BR_UNIT_REQUEST, BR_ACC_REV_REQUESTS},
 };
 
 static const char *const unit_names[BR_UNIT_COUNT] = {"CNY", "gpu_second", "hour", "GB", "request"};

@@ -33,7 +33,7 @@ struct br_item_info {
     uint64_t display_divisor; /* base units per display unit */
     const char *display_unit; /* "GPU-seconds" */
     enum br_unit plan_unit;   /* the unit of unit-measured plans */
-    int revenue_code;         /* 4100.. */
+    int revenue_code;         /* BR_ACC_REV_* of core/chart.h */
 };
 
 extern const struct br_item_info br_items[BR_ITEM_COUNT];

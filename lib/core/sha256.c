@@ -29,6 +29,15 @@ int br_sha256_final(struct br_sha256 *h, uint8_t out[32])
     return ok ? 0 : -1;
 }
 
+int br_sha256_digest(struct br_sha256 *h, const void *p, size_t n, uint8_t out[32])
+{
+    unsigned len = 0;
+    if (EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1 || EVP_DigestUpdate(h->ctx, p, n) != 1 ||
+        EVP_DigestFinal_ex(h->ctx, out, &len) != 1 || len != 32)
+        return -1;
+    return 0;
+}
+
 void br_sha256_abort(struct br_sha256 *h)
 {
     EVP_MD_CTX_free(h->ctx);

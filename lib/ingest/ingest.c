@@ -7,7 +7,6 @@
 #include "core/money.h"
 #include "ingest/csvread.h"
 #include "ingest/rows.h"
-#include "rate/pricebook.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -82,11 +81,21 @@ static enum br_status count_only(void *ctx, const struct br_csv_record *rec)
     return BR_OK;
 }
 
-static enum br_status open_file(const char *path, int *fd, struct br_error *err)
+enum br_status br_ingest_open(const char *path, int *fd, struct br_error *err)
 {
-    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* never through a symlink, never blocking on a FIFO put in its place */
+    *fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (*fd < 0)
         return br_fail(err, BR_ERR_IO, "cannot open %s: %s", path, strerror(errno));
+    struct stat sb;
+    if (fstat(*fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        close(*fd);
+        *fd = -1;
+        return br_fail(err, BR_ERR_IO, "%s is not a regular file", path);
+    }
+    int fl = fcntl(*fd, F_GETFL);
+    if (fl >= 0)
+        fcntl(*fd, F_SETFL, fl & ~O_NONBLOCK);
     return BR_OK;
 }
 
@@ -94,7 +103,7 @@ enum br_status br_ingest_hash(struct br_ingest *ing, uint32_t i, struct br_error
 {
     struct br_ingest_file *f = &ing->files[i];
     int fd;
-    enum br_status st = open_file(f->path, &fd, err);
+    enum br_status st = br_ingest_open(f->path, &fd, err);
     if (st != BR_OK)
         return st;
     size_t ncols;
@@ -147,7 +156,7 @@ static enum br_status read_rows(struct br_ingest *ing, uint32_t i, struct br_row
 {
     struct br_ingest_file *f = &ing->files[i];
     int fd;
-    enum br_status st = open_file(f->path, &fd, err);
+    enum br_status st = br_ingest_open(f->path, &fd, err);
     if (st != BR_OK)
         return st;
     size_t ncols;
@@ -195,8 +204,8 @@ enum br_status br_ingest_read(struct br_ingest *ing, uint32_t i, struct br_error
     if (st == BR_OK && f->status != BR_FILE_REFUSED && f->kind == BR_KIND_PRICES) {
         enum br_reason why = BR_R_NONE;
         char detail[200] = "";
-        st = br_pricebook_admit(ing->book, rc.staged, rc.nstaged, ing->cal, ing->rated,
-                                ing->rated_ctx, &why, detail, sizeof(detail));
+        st = br_admit_prices(ing->book, rc.staged, rc.nstaged, ing->cal, ing->rated, ing->rated_ctx,
+                             &why, detail, sizeof(detail));
         if (st == BR_OK && why != BR_R_NONE)
             refuse(f, why, detail);
     }
@@ -319,7 +328,7 @@ static enum br_status rescan_file(struct br_ingest *ing, uint32_t file, const ui
     }
     if (st == BR_OK) {
         int fd;
-        st = open_file(f->path, &fd, err);
+        st = br_ingest_open(f->path, &fd, err);
         if (st == BR_OK) {
             size_t ncols;
             const char *const *hdr = br_kind_header(f->kind, &ncols);

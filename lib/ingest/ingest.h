@@ -6,6 +6,7 @@
 
 #include "core/book.h"
 #include "core/btime.h"
+#include "ingest/admit.h"
 #include "ingest/usage.h"
 
 #include <stdbool.h>
@@ -43,11 +44,6 @@ struct br_reject {
     bool unchanged;    /* reprocessing: rejected again for the reason it had */
 };
 
-/* Answers "were pieces of (item, spec) already rated in [from, to)?" for
- * the repricing check; spec may be BR_SPEC_ANY (any spec). */
-typedef bool (*br_rated_fn)(void *ctx, enum br_item item, const char *spec, int64_t from,
-                            int64_t to);
-
 struct br_ingest {
     struct br_book *book;
     struct br_calendar cal;
@@ -81,6 +77,10 @@ enum br_status br_ingest_add_file(struct br_ingest *ing, const char *dir, const 
  * (call after adding them, before reading any: no rehashing while reading). */
 enum br_status br_ingest_reserve(struct br_ingest *ing);
 
+/* Opens a file to read: only a regular file, never through a symlink.
+ * BR_ERR_IO otherwise. */
+enum br_status br_ingest_open(const char *path, int *fd, struct br_error *err);
+
 /* Hashes file i (sets sha256 and bytes) without parsing it. */
 enum br_status br_ingest_hash(struct br_ingest *ing, uint32_t i, struct br_error *err);
 
@@ -100,6 +100,12 @@ enum br_status br_ingest_read_raw(struct br_ingest *ing, uint32_t file, const ch
  * raw text and lines are read back from their files. Updates file counts. */
 enum br_status br_ingest_reject_rows(struct br_ingest *ing, const uint32_t *rows, size_t n,
                                      enum br_reason reason, struct br_error *err);
+
+/* Keeps a reject of file (copying the raw text into the ingest arena) and
+ * counts it against the file. BR_ERR_NOMEM on exhaustion. */
+enum br_status br_ingest_reject(struct br_ingest *ing, uint32_t file, uint64_t line,
+                                enum br_reason reason, const char *raw, size_t raw_len,
+                                bool truncated, int64_t origin_id);
 
 /* The file a usage row came from. */
 uint32_t br_ingest_file_of_row(const struct br_ingest *ing, size_t row);

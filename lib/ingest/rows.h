@@ -45,9 +45,4 @@ void br_rows_ctx_free(struct br_rows_ctx *rc);
 /* br_csv_record_fn: validates one record of the context's file kind. */
 enum br_status br_rows_on_record(void *ctx, const struct br_csv_record *rec);
 
-/* Keeps a reject (copying the raw text); counts it against the file. */
-enum br_status br_ingest_reject(struct br_ingest *ing, uint32_t file, uint64_t line,
-                                enum br_reason reason, const char *raw, size_t raw_len,
-                                bool truncated, int64_t origin_id);
-
 #endif

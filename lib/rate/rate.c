@@ -4,6 +4,7 @@
 
 #include "core/log.h"
 #include "core/money.h"
+#include "rate/piece.h"
 #include "rate/sort.h"
 #include "rate/waterfall.h"
 
@@ -68,6 +69,49 @@ void br_rate_result_free(struct br_rate_result *r)
     memset(r, 0, sizeof(*r));
 }
 
+static int line_cmp(const void *pa, const void *pb)
+{
+    const struct br_line *a = pa, *b = pb;
+    if (a->account != b->account)
+        return a->account < b->account ? -1 : 1;
+    if (a->day != b->day)
+        return a->day < b->day ? -1 : 1;
+    return (int)a->item - (int)b->item;
+}
+
+static int draw_cmp(const void *pa, const void *pb)
+{
+    const struct br_draw *a = pa, *b = pb;
+    if (a->account != b->account)
+        return a->account < b->account ? -1 : 1;
+    if (a->day != b->day)
+        return a->day < b->day ? -1 : 1;
+    if (a->item != b->item)
+        return (int)a->item - (int)b->item;
+    if (a->source != b->source)
+        return (int)a->source - (int)b->source;
+    return a->order < b->order ? -1 : a->order > b->order;
+}
+
+void br_rate_result_sort(struct br_rate_result *r)
+{
+    if (br_rate_result_sorted(r))
+        return;
+    qsort(r->lines, r->nlines, sizeof(*r->lines), line_cmp);
+    qsort(r->draws, r->ndraws, sizeof(*r->draws), draw_cmp);
+}
+
+bool br_rate_result_sorted(const struct br_rate_result *r)
+{
+    for (size_t i = 1; i < r->nlines; i++)
+        if (line_cmp(&r->lines[i - 1], &r->lines[i]) > 0)
+            return false;
+    for (size_t i = 1; i < r->ndraws; i++)
+        if (draw_cmp(&r->draws[i - 1], &r->draws[i]) > 0)
+            return false;
+    return true;
+}
+
 br_period br_post_period(const br_period *closed, size_t nclosed, br_period p)
 {
     size_t lo = 0, hi = nclosed;
@@ -92,37 +136,6 @@ int br_order_priority_cmp(const struct br_order *a, const struct br_order *b)
     if (a->valid_from != b->valid_from)
         return a->valid_from < b->valid_from ? -1 : 1;
     return strcmp(a->order_id, b->order_id);
-}
-
-/* --- pieces ----------------------------------------------------------------- */
-
-uint32_t br_piece_count(const struct br_usage *u, size_t row, int64_t t0)
-{
-    if (br_usage_item(u, row) != BR_ITEM_COMPUTE_EXCLUSIVE)
-        return 1;
-    uint64_t len = u->qty[row];
-    if (len == 0)
-        return 0;
-    int64_t h0 = br_floor_div(t0, BR_HOUR_S) * BR_HOUR_S;
-    return (uint32_t)(br_floor_div(t0 + (int64_t)len - 1 - h0, BR_HOUR_S) + 1);
-}
-
-void br_piece_at(const struct br_usage *u, size_t row, uint32_t sub, int64_t t0, int64_t *t,
-                 uint64_t *qty)
-{
-    if (br_usage_item(u, row) != BR_ITEM_COMPUTE_EXCLUSIVE) {
-        *t = t0;
-        *qty = u->qty[row];
-        return;
-    }
-    int64_t end = t0 + (int64_t)u->qty[row];
-    int64_t h0 = br_floor_div(t0, BR_HOUR_S) * BR_HOUR_S;
-    int64_t ps = sub == 0 ? t0 : h0 + (int64_t)sub * BR_HOUR_S;
-    int64_t pe = h0 + ((int64_t)sub + 1) * BR_HOUR_S;
-    if (pe > end)
-        pe = end;
-    *t = ps;
-    *qty = (uint64_t)(pe - ps);
 }
 
 /* One thread's share of the rows. Counting gives, per account, the pieces

@@ -10,7 +10,7 @@
 #include "core/btime.h"
 #include "core/map.h"
 #include "ingest/usage.h"
-#include "rate/pricebook.h"
+#include "rate/pricer.h"
 
 enum br_source {
     BR_SRC_FREE = 0,
@@ -28,7 +28,8 @@ struct br_order_state {
     int64_t consumed;      /* amount: e8; pool/monthly: base units ever drawn;
                               capacity: byte-hours covered; coupon: e8 used */
     int64_t recognised_e8; /* revenue recognised so far (plans) */
-    int64_t sl_to;         /* straight line posted up to this instant (monthly, capacity) */
+    int64_t sl_to;         /* seconds of validity recognised on the straight line (monthly,
+                              capacity): valid_from + sl_to is where it reached */
     int64_t breakage_e8;
     bool expired; /* expiry processed: covers nothing more */
     bool dirty;   /* changed by this run */
@@ -133,6 +134,22 @@ struct br_rate_result {
 };
 
 void br_rate_result_free(struct br_rate_result *r);
+
+/* Puts the lines in (account, day, item) order and the draws in (account,
+ * day, item, source, order) order, the order the journal posts them in (a
+ * line's draws follow each other). */
+void br_rate_result_sort(struct br_rate_result *r);
+bool br_rate_result_sorted(const struct br_rate_result *r);
+
+/* Does draw d come before every draw of line l in that order? */
+static inline bool br_rate_draw_before_line(const struct br_draw *d, const struct br_line *l)
+{
+    if (d->account != l->account)
+        return d->account < l->account;
+    if (d->day != l->day)
+        return d->day < l->day;
+    return d->item < l->item;
+}
 
 /* Rates every usage row of in->usage from the opening state, leaving the
  * closing state in `state`. Rows with a piece that has no price are listed in

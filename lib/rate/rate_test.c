@@ -51,9 +51,9 @@ static void test_02_free_allowance(void **unused)
     rt_run_example(&r, "02-free-allowance", rt_t("2026-12-01T00:00:00+08:00"));
     uint32_t a = rt_acct(&r, "acc-1");
     br_period nov = rt_period("2026-11"), dec = rt_period("2026-12");
-    rt_check_conservation(&r.res);
+    rt_check_conservation(&r.night.rated);
 
-    struct rt_sum put = rt_lines(&r.res, a, BR_ITEM_PUT, nov, RT_ANY_DAY);
+    struct rt_sum put = rt_lines(&r.night.rated, a, BR_ITEM_PUT, nov, RT_ANY_DAY);
     RT_EQ(put.qty, 1360);
     RT_EQ(put.gross, 136000);
     RT_EQ(put.alloc[BR_SRC_FREE], 100000);
@@ -62,27 +62,28 @@ static void test_02_free_allowance(void **unused)
     RT_EQ(put.free_units, 1000);
 
     /* oss-2 (Nov 11 local): 400 units left of 1000 cover 40,000 of 70,000 */
-    struct rt_sum d11 = rt_lines(&r.res, a, BR_ITEM_PUT, nov, rt_day(2026, 11, 11));
+    struct rt_sum d11 = rt_lines(&r.night.rated, a, BR_ITEM_PUT, nov, rt_day(2026, 11, 11));
     RT_EQ(d11.gross, 70000);
     RT_EQ(d11.alloc[BR_SRC_FREE], 40000);
     RT_EQ(d11.alloc[BR_SRC_OUTSTANDING], 30000);
     RT_EQ(d11.free_units, 400);
-    struct rt_dsum out11 =
-        rt_draws(&r.res, a, BR_ITEM_PUT, BR_SRC_OUTSTANDING, BR_NO_ID, nov, rt_day(2026, 11, 11));
+    struct rt_dsum out11 = rt_draws(&r.night.rated, a, BR_ITEM_PUT, BR_SRC_OUTSTANDING, BR_NO_ID,
+                                    nov, rt_day(2026, 11, 11));
     RT_EQ(out11.units, 300);
     RT_EQ(out11.value, 30000);
 
     /* oss-4 at 23:00 local is still November; oss-5 at 00:00 local Dec 1 is not */
-    RT_EQ(rt_lines(&r.res, a, BR_ITEM_PUT, nov, rt_day(2026, 11, 30)).alloc[BR_SRC_OUTSTANDING],
+    RT_EQ(rt_lines(&r.night.rated, a, BR_ITEM_PUT, nov, rt_day(2026, 11, 30))
+              .alloc[BR_SRC_OUTSTANDING],
           1000);
-    struct rt_sum pdec = rt_lines(&r.res, a, BR_ITEM_PUT, dec, RT_ANY_DAY);
+    struct rt_sum pdec = rt_lines(&r.night.rated, a, BR_ITEM_PUT, dec, RT_ANY_DAY);
     RT_EQ(pdec.qty, 300);
     RT_EQ(pdec.gross, 30000);
     RT_EQ(pdec.alloc[BR_SRC_FREE], 30000);
     RT_EQ(pdec.nlines, 1);
     RT_EQ(pdec.alloc[BR_SRC_OUTSTANDING], 0);
 
-    struct rt_sum get = rt_lines(&r.res, a, BR_ITEM_GET, nov, RT_ANY_DAY);
+    struct rt_sum get = rt_lines(&r.night.rated, a, BR_ITEM_GET, nov, RT_ANY_DAY);
     RT_EQ(get.qty, 24);
     RT_EQ(get.gross, 4);
     RT_EQ(get.alloc[BR_SRC_FREE], 1);
@@ -91,8 +92,8 @@ static void test_02_free_allowance(void **unused)
     RT_EQ(rt_allowance_used(&r, a, BR_ITEM_PUT, nov), 1000);
     RT_EQ(rt_allowance_used(&r, a, BR_ITEM_PUT, dec), 300);
     RT_EQ(rt_allowance_used(&r, a, BR_ITEM_GET, nov), 5);
-    RT_EQ(r.res.gross_e8, 136004 + 30000);
-    RT_EQ(r.res.nno_price, 0);
+    RT_EQ(r.night.rated.gross_e8, 136004 + 30000);
+    RT_EQ(r.night.rated.nno_price, 0);
     rt_close(&r);
 }
 
@@ -107,25 +108,26 @@ static void test_03_amount_then_pool(void **unused)
     uint32_t a = rt_acct(&r, "acc-1");
     uint32_t amt = rt_ord(&r, "ord-amt"), pool = rt_ord(&r, "ord-pool");
     br_period nov = rt_period("2026-11");
-    rt_check_conservation(&r.res);
+    rt_check_conservation(&r.night.rated);
 
-    struct rt_sum l = rt_lines(&r.res, a, BR_ITEM_COMPUTE_EXCLUSIVE, nov, RT_ANY_DAY);
+    struct rt_sum l = rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_EXCLUSIVE, nov, RT_ANY_DAY);
     RT_EQ(l.qty, 6000);
     RT_EQ(l.pieces, 3);
     RT_EQ(l.gross, 3083333333);
     RT_EQ(l.alloc[BR_SRC_PLAN], 2850027778);
     RT_EQ(l.alloc[BR_SRC_OUTSTANDING], 233305555);
 
-    struct rt_dsum da = rt_draws(&r.res, a, RT_ANY_ITEM, BR_SRC_PLAN, amt, nov, RT_ANY_DAY);
+    struct rt_dsum da = rt_draws(&r.night.rated, a, RT_ANY_ITEM, BR_SRC_PLAN, amt, nov, RT_ANY_DAY);
     RT_EQ(da.units, 1000000000);
     RT_EQ(da.value, 1000000000);
     RT_EQ(da.recognised, 800000000);
-    struct rt_dsum dp = rt_draws(&r.res, a, RT_ANY_ITEM, BR_SRC_PLAN, pool, nov, RT_ANY_DAY);
+    struct rt_dsum dp =
+        rt_draws(&r.night.rated, a, RT_ANY_ITEM, BR_SRC_PLAN, pool, nov, RT_ANY_DAY);
     RT_EQ(dp.units, 3600);
     RT_EQ(dp.value, 1775000000 + 75027778);
     RT_EQ(dp.recognised, 1500000000);
     struct rt_dsum dout =
-        rt_draws(&r.res, a, RT_ANY_ITEM, BR_SRC_OUTSTANDING, BR_NO_ID, nov, RT_ANY_DAY);
+        rt_draws(&r.night.rated, a, RT_ANY_ITEM, BR_SRC_OUTSTANDING, BR_NO_ID, nov, RT_ANY_DAY);
     RT_EQ(dout.units, 600 - 146);
     RT_EQ(dout.value, 233305555);
 
@@ -174,36 +176,40 @@ static void test_03_piece_by_piece(void **unused)
     acct = rt_acct(&r, "acc-1");
     amt = rt_ord(&r, "ord-amt");
     pool = rt_ord(&r, "ord-pool");
-    RT_EQ(r.res.ndraws, 1);
-    RT_EQ(rt_draws(&r.res, acct, RT_ANY_ITEM, BR_SRC_PLAN, amt, RT_ANY_PERIOD, RT_ANY_DAY).value,
+    RT_EQ(r.night.rated.ndraws, 1);
+    RT_EQ(rt_draws(&r.night.rated, acct, RT_ANY_ITEM, BR_SRC_PLAN, amt, RT_ANY_PERIOD, RT_ANY_DAY)
+              .value,
           925000000);
 
     rt_run_dir(&r, d2, as_of); /* eas-2: 0.75 from ord-amt, then 3454 s from the pool */
     struct rt_dsum a2 =
-        rt_draws(&r.res, acct, RT_ANY_ITEM, BR_SRC_PLAN, amt, RT_ANY_PERIOD, RT_ANY_DAY);
+        rt_draws(&r.night.rated, acct, RT_ANY_ITEM, BR_SRC_PLAN, amt, RT_ANY_PERIOD, RT_ANY_DAY);
     RT_EQ(a2.units, 75000000);
     RT_EQ(a2.value, 75000000);
     struct rt_dsum p2 =
-        rt_draws(&r.res, acct, RT_ANY_ITEM, BR_SRC_PLAN, pool, RT_ANY_PERIOD, RT_ANY_DAY);
+        rt_draws(&r.night.rated, acct, RT_ANY_ITEM, BR_SRC_PLAN, pool, RT_ANY_PERIOD, RT_ANY_DAY);
     RT_EQ(p2.units, 3454);
     RT_EQ(p2.value, 1775000000);
-    RT_EQ(rt_lines(&r.res, acct, RT_ANY_ITEM, RT_ANY_PERIOD, RT_ANY_DAY).alloc[BR_SRC_OUTSTANDING],
+    RT_EQ(rt_lines(&r.night.rated, acct, RT_ANY_ITEM, RT_ANY_PERIOD, RT_ANY_DAY)
+              .alloc[BR_SRC_OUTSTANDING],
           0);
-    RT_EQ(r.state.orders[pool].consumed, 3454);
+    RT_EQ(r.night.state.orders[pool].consumed, 3454);
 
     rt_run_dir(&r, d3, as_of); /* eas-3: ord-amt empty, the pool's last 146 s */
-    RT_EQ(rt_draws(&r.res, acct, RT_ANY_ITEM, BR_SRC_PLAN, amt, RT_ANY_PERIOD, RT_ANY_DAY).n, 0);
+    RT_EQ(
+        rt_draws(&r.night.rated, acct, RT_ANY_ITEM, BR_SRC_PLAN, amt, RT_ANY_PERIOD, RT_ANY_DAY).n,
+        0);
     struct rt_dsum p3 =
-        rt_draws(&r.res, acct, RT_ANY_ITEM, BR_SRC_PLAN, pool, RT_ANY_PERIOD, RT_ANY_DAY);
+        rt_draws(&r.night.rated, acct, RT_ANY_ITEM, BR_SRC_PLAN, pool, RT_ANY_PERIOD, RT_ANY_DAY);
     RT_EQ(p3.units, 146);
     RT_EQ(p3.value, 75027778);
-    struct rt_sum l3 = rt_lines(&r.res, acct, RT_ANY_ITEM, RT_ANY_PERIOD, RT_ANY_DAY);
+    struct rt_sum l3 = rt_lines(&r.night.rated, acct, RT_ANY_ITEM, RT_ANY_PERIOD, RT_ANY_DAY);
     RT_EQ(l3.gross, 308333333);
     RT_EQ(l3.alloc[BR_SRC_OUTSTANDING], 233305555);
-    RT_EQ(r.state.orders[pool].consumed, 3600);
-    RT_EQ(r.state.orders[pool].recognised_e8, 1500000000);
-    RT_EQ(r.state.orders[amt].consumed, 1000000000);
-    RT_EQ(r.state.orders[amt].recognised_e8, 800000000);
+    RT_EQ(r.night.state.orders[pool].consumed, 3600);
+    RT_EQ(r.night.state.orders[pool].recognised_e8, 1500000000);
+    RT_EQ(r.night.state.orders[amt].consumed, 1000000000);
+    RT_EQ(r.night.state.orders[amt].recognised_e8, 800000000);
     rt_close(&r);
     rt_rmdir(d1);
     rt_rmdir(d2);
@@ -222,10 +228,10 @@ static void test_04_expiry_order_ties(void **unused)
     uint32_t pz = rt_ord(&r, "P-z"), pb = rt_ord(&r, "P-b"), pc = rt_ord(&r, "P-c"),
              pa = rt_ord(&r, "P-a");
     br_period nov = rt_period("2026-11");
-    rt_check_conservation(&r.res);
+    rt_check_conservation(&r.night.rated);
 
     /* the priority order itself */
-    const struct br_order *o = r.book.orders;
+    const struct br_order *o = r.night.book.orders;
     assert_true(br_order_priority_cmp(&o[pz], &o[pb]) < 0);
     assert_true(br_order_priority_cmp(&o[pb], &o[pc]) < 0);
     assert_true(br_order_priority_cmp(&o[pc], &o[pa]) < 0);
@@ -233,33 +239,34 @@ static void test_04_expiry_order_ties(void **unused)
     RT_EQ(br_order_priority_cmp(&o[pc], &o[pc]), 0);
 
     int64_t d5 = rt_day(2026, 11, 5), d6 = rt_day(2026, 11, 6);
-    RT_EQ(rt_draws(&r.res, a, RT_ANY_ITEM, BR_SRC_PLAN, pz, nov, d5).value, 100000000);
-    RT_EQ(rt_draws(&r.res, a, RT_ANY_ITEM, BR_SRC_PLAN, pb, nov, d5).value, 50000000);
-    RT_EQ(rt_draws(&r.res, a, RT_ANY_ITEM, BR_SRC_PLAN, pc, nov, d5).n, 0);
-    RT_EQ(rt_draws(&r.res, a, RT_ANY_ITEM, BR_SRC_PLAN, pb, nov, d6).value, 50000000);
-    RT_EQ(rt_draws(&r.res, a, RT_ANY_ITEM, BR_SRC_PLAN, pc, nov, d6).value, 50000000);
-    RT_EQ(rt_draws(&r.res, a, RT_ANY_ITEM, BR_SRC_PLAN, pa, RT_ANY_PERIOD, RT_ANY_DAY).n, 0);
+    RT_EQ(rt_draws(&r.night.rated, a, RT_ANY_ITEM, BR_SRC_PLAN, pz, nov, d5).value, 100000000);
+    RT_EQ(rt_draws(&r.night.rated, a, RT_ANY_ITEM, BR_SRC_PLAN, pb, nov, d5).value, 50000000);
+    RT_EQ(rt_draws(&r.night.rated, a, RT_ANY_ITEM, BR_SRC_PLAN, pc, nov, d5).n, 0);
+    RT_EQ(rt_draws(&r.night.rated, a, RT_ANY_ITEM, BR_SRC_PLAN, pb, nov, d6).value, 50000000);
+    RT_EQ(rt_draws(&r.night.rated, a, RT_ANY_ITEM, BR_SRC_PLAN, pc, nov, d6).value, 50000000);
+    RT_EQ(rt_draws(&r.night.rated, a, RT_ANY_ITEM, BR_SRC_PLAN, pa, RT_ANY_PERIOD, RT_ANY_DAY).n,
+          0);
 
-    RT_EQ(r.state.orders[pz].consumed, 100000000);
-    RT_EQ(r.state.orders[pb].consumed, 100000000);
-    RT_EQ(r.state.orders[pc].consumed, 50000000);
-    RT_EQ(r.state.orders[pa].consumed, 0);
-    RT_EQ(r.state.orders[pz].recognised_e8, 50000000);
-    RT_EQ(r.state.orders[pb].recognised_e8, 80000000);
-    RT_EQ(r.state.orders[pc].recognised_e8, 30000000);
-    RT_EQ(r.state.orders[pa].recognised_e8, 0);
+    RT_EQ(r.night.state.orders[pz].consumed, 100000000);
+    RT_EQ(r.night.state.orders[pb].consumed, 100000000);
+    RT_EQ(r.night.state.orders[pc].consumed, 50000000);
+    RT_EQ(r.night.state.orders[pa].consumed, 0);
+    RT_EQ(r.night.state.orders[pz].recognised_e8, 50000000);
+    RT_EQ(r.night.state.orders[pb].recognised_e8, 80000000);
+    RT_EQ(r.night.state.orders[pc].recognised_e8, 30000000);
+    RT_EQ(r.night.state.orders[pa].recognised_e8, 0);
     /* P-z expired on Nov 11 local with nothing left: an expiry of 0 */
-    assert_true(r.state.orders[pz].expired);
-    RT_EQ(r.state.orders[pz].breakage_e8, 0);
-    struct rt_rsum ez = rt_recogs(&r.res, pz, BR_RECOG_EXPIRY, RT_ANY_PERIOD);
+    assert_true(r.night.state.orders[pz].expired);
+    RT_EQ(r.night.state.orders[pz].breakage_e8, 0);
+    struct rt_rsum ez = rt_recogs(&r.night.rated, pz, BR_RECOG_EXPIRY, RT_ANY_PERIOD);
     RT_EQ(ez.n, 1);
     RT_EQ(ez.amount, 0);
-    RT_EQ(rt_recogs(&r.res, pz, BR_RECOG_BREAKAGE, RT_ANY_PERIOD).n, 0);
-    assert_false(r.state.orders[pb].expired);
-    assert_false(r.state.orders[pc].expired);
-    assert_false(r.state.orders[pa].expired);
+    RT_EQ(rt_recogs(&r.night.rated, pz, BR_RECOG_BREAKAGE, RT_ANY_PERIOD).n, 0);
+    assert_false(r.night.state.orders[pb].expired);
+    assert_false(r.night.state.orders[pc].expired);
+    assert_false(r.night.state.orders[pa].expired);
 
-    struct rt_sum l = rt_lines(&r.res, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
+    struct rt_sum l = rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
     RT_EQ(l.gross, 250000000);
     RT_EQ(l.alloc[BR_SRC_PLAN], 250000000);
     rt_close(&r);
@@ -272,7 +279,7 @@ static void check_05_lines(const struct rt_run *r)
     uint32_t a = rt_acct(r, "acc-1");
     const br_period months[2] = {rt_period("2026-11"), rt_period("2026-12")};
     for (int i = 0; i < 2; i++) {
-        struct rt_sum l = rt_lines(&r->res, a, BR_ITEM_EGRESS, months[i], RT_ANY_DAY);
+        struct rt_sum l = rt_lines(&r->night.rated, a, BR_ITEM_EGRESS, months[i], RT_ANY_DAY);
         RT_EQ(l.qty, GB + GB / 4);
         RT_EQ(l.gross, 62500000);
         RT_EQ(l.alloc[BR_SRC_PLAN], 50000000);
@@ -288,27 +295,27 @@ static void test_05_monthly_reset(void **unused)
     rt_run_example(&r, "05-monthly-reset-utc8", rt_t("2026-12-10T00:00:00+08:00"));
     uint32_t m1 = rt_ord(&r, "M-1");
     br_period nov = rt_period("2026-11"), dec = rt_period("2026-12");
-    rt_check_conservation(&r.res);
+    rt_check_conservation(&r.night.rated);
     check_05_lines(&r);
     /* oss-3 at 16:00Z on Nov 30 is Dec 1 00:00 local: a fresh quota */
     uint32_t a = rt_acct(&r, "acc-1");
-    RT_EQ(rt_lines(&r.res, a, BR_ITEM_EGRESS, dec, rt_day(2026, 12, 1)).pieces, 2);
-    RT_EQ(rt_map_value(&r.state.buckets, m1, (uint64_t)(int64_t)nov), GB);
-    RT_EQ(rt_map_value(&r.state.buckets, m1, (uint64_t)(int64_t)dec), GB);
-    RT_EQ(r.state.orders[m1].consumed, 2 * GB);
+    RT_EQ(rt_lines(&r.night.rated, a, BR_ITEM_EGRESS, dec, rt_day(2026, 12, 1)).pieces, 2);
+    RT_EQ(rt_map_value(&r.night.state.buckets, m1, (uint64_t)(int64_t)nov), GB);
+    RT_EQ(rt_map_value(&r.night.state.buckets, m1, (uint64_t)(int64_t)dec), GB);
+    RT_EQ(r.night.state.orders[m1].consumed, 2 * GB);
 
     /* straight line, split at the period end */
-    RT_EQ(r.state.orders[m1].recognised_e8, 16095890);
-    struct rt_rsum snov = rt_recogs(&r.res, m1, BR_RECOG_STRAIGHT, nov);
-    struct rt_rsum sdec = rt_recogs(&r.res, m1, BR_RECOG_STRAIGHT, dec);
+    RT_EQ(r.night.state.orders[m1].recognised_e8, 16095890);
+    struct rt_rsum snov = rt_recogs(&r.night.rated, m1, BR_RECOG_STRAIGHT, nov);
+    struct rt_rsum sdec = rt_recogs(&r.night.rated, m1, BR_RECOG_STRAIGHT, dec);
     RT_EQ(snov.amount, 8698630);
     RT_EQ(snov.n, 1);
     RT_EQ(sdec.amount, 7397260);
     RT_EQ(sdec.n, 1);
-    for (size_t i = 0; i < r.res.nrecogs; i++)
-        if (r.res.recogs[i].own_period == nov)
-            RT_EQ(r.res.recogs[i].effective_at, rt_t("2026-11-30T15:59:59Z"));
-    assert_false(r.state.orders[m1].expired);
+    for (size_t i = 0; i < r.night.rated.nrecogs; i++)
+        if (r.night.rated.recogs[i].own_period == nov)
+            RT_EQ(r.night.rated.recogs[i].effective_at, rt_t("2026-11-30T15:59:59Z"));
+    assert_false(r.night.state.orders[m1].expired);
     rt_close(&r);
 }
 
@@ -328,37 +335,38 @@ static void test_05_straight_line_two_runs(void **unused)
     br_period nov = rt_period("2026-11"), dec = rt_period("2026-12");
     check_05_lines(&r);
     /* Nov 20 10:00 to Nov 25 00:00 local = 396,000 s of 31,536,000 */
-    RT_EQ(rt_recogs(&r.res, m1, BR_RECOG_STRAIGHT, nov).amount, 3767123);
-    RT_EQ(r.state.orders[m1].recognised_e8, 3767123);
-    RT_EQ(r.state.orders[m1].sl_to, 396000);
+    RT_EQ(rt_recogs(&r.night.rated, m1, BR_RECOG_STRAIGHT, nov).amount, 3767123);
+    RT_EQ(r.night.state.orders[m1].recognised_e8, 3767123);
+    RT_EQ(r.night.state.orders[m1].sl_to, 396000);
 
     /* recognition alone (as a close does) to the end of November */
-    struct br_rate_input in = {.book = &r.book,
-                               .usage = &r.ing.usage,
-                               .pricer = &r.pricer,
+    struct br_rate_input in = {.book = &r.night.book,
+                               .usage = &r.night.ing.usage,
+                               .pricer = &r.night.pricer,
                                .cal = rt_cal(),
                                .as_of = rt_t("2026-11-25T00:00:00+08:00"),
                                .threads = 1};
     struct br_rate_result rec;
     struct br_error err;
     memset(&rec, 0, sizeof(rec));
-    RT_EQ(br_rate_recognise(&in, &r.state, rt_t("2026-12-01T00:00:00+08:00"), &rec, &err), BR_OK);
+    RT_EQ(br_rate_recognise(&in, &r.night.state, rt_t("2026-12-01T00:00:00+08:00"), &rec, &err),
+          BR_OK);
     struct rt_rsum close = rt_recogs(&rec, m1, BR_RECOG_STRAIGHT, nov);
     RT_EQ(close.n, 1);
     RT_EQ(close.amount, 8698630 - 3767123);
     RT_EQ(rec.nrecogs, 1);
     RT_EQ(rec.recogs[0].effective_at, rt_t("2026-11-30T15:59:59Z"));
-    RT_EQ(r.state.orders[m1].recognised_e8, 8698630);
+    RT_EQ(r.night.state.orders[m1].recognised_e8, 8698630);
     br_rate_result_free(&rec);
 
     rt_run_dir(&r, empty, rt_t("2026-12-10T00:00:00+08:00"));
-    RT_EQ(r.res.nlines, 0);
-    RT_EQ(r.res.ndraws, 0);
-    RT_EQ(rt_recogs(&r.res, m1, BR_RECOG_STRAIGHT, nov).n, 0);
-    RT_EQ(rt_recogs(&r.res, m1, BR_RECOG_STRAIGHT, dec).amount, 7397260);
-    RT_EQ(r.state.orders[m1].recognised_e8, 16095890);
+    RT_EQ(r.night.rated.nlines, 0);
+    RT_EQ(r.night.rated.ndraws, 0);
+    RT_EQ(rt_recogs(&r.night.rated, m1, BR_RECOG_STRAIGHT, nov).n, 0);
+    RT_EQ(rt_recogs(&r.night.rated, m1, BR_RECOG_STRAIGHT, dec).amount, 7397260);
+    RT_EQ(r.night.state.orders[m1].recognised_e8, 16095890);
     /* the buckets carried: December's quota stays used */
-    RT_EQ(rt_map_value(&r.state.buckets, m1, (uint64_t)(int64_t)dec), GB);
+    RT_EQ(rt_map_value(&r.night.state.buckets, m1, (uint64_t)(int64_t)dec), GB);
     rt_close(&r);
     rt_rmdir(empty);
 }
@@ -373,28 +381,29 @@ static void test_06_capacity_two_buckets(void **unused)
     rt_run_example(&r, "06-capacity-two-buckets", rt_t("2026-11-06T00:00:00+08:00"));
     uint32_t a = rt_acct(&r, "acc-1"), cap = rt_ord(&r, "CAP-1");
     br_period nov = rt_period("2026-11");
-    rt_check_conservation(&r.res);
-    struct rt_sum l = rt_lines(&r.res, a, BR_ITEM_STORAGE, nov, RT_ANY_DAY);
+    rt_check_conservation(&r.night.rated);
+    struct rt_sum l = rt_lines(&r.night.rated, a, BR_ITEM_STORAGE, nov, RT_ANY_DAY);
     RT_EQ(l.qty, 320 * GB);
     RT_EQ(l.pieces, 6);
     RT_EQ(l.gross, 32000000);
     RT_EQ(l.alloc[BR_SRC_PLAN], 29000000);
     RT_EQ(l.alloc[BR_SRC_OUTSTANDING], 3000000);
-    struct rt_dsum dp = rt_draws(&r.res, a, BR_ITEM_STORAGE, BR_SRC_PLAN, cap, nov, RT_ANY_DAY);
+    struct rt_dsum dp =
+        rt_draws(&r.night.rated, a, BR_ITEM_STORAGE, BR_SRC_PLAN, cap, nov, RT_ANY_DAY);
     RT_EQ(dp.units, 290 * GB);
     RT_EQ(dp.value, 29000000);
     RT_EQ(dp.recognised, 0); /* straight line, not per draw */
     struct rt_dsum dout =
-        rt_draws(&r.res, a, BR_ITEM_STORAGE, BR_SRC_OUTSTANDING, BR_NO_ID, nov, RT_ANY_DAY);
+        rt_draws(&r.night.rated, a, BR_ITEM_STORAGE, BR_SRC_OUTSTANDING, BR_NO_ID, nov, RT_ANY_DAY);
     RT_EQ(dout.units, 30 * GB);
     RT_EQ(dout.value, 3000000);
     /* one bucket per UTC hour, never depleting */
     uint64_t h2 = (uint64_t)(rt_t("2026-11-05T02:00:00Z") / 3600);
-    RT_EQ(rt_map_value(&r.state.buckets, cap, h2), 100 * GB);
-    RT_EQ(rt_map_value(&r.state.buckets, cap, h2 + 1), 90 * GB);
-    RT_EQ(rt_map_value(&r.state.buckets, cap, h2 + 2), 100 * GB);
-    RT_EQ(r.state.orders[cap].consumed, 290 * GB);
-    RT_EQ(r.state.orders[cap].recognised_e8, 13150684);
+    RT_EQ(rt_map_value(&r.night.state.buckets, cap, h2), 100 * GB);
+    RT_EQ(rt_map_value(&r.night.state.buckets, cap, h2 + 1), 90 * GB);
+    RT_EQ(rt_map_value(&r.night.state.buckets, cap, h2 + 2), 100 * GB);
+    RT_EQ(r.night.state.orders[cap].consumed, 290 * GB);
+    RT_EQ(r.night.state.orders[cap].recognised_e8, 13150684);
     rt_close(&r);
 }
 
@@ -429,20 +438,21 @@ static void test_ties_record_id(void **unused)
     struct rt_run r;
     rt_open(&r);
     rt_run_dir(&r, d, rt_t("2026-11-06T00:00:00+08:00"));
-    rt_check_conservation(&r.res);
+    rt_check_conservation(&r.night.rated);
     uint32_t a1 = rt_acct(&r, "acc-1"), a2 = rt_acct(&r, "acc-2");
-    struct rt_sum s = rt_lines(&r.res, a1, BR_ITEM_STORAGE, RT_ANY_PERIOD, RT_ANY_DAY);
+    struct rt_sum s = rt_lines(&r.night.rated, a1, BR_ITEM_STORAGE, RT_ANY_PERIOD, RT_ANY_DAY);
     RT_EQ(s.gross, 2);
     RT_EQ(s.alloc[BR_SRC_PLAN], 1);
     RT_EQ(s.alloc[BR_SRC_OUTSTANDING], 1);
-    RT_EQ(r.state.orders[rt_ord(&r, "K")].consumed, 3 * GB / 2);
-    struct rt_sum cs = rt_lines(&r.res, a2, BR_ITEM_COMPUTE_SHARED, RT_ANY_PERIOD, RT_ANY_DAY);
+    RT_EQ(r.night.state.orders[rt_ord(&r, "K")].consumed, 3 * GB / 2);
+    struct rt_sum cs =
+        rt_lines(&r.night.rated, a2, BR_ITEM_COMPUTE_SHARED, RT_ANY_PERIOD, RT_ANY_DAY);
     RT_EQ(cs.gross, 100000000);
     RT_EQ(cs.alloc[BR_SRC_BALANCE], 100000000);
-    struct rt_sum put = rt_lines(&r.res, a2, BR_ITEM_PUT, RT_ANY_PERIOD, RT_ANY_DAY);
+    struct rt_sum put = rt_lines(&r.night.rated, a2, BR_ITEM_PUT, RT_ANY_PERIOD, RT_ANY_DAY);
     RT_EQ(put.gross, 100000000);
     RT_EQ(put.alloc[BR_SRC_OUTSTANDING], 100000000);
-    RT_EQ(r.state.balance_e8[a2], 0);
+    RT_EQ(r.night.state.balance_e8[a2], 0);
     rt_close(&r);
     rt_rmdir(d);
 }
@@ -466,21 +476,23 @@ static void test_partial_cover_capped(void **unused)
     struct rt_run r;
     rt_open(&r);
     rt_run_dir(&r, d, rt_t("2026-11-06T00:00:00+08:00"));
-    rt_check_conservation(&r.res);
+    rt_check_conservation(&r.night.rated);
     uint32_t a = rt_acct(&r, "acc-1"), m = rt_ord(&r, "M"), p = rt_ord(&r, "P");
-    struct rt_sum l = rt_lines(&r.res, a, BR_ITEM_PUT, RT_ANY_PERIOD, RT_ANY_DAY);
+    struct rt_sum l = rt_lines(&r.night.rated, a, BR_ITEM_PUT, RT_ANY_PERIOD, RT_ANY_DAY);
     RT_EQ(l.gross, 3);
     RT_EQ(l.alloc[BR_SRC_FREE], 1);
     RT_EQ(l.alloc[BR_SRC_PLAN], 2);
     RT_EQ(l.alloc[BR_SRC_OUTSTANDING], 0);
-    struct rt_dsum dm = rt_draws(&r.res, a, BR_ITEM_PUT, BR_SRC_PLAN, m, RT_ANY_PERIOD, RT_ANY_DAY);
+    struct rt_dsum dm =
+        rt_draws(&r.night.rated, a, BR_ITEM_PUT, BR_SRC_PLAN, m, RT_ANY_PERIOD, RT_ANY_DAY);
     RT_EQ(dm.units, 1);
     RT_EQ(dm.value, 1);
-    struct rt_dsum dp = rt_draws(&r.res, a, BR_ITEM_PUT, BR_SRC_PLAN, p, RT_ANY_PERIOD, RT_ANY_DAY);
+    struct rt_dsum dp =
+        rt_draws(&r.night.rated, a, BR_ITEM_PUT, BR_SRC_PLAN, p, RT_ANY_PERIOD, RT_ANY_DAY);
     RT_EQ(dp.units, 3);
     RT_EQ(dp.value, 1);
-    RT_EQ(r.state.orders[p].consumed, 3);
-    RT_EQ(r.state.orders[p].recognised_e8, 300000000);
+    RT_EQ(r.night.state.orders[p].consumed, 3);
+    RT_EQ(r.night.state.orders[p].recognised_e8, 300000000);
     rt_close(&r);
     rt_rmdir(d);
 }
@@ -497,39 +509,39 @@ static void test_07_coupon_balance_outstanding(void **unused)
     uint32_t c1 = rt_ord(&r, "C1"), c2 = rt_ord(&r, "C2"), c4 = rt_ord(&r, "C4");
     br_period nov = rt_period("2026-11");
     int64_t n1 = rt_day(2026, 11, 1), n2 = rt_day(2026, 11, 2), n6 = rt_day(2026, 11, 6);
-    rt_check_conservation(&r.res);
+    rt_check_conservation(&r.night.rated);
 
-    struct rt_sum l1 = rt_lines(&r.res, a1, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
+    struct rt_sum l1 = rt_lines(&r.night.rated, a1, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
     RT_EQ(l1.gross, 900000000);
     RT_EQ(l1.alloc[BR_SRC_COUPON], 800000000);
     RT_EQ(l1.alloc[BR_SRC_OUTSTANDING], 100000000);
-    RT_EQ(rt_draws(&r.res, a1, RT_ANY_ITEM, BR_SRC_COUPON, c2, nov, n1).value, 300000000);
-    RT_EQ(rt_draws(&r.res, a1, RT_ANY_ITEM, BR_SRC_COUPON, c1, nov, n2).value, 400000000);
-    RT_EQ(rt_draws(&r.res, a1, RT_ANY_ITEM, BR_SRC_COUPON, c2, nov, n2).n, 0);
-    RT_EQ(rt_draws(&r.res, a1, RT_ANY_ITEM, BR_SRC_COUPON, c1, nov, n6).n, 0);
-    RT_EQ(rt_draws(&r.res, a1, RT_ANY_ITEM, BR_SRC_COUPON, c2, nov, n6).value, 100000000);
-    RT_EQ(r.state.orders[c1].consumed, 400000000);
-    RT_EQ(r.state.orders[c2].consumed, 400000000);
+    RT_EQ(rt_draws(&r.night.rated, a1, RT_ANY_ITEM, BR_SRC_COUPON, c2, nov, n1).value, 300000000);
+    RT_EQ(rt_draws(&r.night.rated, a1, RT_ANY_ITEM, BR_SRC_COUPON, c1, nov, n2).value, 400000000);
+    RT_EQ(rt_draws(&r.night.rated, a1, RT_ANY_ITEM, BR_SRC_COUPON, c2, nov, n2).n, 0);
+    RT_EQ(rt_draws(&r.night.rated, a1, RT_ANY_ITEM, BR_SRC_COUPON, c1, nov, n6).n, 0);
+    RT_EQ(rt_draws(&r.night.rated, a1, RT_ANY_ITEM, BR_SRC_COUPON, c2, nov, n6).value, 100000000);
+    RT_EQ(r.night.state.orders[c1].consumed, 400000000);
+    RT_EQ(r.night.state.orders[c2].consumed, 400000000);
 
-    struct rt_sum l2 = rt_lines(&r.res, a2, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
+    struct rt_sum l2 = rt_lines(&r.night.rated, a2, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
     RT_EQ(l2.gross, 1600000000);
     RT_EQ(l2.alloc[BR_SRC_COUPON], 200000000);
     RT_EQ(l2.alloc[BR_SRC_BALANCE], 1000000000);
     RT_EQ(l2.alloc[BR_SRC_OUTSTANDING], 400000000);
     /* a2-0 before the top-up: outstanding 1; a2-1 at T1's instant: balance 8 */
-    struct rt_sum d1 = rt_lines(&r.res, a2, BR_ITEM_COMPUTE_SHARED, nov, n1);
+    struct rt_sum d1 = rt_lines(&r.night.rated, a2, BR_ITEM_COMPUTE_SHARED, nov, n1);
     RT_EQ(d1.alloc[BR_SRC_COUPON], 200000000);
     RT_EQ(d1.alloc[BR_SRC_OUTSTANDING], 100000000);
-    struct rt_sum d2 = rt_lines(&r.res, a2, BR_ITEM_COMPUTE_SHARED, nov, n2);
+    struct rt_sum d2 = rt_lines(&r.night.rated, a2, BR_ITEM_COMPUTE_SHARED, nov, n2);
     RT_EQ(d2.alloc[BR_SRC_BALANCE], 800000000);
     RT_EQ(d2.alloc[BR_SRC_OUTSTANDING], 0);
-    struct rt_sum d6 = rt_lines(&r.res, a2, BR_ITEM_COMPUTE_SHARED, nov, n6);
+    struct rt_sum d6 = rt_lines(&r.night.rated, a2, BR_ITEM_COMPUTE_SHARED, nov, n6);
     RT_EQ(d6.alloc[BR_SRC_BALANCE], 200000000);
     RT_EQ(d6.alloc[BR_SRC_OUTSTANDING], 300000000);
-    RT_EQ(r.state.orders[c4].consumed, 200000000);
+    RT_EQ(r.night.state.orders[c4].consumed, 200000000);
     /* the payment is not a top-up */
-    RT_EQ(r.state.balance_e8[a2], 0);
-    RT_EQ(r.state.balance_e8[a1], 0);
+    RT_EQ(r.night.state.balance_e8[a2], 0);
+    RT_EQ(r.night.state.balance_e8[a1], 0);
     rt_close(&r);
 }
 
@@ -543,18 +555,20 @@ static void test_08_plan_after_usage(void **unused)
     rt_run_example(&r, "08-plan-after-usage", rt_t("2026-12-01T00:00:00+08:00"));
     uint32_t a = rt_acct(&r, "acc-1"), p1 = rt_ord(&r, "P1");
     br_period nov = rt_period("2026-11");
-    rt_check_conservation(&r.res);
-    struct rt_sum l = rt_lines(&r.res, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
+    rt_check_conservation(&r.night.rated);
+    struct rt_sum l = rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
     RT_EQ(l.gross, 350000000);
     RT_EQ(l.alloc[BR_SRC_PLAN], 200000000);
     RT_EQ(l.alloc[BR_SRC_OUTSTANDING], 150000000);
-    struct rt_sum d3 = rt_lines(&r.res, a, BR_ITEM_COMPUTE_SHARED, nov, rt_day(2026, 11, 3));
+    struct rt_sum d3 =
+        rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_SHARED, nov, rt_day(2026, 11, 3));
     RT_EQ(d3.alloc[BR_SRC_PLAN], 200000000);        /* e2 at the purchase instant */
     RT_EQ(d3.alloc[BR_SRC_OUTSTANDING], 100000000); /* e1, one second before */
-    struct rt_sum d2 = rt_lines(&r.res, a, BR_ITEM_COMPUTE_SHARED, nov, rt_day(2026, 11, 2));
+    struct rt_sum d2 =
+        rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_SHARED, nov, rt_day(2026, 11, 2));
     RT_EQ(d2.alloc[BR_SRC_OUTSTANDING], 50000000); /* e3, a later file dated earlier */
-    RT_EQ(r.state.orders[p1].consumed, 200000000);
-    RT_EQ(r.state.orders[p1].recognised_e8, 160000000);
+    RT_EQ(r.night.state.orders[p1].consumed, 200000000);
+    RT_EQ(r.night.state.orders[p1].recognised_e8, 160000000);
     rt_close(&r);
 }
 
@@ -570,29 +584,30 @@ static void test_09_expiry_breakage(void **unused)
     uint32_t a = rt_acct(&r, "acc-1");
     uint32_t a1 = rt_ord(&r, "A1"), m1 = rt_ord(&r, "M1"), p1 = rt_ord(&r, "P1");
     br_period nov = rt_period("2026-11");
-    rt_check_conservation(&r.res);
+    rt_check_conservation(&r.night.rated);
 
-    struct rt_sum cs = rt_lines(&r.res, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
+    struct rt_sum cs = rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
     RT_EQ(cs.gross, 570000000);
     RT_EQ(cs.alloc[BR_SRC_PLAN], 470000000);
     RT_EQ(cs.alloc[BR_SRC_OUTSTANDING], 100000000);
     /* e2 at 23:59:59 local (t < valid_to) vs e3 at valid_to */
-    RT_EQ(rt_lines(&r.res, a, BR_ITEM_COMPUTE_SHARED, nov, rt_day(2026, 11, 10)).alloc[BR_SRC_PLAN],
+    RT_EQ(rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_SHARED, nov, rt_day(2026, 11, 10))
+              .alloc[BR_SRC_PLAN],
           100000000);
-    RT_EQ(rt_lines(&r.res, a, BR_ITEM_COMPUTE_SHARED, nov, rt_day(2026, 11, 11))
+    RT_EQ(rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_SHARED, nov, rt_day(2026, 11, 11))
               .alloc[BR_SRC_OUTSTANDING],
           100000000);
-    struct rt_sum put = rt_lines(&r.res, a, BR_ITEM_PUT, nov, RT_ANY_DAY);
+    struct rt_sum put = rt_lines(&r.night.rated, a, BR_ITEM_PUT, nov, RT_ANY_DAY);
     RT_EQ(put.gross, 120000);
     RT_EQ(put.alloc[BR_SRC_PLAN], 120000);
-    struct rt_dsum dm = rt_draws(&r.res, a, BR_ITEM_PUT, BR_SRC_PLAN, m1, nov, RT_ANY_DAY);
+    struct rt_dsum dm = rt_draws(&r.night.rated, a, BR_ITEM_PUT, BR_SRC_PLAN, m1, nov, RT_ANY_DAY);
     RT_EQ(dm.units, 1000);
     RT_EQ(dm.value, 100000);
-    struct rt_dsum dp = rt_draws(&r.res, a, BR_ITEM_PUT, BR_SRC_PLAN, p1, nov, RT_ANY_DAY);
+    struct rt_dsum dp = rt_draws(&r.night.rated, a, BR_ITEM_PUT, BR_SRC_PLAN, p1, nov, RT_ANY_DAY);
     RT_EQ(dp.units, 200);
     RT_EQ(dp.value, 20000);
 
-    const struct br_order_state *s = r.state.orders;
+    const struct br_order_state *s = r.night.state.orders;
     assert_true(s[a1].expired);
     assert_true(s[m1].expired);
     assert_true(s[p1].expired);
@@ -604,30 +619,30 @@ static void test_09_expiry_breakage(void **unused)
     RT_EQ(s[p1].consumed, 200);
     RT_EQ(s[p1].recognised_e8, 80000000);
     RT_EQ(s[p1].breakage_e8, 120000000);
-    struct rt_rsum ba = rt_recogs(&r.res, a1, BR_RECOG_BREAKAGE, nov);
+    struct rt_rsum ba = rt_recogs(&r.night.rated, a1, BR_RECOG_BREAKAGE, nov);
     RT_EQ(ba.n, 1);
     RT_EQ(ba.amount, 286666667);
-    RT_EQ(rt_recogs(&r.res, p1, BR_RECOG_BREAKAGE, nov).amount, 120000000);
-    struct rt_rsum em = rt_recogs(&r.res, m1, BR_RECOG_EXPIRY, nov);
+    RT_EQ(rt_recogs(&r.night.rated, p1, BR_RECOG_BREAKAGE, nov).amount, 120000000);
+    struct rt_rsum em = rt_recogs(&r.night.rated, m1, BR_RECOG_EXPIRY, nov);
     RT_EQ(em.n, 1);
     RT_EQ(em.amount, 0);
-    RT_EQ(rt_recogs(&r.res, m1, BR_RECOG_STRAIGHT, nov).amount, 100000000);
-    for (size_t i = 0; i < r.res.nrecogs; i++)
-        if (r.res.recogs[i].kind != BR_RECOG_STRAIGHT)
-            RT_EQ(r.res.recogs[i].effective_at, valid_to - 1);
+    RT_EQ(rt_recogs(&r.night.rated, m1, BR_RECOG_STRAIGHT, nov).amount, 100000000);
+    for (size_t i = 0; i < r.night.rated.nrecogs; i++)
+        if (r.night.rated.recogs[i].kind != BR_RECOG_STRAIGHT)
+            RT_EQ(r.night.rated.recogs[i].effective_at, valid_to - 1);
     rt_close(&r);
 
     /* one second earlier nothing has expired */
     rt_open(&r);
     rt_run_example(&r, "09-expiry-breakage", valid_to - 1);
     m1 = rt_ord(&r, "M1");
-    for (size_t i = 0; i < r.book.norders; i++) {
-        assert_false(r.state.orders[i].expired);
-        RT_EQ(r.state.orders[i].breakage_e8, 0);
+    for (size_t i = 0; i < r.night.book.norders; i++) {
+        assert_false(r.night.state.orders[i].expired);
+        RT_EQ(r.night.state.orders[i].breakage_e8, 0);
     }
-    RT_EQ(r.state.orders[m1].recognised_e8, 99999884);
-    RT_EQ(rt_recogs(&r.res, RT_ANY_ORDER, BR_RECOG_BREAKAGE, RT_ANY_PERIOD).n, 0);
-    RT_EQ(rt_recogs(&r.res, RT_ANY_ORDER, BR_RECOG_EXPIRY, RT_ANY_PERIOD).n, 0);
+    RT_EQ(r.night.state.orders[m1].recognised_e8, 99999884);
+    RT_EQ(rt_recogs(&r.night.rated, RT_ANY_ORDER, BR_RECOG_BREAKAGE, RT_ANY_PERIOD).n, 0);
+    RT_EQ(rt_recogs(&r.night.rated, RT_ANY_ORDER, BR_RECOG_EXPIRY, RT_ANY_PERIOD).n, 0);
     rt_close(&r);
 }
 
@@ -647,14 +662,14 @@ static void test_09_late_usage_after_expiry(void **unused)
     int64_t valid_to = rt_t("2026-11-11T00:00:00+08:00");
     rt_run_example(&r, "09-expiry-breakage", valid_to);
     uint32_t a1 = rt_ord(&r, "A1");
-    assert_true(r.state.orders[a1].expired);
+    assert_true(r.night.state.orders[a1].expired);
     rt_run_dir(&r, late, valid_to + 86400);
-    struct rt_sum l = rt_lines(&r.res, RT_ANY_ACCT, RT_ANY_ITEM, RT_ANY_PERIOD, RT_ANY_DAY);
+    struct rt_sum l = rt_lines(&r.night.rated, RT_ANY_ACCT, RT_ANY_ITEM, RT_ANY_PERIOD, RT_ANY_DAY);
     RT_EQ(l.gross, 100000000);
     RT_EQ(l.alloc[BR_SRC_PLAN], 0);
     RT_EQ(l.alloc[BR_SRC_OUTSTANDING], 100000000);
-    RT_EQ(r.state.orders[a1].consumed, 470000000);
-    RT_EQ(r.res.nrecogs, 0); /* nothing expires twice */
+    RT_EQ(r.night.state.orders[a1].consumed, 470000000);
+    RT_EQ(r.night.rated.nrecogs, 0); /* nothing expires twice */
     rt_close(&r);
     rt_rmdir(late);
 }
@@ -669,29 +684,31 @@ static void test_12_split_and_prices(void **unused)
     rt_run_example(&r, "12-split-and-prices", rt_t("2026-12-01T00:00:00+08:00"));
     uint32_t a = rt_acct(&r, "acc-1");
     br_period oct = rt_period("2026-10"), nov = rt_period("2026-11"), dec = rt_period("2026-12");
-    rt_check_conservation(&r.res);
-    RT_EQ(r.res.nno_price, 0);
+    rt_check_conservation(&r.night.rated);
+    RT_EQ(r.night.rated.nno_price, 0);
 
-    struct rt_sum x = rt_lines(&r.res, a, BR_ITEM_COMPUTE_EXCLUSIVE, oct, RT_ANY_DAY);
+    struct rt_sum x = rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_EXCLUSIVE, oct, RT_ANY_DAY);
     RT_EQ(x.qty, 3600);
     RT_EQ(x.gross, 360000000);
-    x = rt_lines(&r.res, a, BR_ITEM_COMPUTE_EXCLUSIVE, nov, RT_ANY_DAY);
+    x = rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_EXCLUSIVE, nov, RT_ANY_DAY);
     RT_EQ(x.qty, 12601);
     RT_EQ(x.pieces, 5);
     RT_EQ(x.gross, 12600100000);
-    x = rt_lines(&r.res, a, BR_ITEM_COMPUTE_EXCLUSIVE, dec, RT_ANY_DAY);
+    x = rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_EXCLUSIVE, dec, RT_ANY_DAY);
     RT_EQ(x.qty, 4501);
     RT_EQ(x.pieces, 3);
     RT_EQ(x.gross, 9000100000);
-    struct rt_sum s = rt_lines(&r.res, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
+    struct rt_sum s = rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
     RT_EQ(s.qty, 200000);
     RT_EQ(s.gross, 300000000);
-    struct rt_sum g = rt_lines(&r.res, a, BR_ITEM_EGRESS, nov, RT_ANY_DAY);
+    struct rt_sum g = rt_lines(&r.night.rated, a, BR_ITEM_EGRESS, nov, RT_ANY_DAY);
     RT_EQ(g.qty, 5 * GB);
     RT_EQ(g.gross, 175000000);
     /* x5 (zero length) has no piece: no line in 2027-01 */
-    RT_EQ(rt_lines(&r.res, RT_ANY_ACCT, RT_ANY_ITEM, rt_period("2027-01"), RT_ANY_DAY).nlines, 0);
-    RT_EQ(r.res.pieces, 5 + 3 + 1 + 2 + 3);
+    RT_EQ(
+        rt_lines(&r.night.rated, RT_ANY_ACCT, RT_ANY_ITEM, rt_period("2027-01"), RT_ANY_DAY).nlines,
+        0);
+    RT_EQ(r.night.rated.pieces, 5 + 3 + 1 + 2 + 3);
 
     /* piece by piece */
     const int64_t e10 = BR_E10;
@@ -710,10 +727,11 @@ static void test_12_split_and_prices(void **unused)
     RT_EQ(rt_piece_price(&r, 1, "g2", 0), e10 / 2);
     RT_EQ(rt_piece_price(&r, 1, "g3", 0), e10 / 4);
     /* x2's two 1-second pieces: one in each period */
-    RT_EQ(br_piece_count(&r.ing.usage, rt_row(&r, 0, "x2"),
-                         br_usage_t(&r.ing.usage, rt_row(&r, 0, "x2"))),
+    RT_EQ(br_piece_count(&r.night.ing.usage, rt_row(&r, 0, "x2"),
+                         br_usage_t(&r.night.ing.usage, rt_row(&r, 0, "x2"))),
           2);
-    const struct br_line *d1 = one_line(&r.res, a, BR_ITEM_COMPUTE_EXCLUSIVE, rt_day(2026, 12, 1));
+    const struct br_line *d1 =
+        one_line(&r.night.rated, a, BR_ITEM_COMPUTE_EXCLUSIVE, rt_day(2026, 12, 1));
     RT_EQ(d1->price_min_e10, 36 * e10 / 10);
     RT_EQ(d1->price_max_e10, 72 * e10);
     RT_EQ(d1->period, dec);
@@ -731,8 +749,8 @@ static void test_13_zero_gross(void **unused)
     rt_run_example(&r, "13-zero-gross", rt_t("2026-12-01T00:00:00+08:00"));
     uint32_t a = rt_acct(&r, "acc-1"), g1 = rt_ord(&r, "G1");
     br_period nov = rt_period("2026-11");
-    rt_check_conservation(&r.res);
-    struct rt_sum get = rt_lines(&r.res, a, BR_ITEM_GET, nov, RT_ANY_DAY);
+    rt_check_conservation(&r.night.rated);
+    struct rt_sum get = rt_lines(&r.night.rated, a, BR_ITEM_GET, nov, RT_ANY_DAY);
     RT_EQ(get.qty, 23);
     RT_EQ(get.pieces, 2);
     RT_EQ(get.gross, 3);
@@ -741,24 +759,25 @@ static void test_13_zero_gross(void **unused)
     RT_EQ(get.free_units, 10);
     /* z1 took no free units: z2 found all 10 */
     RT_EQ(rt_allowance_used(&r, a, BR_ITEM_GET, nov), 10);
-    struct rt_dsum fr = rt_draws(&r.res, a, BR_ITEM_GET, BR_SRC_FREE, BR_NO_ID, nov, RT_ANY_DAY);
+    struct rt_dsum fr =
+        rt_draws(&r.night.rated, a, BR_ITEM_GET, BR_SRC_FREE, BR_NO_ID, nov, RT_ANY_DAY);
     RT_EQ(fr.units, 10);
     RT_EQ(fr.value, 2);
-    struct rt_dsum pl = rt_draws(&r.res, a, BR_ITEM_GET, BR_SRC_PLAN, g1, nov, RT_ANY_DAY);
+    struct rt_dsum pl = rt_draws(&r.night.rated, a, BR_ITEM_GET, BR_SRC_PLAN, g1, nov, RT_ANY_DAY);
     RT_EQ(pl.units, 10);
     RT_EQ(pl.value, 1);
-    RT_EQ(r.state.orders[g1].consumed, 10);
-    RT_EQ(r.state.orders[g1].recognised_e8, 100000000);
+    RT_EQ(r.night.state.orders[g1].consumed, 10);
+    RT_EQ(r.night.state.orders[g1].recognised_e8, 100000000);
     /* a zero price: a line with its quantity, gross 0, no draws */
-    struct rt_sum cs = rt_lines(&r.res, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
+    struct rt_sum cs = rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
     RT_EQ(cs.qty, 1000000);
     RT_EQ(cs.pieces, 1);
     RT_EQ(cs.gross, 0);
-    RT_EQ(rt_draws(&r.res, a, BR_ITEM_COMPUTE_SHARED, RT_ANY_SOURCE, RT_ANY_ORDER, RT_ANY_PERIOD,
-                   RT_ANY_DAY)
+    RT_EQ(rt_draws(&r.night.rated, a, BR_ITEM_COMPUTE_SHARED, RT_ANY_SOURCE, RT_ANY_ORDER,
+                   RT_ANY_PERIOD, RT_ANY_DAY)
               .n,
           0);
-    RT_EQ(r.res.nno_price, 0);
+    RT_EQ(r.night.rated.nno_price, 0);
     rt_close(&r);
 }
 
@@ -772,52 +791,59 @@ static void test_14_waterfall_pins(void **unused)
     rt_run_example(&r, "14-waterfall-pins", rt_t("2026-11-20T00:00:00+08:00"));
     uint32_t a = rt_acct(&r, "acc-1");
     br_period nov = rt_period("2026-11");
-    rt_check_conservation(&r.res);
+    rt_check_conservation(&r.night.rated);
     /* P-sto, a pool plan over storage, was rejected */
-    RT_EQ(r.ing.nrejects, 1);
-    RT_EQ(r.ing.rejects[0].reason, BR_R_BAD_PLAN);
-    RT_EQ(r.ing.rejects[0].line, 5);
+    RT_EQ(r.night.ing.nrejects, 1);
+    RT_EQ(r.night.ing.rejects[0].reason, BR_R_BAD_PLAN);
+    RT_EQ(r.night.ing.rejects[0].line, 5);
     uint32_t dummy;
-    assert_false(br_book_order_find(&r.book, "P-sto", 5, &dummy));
+    assert_false(br_book_order_find(&r.night.book, "P-sto", 5, &dummy));
 
     uint32_t aput = rt_ord(&r, "A-put"), pput = rt_ord(&r, "P-put");
-    struct rt_sum put = rt_lines(&r.res, a, BR_ITEM_PUT, nov, RT_ANY_DAY);
+    struct rt_sum put = rt_lines(&r.night.rated, a, BR_ITEM_PUT, nov, RT_ANY_DAY);
     RT_EQ(put.gross, 200);
     RT_EQ(put.alloc[BR_SRC_PLAN], 150);
     RT_EQ(put.alloc[BR_SRC_OUTSTANDING], 50);
-    struct rt_dsum da = rt_draws(&r.res, a, BR_ITEM_PUT, BR_SRC_PLAN, aput, nov, RT_ANY_DAY);
+    struct rt_dsum da =
+        rt_draws(&r.night.rated, a, BR_ITEM_PUT, BR_SRC_PLAN, aput, nov, RT_ANY_DAY);
     RT_EQ(da.units, 150);
     RT_EQ(da.value, 150);
     /* unpaid_units floor(0.5) = 0: P-put covers nothing */
-    RT_EQ(rt_draws(&r.res, a, RT_ANY_ITEM, RT_ANY_SOURCE, pput, RT_ANY_PERIOD, RT_ANY_DAY).n, 0);
-    RT_EQ(r.state.orders[pput].consumed, 0);
-    RT_EQ(rt_draws(&r.res, a, BR_ITEM_PUT, BR_SRC_OUTSTANDING, BR_NO_ID, nov, RT_ANY_DAY).units, 0);
+    RT_EQ(
+        rt_draws(&r.night.rated, a, RT_ANY_ITEM, RT_ANY_SOURCE, pput, RT_ANY_PERIOD, RT_ANY_DAY).n,
+        0);
+    RT_EQ(r.night.state.orders[pput].consumed, 0);
+    RT_EQ(rt_draws(&r.night.rated, a, BR_ITEM_PUT, BR_SRC_OUTSTANDING, BR_NO_ID, nov, RT_ANY_DAY)
+              .units,
+          0);
 
     /* storage: C-sto covers 2^30 of 2^30 + 100 byte-hours, worth all 100,000: stop */
     uint32_t csto = rt_ord(&r, "C-sto");
-    struct rt_sum sto = rt_lines(&r.res, a, BR_ITEM_STORAGE, nov, RT_ANY_DAY);
+    struct rt_sum sto = rt_lines(&r.night.rated, a, BR_ITEM_STORAGE, nov, RT_ANY_DAY);
     RT_EQ(sto.qty, GB + 100);
     RT_EQ(sto.gross, 100000);
     RT_EQ(sto.alloc[BR_SRC_PLAN], 100000);
-    struct rt_dsum dc = rt_draws(&r.res, a, BR_ITEM_STORAGE, BR_SRC_PLAN, csto, nov, RT_ANY_DAY);
+    struct rt_dsum dc =
+        rt_draws(&r.night.rated, a, BR_ITEM_STORAGE, BR_SRC_PLAN, csto, nov, RT_ANY_DAY);
     RT_EQ(dc.units, GB);
     RT_EQ(dc.value, 100000);
-    RT_EQ(rt_draws(&r.res, a, BR_ITEM_STORAGE, BR_SRC_OUTSTANDING, BR_NO_ID, RT_ANY_PERIOD,
+    RT_EQ(rt_draws(&r.night.rated, a, BR_ITEM_STORAGE, BR_SRC_OUTSTANDING, BR_NO_ID, RT_ANY_PERIOD,
                    RT_ANY_DAY)
               .n,
           0);
 
     /* egress: M-eg worth all; P-eg is not charged 1 byte for nothing */
     uint32_t meg = rt_ord(&r, "M-eg"), peg = rt_ord(&r, "P-eg");
-    struct rt_sum eg = rt_lines(&r.res, a, BR_ITEM_EGRESS, nov, RT_ANY_DAY);
+    struct rt_sum eg = rt_lines(&r.night.rated, a, BR_ITEM_EGRESS, nov, RT_ANY_DAY);
     RT_EQ(eg.gross, 50000000);
     RT_EQ(eg.alloc[BR_SRC_PLAN], 50000000);
-    RT_EQ(rt_draws(&r.res, a, BR_ITEM_EGRESS, BR_SRC_PLAN, meg, nov, RT_ANY_DAY).units, GB);
-    RT_EQ(rt_draws(&r.res, a, RT_ANY_ITEM, RT_ANY_SOURCE, peg, RT_ANY_PERIOD, RT_ANY_DAY).n, 0);
-    RT_EQ(r.state.orders[peg].consumed, 0);
+    RT_EQ(rt_draws(&r.night.rated, a, BR_ITEM_EGRESS, BR_SRC_PLAN, meg, nov, RT_ANY_DAY).units, GB);
+    RT_EQ(rt_draws(&r.night.rated, a, RT_ANY_ITEM, RT_ANY_SOURCE, peg, RT_ANY_PERIOD, RT_ANY_DAY).n,
+          0);
+    RT_EQ(r.night.state.orders[peg].consumed, 0);
 
     /* as-of Nov 20: the 10-day plans expired */
-    const struct br_order_state *s = r.state.orders;
+    const struct br_order_state *s = r.night.state.orders;
     assert_true(s[aput].expired);
     RT_EQ(s[aput].recognised_e8, 100);
     RT_EQ(s[aput].breakage_e8, 0);
@@ -842,20 +868,20 @@ static void test_15_price_change_open_rows(void **unused)
     rt_run_example(&r, "15-price-change-open-rows", rt_t("2026-12-01T00:00:00+08:00"));
     uint32_t a = rt_acct(&r, "acc-1");
     br_period nov = rt_period("2026-11");
-    rt_check_conservation(&r.res);
-    for (size_t i = 0; i < r.ing.nfiles; i++)
-        RT_EQ(r.ing.files[i].status, BR_FILE_APPLIED);
-    RT_EQ(r.book.nprices, 4 + 3); /* the identical row ignored */
-    RT_EQ(r.ing.nrejects, 0);
-    RT_EQ(r.res.nno_price, 0);
+    rt_check_conservation(&r.night.rated);
+    for (size_t i = 0; i < r.night.ing.nfiles; i++)
+        RT_EQ(r.night.ing.files[i].status, BR_FILE_APPLIED);
+    RT_EQ(r.night.book.nprices, 4 + 3); /* the identical row ignored */
+    RT_EQ(r.night.ing.nrejects, 0);
+    RT_EQ(r.night.rated.nno_price, 0);
 
-    struct rt_sum x = rt_lines(&r.res, a, BR_ITEM_COMPUTE_EXCLUSIVE, nov, RT_ANY_DAY);
+    struct rt_sum x = rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_EXCLUSIVE, nov, RT_ANY_DAY);
     RT_EQ(x.qty, 3600);
     RT_EQ(x.gross, 1500000000);
-    struct rt_sum g = rt_lines(&r.res, a, BR_ITEM_EGRESS, nov, RT_ANY_DAY);
+    struct rt_sum g = rt_lines(&r.night.rated, a, BR_ITEM_EGRESS, nov, RT_ANY_DAY);
     RT_EQ(g.qty, 3 * GB);
     RT_EQ(g.gross, 110000000);
-    struct rt_sum s = rt_lines(&r.res, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
+    struct rt_sum s = rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
     RT_EQ(s.qty, 300000);
     RT_EQ(s.gross, 250000000);
 
@@ -881,8 +907,8 @@ static void test_16_tod_wrap(void **unused)
     rt_run_example(&r, "16-tod-wrap", rt_t("2026-12-01T00:00:00+08:00"));
     uint32_t a = rt_acct(&r, "acc-1");
     br_period nov = rt_period("2026-11");
-    rt_check_conservation(&r.res);
-    RT_EQ(r.res.nno_price, 0);
+    rt_check_conservation(&r.night.rated);
+    RT_EQ(r.night.rated.nno_price, 0);
     const int64_t e10 = BR_E10;
     RT_EQ(rt_piece_price(&r, 1, "g1", 0), 4 * e10 / 10); /* 21:00 */
     RT_EQ(rt_piece_price(&r, 1, "g2", 0), e10 / 10);     /* 22:00, start included */
@@ -897,18 +923,18 @@ static void test_16_tod_wrap(void **unused)
     RT_EQ(rt_piece_price(&r, 1, "p3", 0), e10 / 100);
     RT_EQ(rt_piece_price(&r, 1, "p2", 0), 3 * e10 / 100);
 
-    struct rt_sum g = rt_lines(&r.res, a, BR_ITEM_EGRESS, nov, RT_ANY_DAY);
+    struct rt_sum g = rt_lines(&r.night.rated, a, BR_ITEM_EGRESS, nov, RT_ANY_DAY);
     RT_EQ(g.qty, 5 * GB);
     RT_EQ(g.gross, 110000000);
-    RT_EQ(rt_lines(&r.res, a, BR_ITEM_EGRESS, nov, rt_day(2026, 11, 10)).gross, 50000000);
-    RT_EQ(rt_lines(&r.res, a, BR_ITEM_EGRESS, nov, rt_day(2026, 11, 11)).gross, 60000000);
-    struct rt_sum s = rt_lines(&r.res, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
+    RT_EQ(rt_lines(&r.night.rated, a, BR_ITEM_EGRESS, nov, rt_day(2026, 11, 10)).gross, 50000000);
+    RT_EQ(rt_lines(&r.night.rated, a, BR_ITEM_EGRESS, nov, rt_day(2026, 11, 11)).gross, 60000000);
+    struct rt_sum s = rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY);
     RT_EQ(s.qty, 400000);
     RT_EQ(s.gross, 600000000);
-    struct rt_sum p = rt_lines(&r.res, a, BR_ITEM_PUT, nov, RT_ANY_DAY);
+    struct rt_sum p = rt_lines(&r.night.rated, a, BR_ITEM_PUT, nov, RT_ANY_DAY);
     RT_EQ(p.qty, 300);
     RT_EQ(p.gross, 50000);
-    RT_EQ(rt_lines(&r.res, a, BR_ITEM_PUT, nov, rt_day(2026, 11, 11)).gross, 30000);
+    RT_EQ(rt_lines(&r.night.rated, a, BR_ITEM_PUT, nov, rt_day(2026, 11, 11)).gross, 30000);
     rt_close(&r);
 }
 
@@ -923,8 +949,8 @@ static void test_17_sliver_falls_through(void **unused)
     uint32_t a = rt_acct(&r, "acc-1");
     uint32_t oa = rt_ord(&r, "A"), op = rt_ord(&r, "P"), oc = rt_ord(&r, "C");
     br_period nov = rt_period("2026-11");
-    rt_check_conservation(&r.res);
-    struct rt_sum l = rt_lines(&r.res, a, BR_ITEM_PUT, nov, RT_ANY_DAY);
+    rt_check_conservation(&r.night.rated);
+    struct rt_sum l = rt_lines(&r.night.rated, a, BR_ITEM_PUT, nov, RT_ANY_DAY);
     RT_EQ(l.qty, 5);
     RT_EQ(l.gross, 500);
     RT_EQ(l.alloc[BR_SRC_FREE], 0);
@@ -932,20 +958,23 @@ static void test_17_sliver_falls_through(void **unused)
     RT_EQ(l.alloc[BR_SRC_COUPON], 30);
     RT_EQ(l.alloc[BR_SRC_BALANCE], 10);
     RT_EQ(l.alloc[BR_SRC_OUTSTANDING], 10);
-    struct rt_dsum da = rt_draws(&r.res, a, BR_ITEM_PUT, BR_SRC_PLAN, oa, nov, RT_ANY_DAY);
+    struct rt_dsum da = rt_draws(&r.night.rated, a, BR_ITEM_PUT, BR_SRC_PLAN, oa, nov, RT_ANY_DAY);
     RT_EQ(da.units, 150);
     RT_EQ(da.value, 150);
     RT_EQ(da.recognised, 100);
-    struct rt_dsum dp = rt_draws(&r.res, a, BR_ITEM_PUT, BR_SRC_PLAN, op, nov, RT_ANY_DAY);
+    struct rt_dsum dp = rt_draws(&r.night.rated, a, BR_ITEM_PUT, BR_SRC_PLAN, op, nov, RT_ANY_DAY);
     RT_EQ(dp.units, 3); /* q2 only: q1's sliver passed it by */
     RT_EQ(dp.value, 300);
     RT_EQ(dp.recognised, 15000000);
-    struct rt_dsum dc = rt_draws(&r.res, a, BR_ITEM_PUT, BR_SRC_COUPON, oc, nov, RT_ANY_DAY);
+    struct rt_dsum dc =
+        rt_draws(&r.night.rated, a, BR_ITEM_PUT, BR_SRC_COUPON, oc, nov, RT_ANY_DAY);
     RT_EQ(dc.value, 30);
-    RT_EQ(rt_draws(&r.res, a, BR_ITEM_PUT, BR_SRC_BALANCE, BR_NO_ID, nov, RT_ANY_DAY).value, 10);
-    RT_EQ(rt_draws(&r.res, a, BR_ITEM_PUT, BR_SRC_OUTSTANDING, BR_NO_ID, nov, RT_ANY_DAY).value,
+    RT_EQ(rt_draws(&r.night.rated, a, BR_ITEM_PUT, BR_SRC_BALANCE, BR_NO_ID, nov, RT_ANY_DAY).value,
           10);
-    const struct br_order_state *s = r.state.orders;
+    RT_EQ(rt_draws(&r.night.rated, a, BR_ITEM_PUT, BR_SRC_OUTSTANDING, BR_NO_ID, nov, RT_ANY_DAY)
+              .value,
+          10);
+    const struct br_order_state *s = r.night.state.orders;
     assert_true(s[oa].expired);
     RT_EQ(s[oa].consumed, 150);
     RT_EQ(s[oa].recognised_e8, 100);
@@ -954,7 +983,7 @@ static void test_17_sliver_falls_through(void **unused)
     RT_EQ(s[op].consumed, 3);
     RT_EQ(s[op].recognised_e8, 15000000);
     RT_EQ(s[oc].consumed, 30);
-    RT_EQ(r.state.balance_e8[a], 0);
+    RT_EQ(r.night.state.balance_e8[a], 0);
     rt_close(&r);
 }
 
@@ -968,16 +997,16 @@ static void test_20_promotions(void **unused)
     rt_run_example(&r, "20-promotions", rt_t("2026-12-01T00:00:00+08:00"));
     uint32_t a = rt_acct(&r, "acc-1");
     br_period nov = rt_period("2026-11"), dec = rt_period("2026-12");
-    rt_check_conservation(&r.res);
-    RT_EQ(r.ing.nfiles, 7);
-    for (size_t i = 0; i < r.ing.nfiles; i++) {
-        const struct br_ingest_file *f = &r.ing.files[i];
+    rt_check_conservation(&r.night.rated);
+    RT_EQ(r.night.ing.nfiles, 7);
+    for (size_t i = 0; i < r.night.ing.nfiles; i++) {
+        const struct br_ingest_file *f = &r.night.ing.files[i];
         bool refused = strcmp(f->name, "prices-3.csv") == 0;
         RT_EQ(f->status, refused ? BR_FILE_REFUSED : BR_FILE_APPLIED);
         RT_EQ(f->reason, refused ? BR_R_PRICE_OVERLAP : BR_R_NONE);
     }
-    RT_EQ(r.book.nprices, 8 + 1 + 1);
-    RT_EQ(r.res.nno_price, 0);
+    RT_EQ(r.night.book.nprices, 8 + 1 + 1);
+    RT_EQ(r.night.rated.nno_price, 0);
 
     const int64_t e10 = BR_E10;
     RT_EQ(rt_piece_price(&r, 1, "e7", 0), e10 / 2);
@@ -997,25 +1026,25 @@ static void test_20_promotions(void **unused)
     RT_EQ(rt_piece_price(&r, 0, "x3", 1), 36 * e10 / 10);
     RT_EQ(rt_piece_price(&r, 1, "p2", 0), 2 * e10 / 100);
 
-    struct rt_sum g = rt_lines(&r.res, a, BR_ITEM_EGRESS, nov, RT_ANY_DAY);
+    struct rt_sum g = rt_lines(&r.night.rated, a, BR_ITEM_EGRESS, nov, RT_ANY_DAY);
     RT_EQ(g.qty, 7 * GB);
     RT_EQ(g.gross, 235000000);
-    struct rt_sum x = rt_lines(&r.res, a, BR_ITEM_COMPUTE_EXCLUSIVE, nov, RT_ANY_DAY);
+    struct rt_sum x = rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_EXCLUSIVE, nov, RT_ANY_DAY);
     RT_EQ(x.qty, 23400);
     RT_EQ(x.gross, 3050000000);
-    x = rt_lines(&r.res, a, BR_ITEM_COMPUTE_EXCLUSIVE, dec, RT_ANY_DAY);
+    x = rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_EXCLUSIVE, dec, RT_ANY_DAY);
     RT_EQ(x.qty, 3600);
     RT_EQ(x.gross, 360000000);
-    struct rt_sum p = rt_lines(&r.res, a, BR_ITEM_PUT, nov, RT_ANY_DAY);
+    struct rt_sum p = rt_lines(&r.night.rated, a, BR_ITEM_PUT, nov, RT_ANY_DAY);
     RT_EQ(p.qty, 1800);
     RT_EQ(p.gross, 240000);
     RT_EQ(p.alloc[BR_SRC_FREE], 100000);
     RT_EQ(p.alloc[BR_SRC_OUTSTANDING], 140000);
     /* p2 under the promotion (no free_per_month): nothing free, allowance kept */
-    struct rt_sum p15 = rt_lines(&r.res, a, BR_ITEM_PUT, nov, rt_day(2026, 11, 15));
+    struct rt_sum p15 = rt_lines(&r.night.rated, a, BR_ITEM_PUT, nov, rt_day(2026, 11, 15));
     RT_EQ(p15.alloc[BR_SRC_FREE], 0);
     RT_EQ(p15.alloc[BR_SRC_OUTSTANDING], 120000);
-    struct rt_sum p16 = rt_lines(&r.res, a, BR_ITEM_PUT, nov, rt_day(2026, 11, 16));
+    struct rt_sum p16 = rt_lines(&r.night.rated, a, BR_ITEM_PUT, nov, rt_day(2026, 11, 16));
     RT_EQ(p16.alloc[BR_SRC_FREE], 40000);
     RT_EQ(p16.alloc[BR_SRC_OUTSTANDING], 20000);
     RT_EQ(p16.free_units, 400);
@@ -1031,7 +1060,7 @@ static void check_21(const struct rt_run *r, br_period post_nov)
     uint32_t a1 = rt_ord(r, "A1"), a2 = rt_ord(r, "A2"), p1 = rt_ord(r, "P1"), m1 = rt_ord(r, "M1"),
              k1 = rt_ord(r, "K1"), c1 = rt_ord(r, "C1");
     br_period nov = rt_period("2026-11"), dec = rt_period("2026-12");
-    const struct br_rate_result *res = &r->res;
+    const struct br_rate_result *res = &r->night.rated;
     rt_check_conservation(res);
 
     struct rt_rsum b = rt_recogs(res, a1, BR_RECOG_BREAKAGE, nov);
@@ -1049,7 +1078,7 @@ static void check_21(const struct rt_run *r, br_period post_nov)
         const struct br_recog *g = &res->recogs[i];
         RT_EQ(g->period, g->own_period == nov ? post_nov : g->own_period);
         if (g->kind != BR_RECOG_STRAIGHT)
-            RT_EQ(g->effective_at, r->book.orders[g->order].valid_to - 1);
+            RT_EQ(g->effective_at, r->night.book.orders[g->order].valid_to - 1);
     }
     RT_EQ(rt_draws(res, a, RT_ANY_ITEM, BR_SRC_PLAN, a1, nov, RT_ANY_DAY).recognised, 400000000);
     RT_EQ(rt_draws(res, a, RT_ANY_ITEM, BR_SRC_PLAN, a1, dec, RT_ANY_DAY).n, 0);
@@ -1074,7 +1103,7 @@ static void check_21(const struct rt_run *r, br_period post_nov)
         RT_EQ(res->draws[i].period,
               res->draws[i].own_period == nov ? post_nov : res->draws[i].own_period);
 
-    const struct br_order_state *s = r->state.orders;
+    const struct br_order_state *s = r->night.state.orders;
     RT_EQ(s[a1].consumed, 500000000);
     RT_EQ(s[a1].recognised_e8, 400000000);
     RT_EQ(s[a2].consumed, 100000000);
@@ -1084,8 +1113,8 @@ static void check_21(const struct rt_run *r, br_period post_nov)
     RT_EQ(s[k1].consumed, 10 * GB);
     RT_EQ(s[k1].recognised_e8, 300000000);
     RT_EQ(s[c1].consumed, 0);
-    for (size_t i = 0; i < r->book.norders; i++)
-        if (r->book.orders[i].kind == BR_ORDER_PLAN)
+    for (size_t i = 0; i < r->night.book.norders; i++)
+        if (r->night.book.orders[i].kind == BR_ORDER_PLAN)
             assert_true(s[i].expired);
 }
 
@@ -1107,8 +1136,8 @@ static void test_21_closed_period_posts_late(void **unused)
     const br_period closed[1] = {rt_period("2026-11")};
     struct rt_run r;
     rt_open(&r);
-    r.closed = closed;
-    r.nclosed = 1;
+    r.night.closed = closed;
+    r.night.nclosed = 1;
     rt_run_example(&r, "21-expiry-at-period-end", rt_t("2026-12-10T00:00:00+08:00"));
     check_21(&r, rt_period("2026-12"));
     rt_close(&r);
@@ -1187,15 +1216,15 @@ static void test_split_run_same_lines(void **unused)
     memset(&n2, 0, sizeof(n2));
     rt_open(&one);
     rt_run_dir(&one, all, end);
-    rt_check_conservation(&one.res);
-    rt_norm_add(&n1, &one.book, &one.res);
+    rt_check_conservation(&one.night.rated);
+    rt_norm_add(&n1, &one.night.book, &one.night.rated);
     rt_open(&two);
     rt_run_dir(&two, d1, mid);
-    rt_check_conservation(&two.res);
-    rt_norm_add(&n2, &two.book, &two.res);
+    rt_check_conservation(&two.night.rated);
+    rt_norm_add(&n2, &two.night.book, &two.night.rated);
     rt_run_dir(&two, d2, end);
-    rt_check_conservation(&two.res);
-    rt_norm_add(&n2, &two.book, &two.res);
+    rt_check_conservation(&two.night.rated);
+    rt_norm_add(&n2, &two.night.book, &two.night.rated);
     rt_norm_merge(&n1);
     rt_norm_merge(&n2);
     assert_true(rt_norm_equal(&n1, &n2));
@@ -1203,8 +1232,9 @@ static void test_split_run_same_lines(void **unused)
 
     /* a few amounts by hand */
     uint32_t a2 = rt_acct(&one, "acc-2");
-    RT_EQ(one.state.balance_e8[a2], 400000000); /* 1 + 5 + 2 - (1 + 2 + 1) */
-    RT_EQ(rt_lines(&one.res, a2, RT_ANY_ITEM, RT_ANY_PERIOD, RT_ANY_DAY).alloc[BR_SRC_OUTSTANDING],
+    RT_EQ(one.night.state.balance_e8[a2], 400000000); /* 1 + 5 + 2 - (1 + 2 + 1) */
+    RT_EQ(rt_lines(&one.night.rated, a2, RT_ANY_ITEM, RT_ANY_PERIOD, RT_ANY_DAY)
+              .alloc[BR_SRC_OUTSTANDING],
           50000000);
     const struct br_order_state *sa2 = rt_ost(&one, "A2");
     assert_true(sa2->expired);
@@ -1232,19 +1262,19 @@ static void test_01_payg_rounding(void **unused)
     rt_run_example(&r, "01-payg-rounding", rt_t("2026-12-01T00:00:00+08:00"));
     uint32_t a = rt_acct(&r, "acc-1");
     br_period nov = rt_period("2026-11");
-    rt_check_conservation(&r.res);
-    struct rt_sum x = rt_lines(&r.res, a, BR_ITEM_COMPUTE_EXCLUSIVE, nov, RT_ANY_DAY);
+    rt_check_conservation(&r.night.rated);
+    struct rt_sum x = rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_EXCLUSIVE, nov, RT_ANY_DAY);
     RT_EQ(x.qty, 8400);
     RT_EQ(x.pieces, 4);
     RT_EQ(x.gross, 4316666666);
-    RT_EQ(rt_lines(&r.res, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY).gross, 5713400);
-    struct rt_sum g = rt_lines(&r.res, a, BR_ITEM_GET, nov, RT_ANY_DAY);
+    RT_EQ(rt_lines(&r.night.rated, a, BR_ITEM_COMPUTE_SHARED, nov, RT_ANY_DAY).gross, 5713400);
+    struct rt_sum g = rt_lines(&r.night.rated, a, BR_ITEM_GET, nov, RT_ANY_DAY);
     RT_EQ(g.qty, 33);
     RT_EQ(g.gross, 6);
-    struct rt_sum all = rt_lines(&r.res, a, RT_ANY_ITEM, nov, RT_ANY_DAY);
+    struct rt_sum all = rt_lines(&r.night.rated, a, RT_ANY_ITEM, nov, RT_ANY_DAY);
     RT_EQ(all.gross, 4322380072);
     RT_EQ(all.alloc[BR_SRC_OUTSTANDING], 4322380072);
-    RT_EQ(r.res.gross_e8, 4322380072);
+    RT_EQ(r.night.rated.gross_e8, 4322380072);
     rt_close(&r);
 }
 

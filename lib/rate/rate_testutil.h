@@ -1,6 +1,6 @@
-/* Helpers shared by the rating tests (rate_test, pricebook_test,
+/* Helpers shared by the rating tests (rate_test, pricer_test,
  * property_test): inboxes in temporary folders, the call sequence of
- * lib/ledger/run.c (ingest, price tables, rate) and sums over a result.
+ * the database-free night of lib/batch/night.h, and sums over a result.
  * Static inline only: every test file includes it once. */
 #ifndef BR_RATE_TESTUTIL_H
 #define BR_RATE_TESTUTIL_H
@@ -17,7 +17,9 @@
 #include "core/map.h"
 #include "core/money.h"
 #include "ingest/ingest.h"
-#include "rate/pricebook.h"
+#include "batch/night.h"
+#include "rate/pricer.h"
+#include "rate/piece.h"
 #include "rate/rate.h"
 #include "rate/waterfall.h"
 
@@ -145,145 +147,68 @@ static inline void rt_require_spec(void)
 
 /* --- the run -------------------------------------------------------------- */
 
-struct rt_file {
-    enum br_kind kind;
-    char name[256];
-};
-
-static inline int rt_file_cmp(const void *pa, const void *pb)
-{
-    const struct rt_file *a = pa, *b = pb;
-    if (a->kind != b->kind)
-        return (int)a->kind - (int)b->kind;
-    return strcmp(a->name, b->name);
-}
-
-/* The <kind>-*.csv files of dir in application order (as lib/ledger/run.c). */
-static inline size_t rt_list_inbox(const char *dir, struct rt_file *out, size_t max)
-{
-    DIR *d = opendir(dir);
-    assert_non_null(d);
-    size_t n = 0;
-    struct dirent *e;
-    while ((e = readdir(d)) != NULL) {
-        enum br_kind k;
-        char path[512];
-        struct stat sb;
-        if (!br_kind_of_name(e->d_name, &k) || strlen(e->d_name) >= sizeof(out->name))
-            continue;
-        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-        if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
-            continue;
-        assert_true(n < max);
-        out[n].kind = k;
-        snprintf(out[n].name, sizeof(out[n].name), "%s", e->d_name);
-        n++;
-    }
-    closedir(d);
-    qsort(out, n, sizeof(*out), rt_file_cmp);
-    return n;
-}
-
-/* One book and rating state, carried over any number of runs. */
+/* One book and rating state, carried over any number of nights: the
+ * database-free night of lib/batch/night.h, as `billrun run` drives it. */
 struct rt_run {
-    struct br_book book;
-    struct br_ingest ing; /* the current run's files and usage */
-    struct br_pricer pricer;
-    struct br_rate_state state;
-    struct br_rate_result res; /* the current run's result */
-    bool ing_live, pricer_live, res_live;
-    const br_period *closed;
-    size_t nclosed;
+    struct br_night night;
     int threads;
 };
 
 static inline void rt_open(struct rt_run *r)
 {
     memset(r, 0, sizeof(*r));
-    br_book_init(&r->book);
+    br_night_init(&r->night, rt_cal(), 1);
     r->threads = 1;
-}
-
-/* Ends the current run: its files, usage and price tables (not the result). */
-static inline void rt_end_run(struct rt_run *r)
-{
-    if (r->pricer_live)
-        br_pricer_free(&r->pricer);
-    if (r->ing_live)
-        br_ingest_free(&r->ing);
-    r->pricer_live = r->ing_live = false;
 }
 
 static inline void rt_close(struct rt_run *r)
 {
-    rt_end_run(r);
-    if (r->res_live)
-        br_rate_result_free(&r->res);
-    br_rate_state_free(&r->state);
-    br_book_free(&r->book);
+    br_night_free(&r->night);
     memset(r, 0, sizeof(*r));
 }
 
-/* Starts a run: the orders of earlier runs are no longer new (their top-ups
- * were applied), as lib/ledger/load.c loads them. */
+/* Starts the next night: the orders of earlier nights are no longer new
+ * (their top-ups were applied), as the database would load them. */
 static inline void rt_begin(struct rt_run *r)
 {
-    rt_end_run(r);
-    for (size_t i = 0; i < r->book.norders; i++)
-        r->book.orders[i].is_new = false;
-    br_ingest_init(&r->ing, &r->book, rt_cal(), RT_MAX_ROWS);
-    r->ing_live = true;
+    br_night_next(&r->night);
 }
 
-/* Reads one file of the current run. */
+/* Reads one file of the current night. */
 static inline void rt_read_file(struct rt_run *r, const char *dir, const char *name,
                                 enum br_kind kind)
 {
     uint32_t idx;
     struct br_error err = {0};
-    assert_int_equal(br_ingest_add_file(&r->ing, dir, name, kind, &idx), BR_OK);
-    enum br_status st = br_ingest_read(&r->ing, idx, &err);
+    assert_int_equal(br_ingest_add_file(&r->night.ing, dir, name, kind, &idx), BR_OK);
+    enum br_status st = br_night_read(&r->night, idx, &err);
     if (st != BR_OK)
         print_message("reading %s/%s: %s\n", dir, name, err.msg);
     assert_int_equal(st, BR_OK);
 }
 
-/* Starts a run and reads every inbox file of dir in application order. */
+/* Starts a night and reads every inbox file of dir in application order. */
 static inline void rt_read_dir(struct rt_run *r, const char *dir)
 {
-    struct rt_file files[RT_MAX_FILES];
-    size_t n = rt_list_inbox(dir, files, RT_MAX_FILES);
+    struct br_error err = {0};
     rt_begin(r);
-    for (size_t i = 0; i < n; i++)
-        rt_read_file(r, dir, files[i].name, files[i].kind);
+    enum br_status st = br_night_read_inbox(&r->night, dir, &err);
+    if (st != BR_OK)
+        print_message("reading %s: %s\n", dir, err.msg);
+    assert_int_equal(st, BR_OK);
 }
 
-/* Rates the current run's usage (do_rate of lib/ledger/run.c) into r->res. */
+/* Rates the current night's usage into r->night.rated. */
 static inline void rt_rate(struct rt_run *r, int64_t as_of)
 {
     struct br_error err = {0};
-    br_usage_drop_index(&r->ing.usage);
-    if (r->pricer_live)
-        br_pricer_free(&r->pricer);
-    assert_int_equal(
-        br_pricer_build(&r->pricer, &r->book, rt_cal(), r->ing.usage.keys, r->ing.usage.nkeys),
-        BR_OK);
-    r->pricer_live = true;
-    if (r->res_live)
-        br_rate_result_free(&r->res);
-    struct br_rate_input in = {.book = &r->book,
-                               .usage = &r->ing.usage,
-                               .pricer = &r->pricer,
-                               .cal = rt_cal(),
-                               .as_of = as_of,
-                               .closed = r->closed,
-                               .nclosed = r->nclosed,
-                               .threads = r->threads};
-    enum br_status st = br_rate(&in, &r->state, &r->res, &err);
+    r->night.threads = r->threads;
+    enum br_status st = br_night_prepare(&r->night, &err);
+    if (st == BR_OK)
+        st = br_night_rate(&r->night, as_of, &err);
     if (st != BR_OK)
-        print_message("br_rate: %s\n", err.msg);
+        print_message("rating: %s\n", err.msg);
     assert_int_equal(st, BR_OK);
-    r->res_live = true;
 }
 
 static inline void rt_run_dir(struct rt_run *r, const char *dir, int64_t as_of)
@@ -305,7 +230,7 @@ static inline void rt_run_example(struct rt_run *r, const char *name, int64_t as
 static inline uint32_t rt_acct(const struct rt_run *r, const char *id)
 {
     uint32_t a = BR_NO_ID;
-    bool found = br_book_account_find(&r->book, id, strlen(id), &a);
+    bool found = br_book_account_find(&r->night.book, id, strlen(id), &a);
     if (!found)
         print_message("no account %s\n", id);
     assert_true(found);
@@ -315,7 +240,7 @@ static inline uint32_t rt_acct(const struct rt_run *r, const char *id)
 static inline uint32_t rt_ord(const struct rt_run *r, const char *id)
 {
     uint32_t o = BR_NO_ID;
-    bool found = br_book_order_find(&r->book, id, strlen(id), &o);
+    bool found = br_book_order_find(&r->night.book, id, strlen(id), &o);
     if (!found)
         print_message("no order %s\n", id);
     assert_true(found);
@@ -325,15 +250,15 @@ static inline uint32_t rt_ord(const struct rt_run *r, const char *id)
 static inline const struct br_order_state *rt_ost(const struct rt_run *r, const char *id)
 {
     uint32_t o = rt_ord(r, id);
-    assert_true(o < r->state.norders);
-    return &r->state.orders[o];
+    assert_true(o < r->night.state.norders);
+    return &r->night.state.orders[o];
 }
 
 /* The usage row of the current run with record id rid from source (0 EAS,
  * 1 OSS); fails the test when there is none. */
 static inline size_t rt_row(const struct rt_run *r, int source, const char *rid)
 {
-    const struct br_usage *u = &r->ing.usage;
+    const struct br_usage *u = &r->night.ing.usage;
     for (size_t i = 0; i < u->n; i++) {
         size_t len;
         char buf[BR_RID_MAX];
@@ -351,7 +276,7 @@ static inline size_t rt_row(const struct rt_run *r, int source, const char *rid)
 static inline int64_t rt_piece_price(const struct rt_run *r, int source, const char *rid,
                                      uint32_t sub)
 {
-    const struct br_usage *u = &r->ing.usage;
+    const struct br_usage *u = &r->night.ing.usage;
     size_t row = rt_row(r, source, rid);
     int64_t t0 = br_usage_t(u, row);
     assert_true(sub < br_piece_count(u, row, t0));
@@ -359,8 +284,8 @@ static inline int64_t rt_piece_price(const struct rt_run *r, int source, const c
     uint64_t qty;
     br_piece_at(u, row, sub, t0, &t, &qty);
     uint32_t hint = UINT32_MAX;
-    uint32_t pr = br_pricer_find(&r->pricer, u->key[row], t, &hint);
-    return pr == BR_NO_ID ? -1 : r->book.prices[pr].price_e10;
+    uint32_t pr = br_pricer_find(&r->night.pricer, u->key[row], t, &hint);
+    return pr == BR_NO_ID ? -1 : r->night.book.prices[pr].price_e10;
 }
 
 /* --- sums over a result ------------------------------------------------------ */
@@ -456,7 +381,7 @@ static inline int64_t rt_map_value(const struct br_map *m, uint64_t a, uint64_t 
 static inline int64_t rt_allowance_used(const struct rt_run *r, uint32_t acct, enum br_item item,
                                         br_period p)
 {
-    return rt_map_value(&r->state.allowance, ((uint64_t)acct << 8) | (uint64_t)item,
+    return rt_map_value(&r->night.state.allowance, ((uint64_t)acct << 8) | (uint64_t)item,
                         (uint64_t)(int64_t)p);
 }
 
@@ -763,14 +688,14 @@ static inline bool rt_norm_equal(const struct rt_norm *a, const struct rt_norm *
  * the bucket and allowance maps. */
 static inline bool rt_state_equal(const struct rt_run *x, const struct rt_run *y)
 {
-    bool ok = x->book.norders == y->book.norders &&
-              br_book_naccounts(&x->book) == br_book_naccounts(&y->book);
+    bool ok = x->night.book.norders == y->night.book.norders &&
+              br_book_naccounts(&x->night.book) == br_book_naccounts(&y->night.book);
     if (!ok)
-        print_error("books differ: %zu/%zu orders\n", x->book.norders, y->book.norders);
-    for (size_t i = 0; ok && i < x->book.norders; i++) {
-        const char *id = x->book.orders[i].order_id;
+        print_error("books differ: %zu/%zu orders\n", x->night.book.norders, y->night.book.norders);
+    for (size_t i = 0; ok && i < x->night.book.norders; i++) {
+        const char *id = x->night.book.orders[i].order_id;
         uint32_t j = rt_ord(y, id);
-        const struct br_order_state *a = &x->state.orders[i], *b = &y->state.orders[j];
+        const struct br_order_state *a = &x->night.state.orders[i], *b = &y->night.state.orders[j];
         if (a->consumed != b->consumed || a->recognised_e8 != b->recognised_e8 ||
             a->sl_to != b->sl_to || a->breakage_e8 != b->breakage_e8 || a->expired != b->expired) {
             print_error("order %s: consumed %lld/%lld recognised %lld/%lld sl_to %lld/%lld "
@@ -782,36 +707,37 @@ static inline bool rt_state_equal(const struct rt_run *x, const struct rt_run *y
             ok = false;
         }
     }
-    for (uint32_t i = 0; ok && i < br_book_naccounts(&x->book); i++) {
-        const char *id = br_book_account_id(&x->book, i);
+    for (uint32_t i = 0; ok && i < br_book_naccounts(&x->night.book); i++) {
+        const char *id = br_book_account_id(&x->night.book, i);
         uint32_t j = rt_acct(y, id);
-        if (x->state.balance_e8[i] != y->state.balance_e8[j]) {
-            print_error("balance of %s: %lld/%lld\n", id, (long long)x->state.balance_e8[i],
-                        (long long)y->state.balance_e8[j]);
+        if (x->night.state.balance_e8[i] != y->night.state.balance_e8[j]) {
+            print_error("balance of %s: %lld/%lld\n", id, (long long)x->night.state.balance_e8[i],
+                        (long long)y->night.state.balance_e8[j]);
             ok = false;
         }
     }
     /* maps, both ways */
     for (int pass = 0; ok && pass < 2; pass++) {
         const struct rt_run *p = pass == 0 ? x : y, *q = pass == 0 ? y : x;
-        for (size_t i = 0; ok && i < p->state.buckets.cap; i++) {
-            const struct br_map_entry *e = &p->state.buckets.e[i];
+        for (size_t i = 0; ok && i < p->night.state.buckets.cap; i++) {
+            const struct br_map_entry *e = &p->night.state.buckets.e[i];
             if (!e->used || e->value == 0)
                 continue;
-            uint32_t j = rt_ord(q, p->book.orders[e->a].order_id);
-            int64_t v = rt_map_value(&q->state.buckets, j, e->b);
+            uint32_t j = rt_ord(q, p->night.book.orders[e->a].order_id);
+            int64_t v = rt_map_value(&q->night.state.buckets, j, e->b);
             if (v != e->value) {
-                print_error("bucket %s/%llu: %lld/%lld\n", p->book.orders[e->a].order_id,
+                print_error("bucket %s/%llu: %lld/%lld\n", p->night.book.orders[e->a].order_id,
                             (unsigned long long)e->b, (long long)e->value, (long long)v);
                 ok = false;
             }
         }
-        for (size_t i = 0; ok && i < p->state.allowance.cap; i++) {
-            const struct br_map_entry *e = &p->state.allowance.e[i];
+        for (size_t i = 0; ok && i < p->night.state.allowance.cap; i++) {
+            const struct br_map_entry *e = &p->night.state.allowance.e[i];
             if (!e->used || e->value == 0)
                 continue;
-            uint32_t j = rt_acct(q, br_book_account_id(&p->book, (uint32_t)(e->a >> 8)));
-            int64_t v = rt_map_value(&q->state.allowance, ((uint64_t)j << 8) | (e->a & 0xFF), e->b);
+            uint32_t j = rt_acct(q, br_book_account_id(&p->night.book, (uint32_t)(e->a >> 8)));
+            int64_t v =
+                rt_map_value(&q->night.state.allowance, ((uint64_t)j << 8) | (e->a & 0xFF), e->b);
             if (v != e->value) {
                 print_error("allowance %llx/%llu: %lld/%lld\n", (unsigned long long)e->a,
                             (unsigned long long)e->b, (long long)e->value, (long long)v);

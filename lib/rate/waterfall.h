@@ -75,9 +75,4 @@ void br_pass_free(struct br_pass *p);
 /* Rates the events ev[from, to) of one account, in rating order. */
 void br_pass_account(struct br_pass *p, uint32_t account, size_t from, size_t to);
 
-/* Pieces of a usage row (exclusive intervals split at clock hours). */
-uint32_t br_piece_count(const struct br_usage *u, size_t row, int64_t t0);
-void br_piece_at(const struct br_usage *u, size_t row, uint32_t sub, int64_t t0, int64_t *t,
-                 uint64_t *qty);
-
 #endif

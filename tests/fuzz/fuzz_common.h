@@ -461,13 +461,31 @@ static inline void fz_run_free(struct fz_run *r)
 
 /* One memfd per process, rewritten for each file: br_ingest_read opens it by
  * its /proc path as it opens an inbox file. */
+/* The one file inputs are written to: a regular file in a private folder
+ * (ingest opens files by path, never through a symlink such as
+ * /proc/self/fd/N), removed when the process exits. */
+static char fz_dir[256], fz_path[300];
+
+static inline void fz_cleanup(void)
+{
+    unlink(fz_path);
+    rmdir(fz_dir);
+}
+
 static inline int fz_memfd(void)
 {
     static int fd = -1;
     if (fd < 0) {
-        fd = (int)syscall(SYS_memfd_create, "billrun-fuzz", 0);
+        const char *base = getenv("TMPDIR");
+        snprintf(fz_dir, sizeof(fz_dir), "%s/billrun-fuzz.XXXXXX",
+                 base != NULL && base[0] != '\0' ? base : "/tmp");
+        if (mkdtemp(fz_dir) == NULL)
+            abort();
+        snprintf(fz_path, sizeof(fz_path), "%s/input.csv", fz_dir);
+        fd = open(fz_path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (fd < 0)
             abort();
+        atexit(fz_cleanup);
     }
     return fd;
 }
@@ -512,10 +530,8 @@ static inline uint32_t fz_read_file(struct fz_run *r, enum br_kind kind, const u
                                     size_t len)
 {
     fz_memfd_write(file, len);
-    char name[32];
-    snprintf(name, sizeof(name), "%d", fz_memfd());
     uint32_t i;
-    FUZZ_CHECK(br_ingest_add_file(&r->ing, "/proc/self/fd", name, kind, &i) == BR_OK, "add");
+    FUZZ_CHECK(br_ingest_add_file(&r->ing, fz_dir, "input.csv", kind, &i) == BR_OK, "add");
     struct br_error err = {0};
     enum br_status st = br_ingest_hash(&r->ing, i, &err);
     FUZZ_CHECK(st == BR_OK, "hash: %s", err.msg);

@@ -9,7 +9,8 @@
  * at most one row of each rank (exact dated, exact open, * dated, * open). */
 #include "fuzz_common.h"
 
-#include "rate/pricebook.h"
+#include "ingest/admit.h"
+#include "rate/pricer.h"
 #include "ingest/usage.h"
 
 #ifndef FUZZ_ENTRY

@@ -225,11 +225,11 @@ static void references_hold(void **state)
     expect_state(c, "COMMIT", "23503");
     assert_int_equal(
         it_sql_int(c, "SELECT count(*) FROM billing.balance_state WHERE account_id = 'a'"), 0);
-    /* an existing batch is a valid reference */
+    /* a batch that is already committed takes no more rows */
     snprintf(sql, sizeof(sql), "INSERT INTO billing.balance_state VALUES ('a', %lld, 0)",
              (long long)batch);
     expect_state(c, "BEGIN", "");
-    expect_state(c, sql, "");
+    expect_state(c, sql, "23000");
     expect_state(c, "ROLLBACK", "");
 }
 
@@ -305,8 +305,11 @@ static void bucket_over_face(struct fx *f, const char *values)
              "IN (SELECT order_id FROM billing.draws WHERE source = 'plan') "
              "ORDER BY order_id LIMIT 1",
              values);
+    /* a tamperer with the owner's rights: past the triggers */
+    it_sql_try(f->c, "ALTER TABLE billing.bucket_state DISABLE TRIGGER USER", st);
     it_sql_try(f->c, sql, st);
     assert_string_equal(st, "");
+    it_sql_try(f->c, "ALTER TABLE billing.bucket_state ENABLE TRIGGER USER", st);
     assert_int_equal(
         it_sql_int(f->c, "SELECT count(*) FROM billing.bucket_state WHERE bucket = 999999"), 1);
     assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 1);
@@ -468,7 +471,7 @@ static void db_init_is_idempotent(void **state)
 {
     struct fx *f = *state;
     assert_int_equal(it_billrun(f->db, f->log, "db", "init", NULL), 0);
-    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.schema_migrations"), 10);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.schema_migrations"), 2);
     assert_int_equal(it_billrun(f->db, f->log, "db", "init", "--tz-offset", "+09:00", NULL), 1);
     assert_true(log_has(f->log, "fixed when the database is created"));
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM pg_description d JOIN pg_class c ON "
@@ -531,13 +534,10 @@ static void capacity_hours_carry_across_runs(void **state)
 {
     struct fx *f = *state;
     /* the same files in one run */
-    char one[128], old[128], inbox1[4200], inbox2[4200];
+    char one[128], inbox1[4200];
     it_db_create(one, sizeof(one), "cap_one");
-    it_db_create(old, sizeof(old), "cap_old");
     snprintf(inbox1, sizeof(inbox1), "%s/one", f->dir);
-    snprintf(inbox2, sizeof(inbox2), "%s/old", f->dir);
     it_copy_dir(f->inbox, inbox1);
-    it_copy_dir(f->inbox, inbox2);
     for (int k = 0; k < 4; k++)
         add_cap_file(inbox1, k);
     assert_int_equal(it_billrun(one, f->log, "db", "init", NULL), 0);
@@ -554,9 +554,6 @@ static void capacity_hours_carry_across_runs(void **state)
     char *got = cap_totals(f->c);
     assert_string_equal(got, want);
     /* hour 04 ends at the plan's 100 GiB, hour 06 too; one day row a run */
-    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.bucket_state "
-                                      "WHERE kind = 'hour'"),
-                     0);
     free(got);
     got = it_sql_text(f->c, "SELECT hours[5], hours[7] FROM billing.bucket_state "
                             "WHERE kind = 'day' AND bucket = 20767 "
@@ -564,38 +561,9 @@ static void capacity_hours_carry_across_runs(void **state)
     assert_string_equal(got, "107374182400|107374182400\n");
     free(got);
 
-    /* the same, with the first file's state written as hour rows (before
-     * sql/006) */
-    assert_int_equal(it_billrun(old, f->log, "db", "init", NULL), 0);
-    assert_true(run_ok(old, f->log, inbox2));
-    add_cap_file(inbox2, 0);
-    assert_true(run_ok(old, f->log, inbox2));
-    PGconn *c2 = it_db_connect(old);
-    char st[6];
-    it_sql_try(c2, "ALTER TABLE billing.bucket_state DISABLE TRIGGER USER", st);
-    it_sql_try(c2,
-               "INSERT INTO billing.bucket_state (order_id, kind, bucket, batch_id, used) "
-               "SELECT b.order_id, 'hour', b.bucket * 24 + h.i - 1, b.batch_id, h.used "
-               "FROM billing.bucket_state b, unnest(b.hours) WITH ORDINALITY h(used, i) "
-               "WHERE b.kind = 'day' AND h.used > 0",
-               st);
-    assert_string_equal(st, "");
-    it_sql_try(c2, "DELETE FROM billing.bucket_state WHERE kind = 'day'", st);
-    assert_string_equal(st, "");
-    it_sql_try(c2, "ALTER TABLE billing.bucket_state ENABLE TRIGGER USER", st);
-    for (int k = 1; k < 4; k++) {
-        add_cap_file(inbox2, k);
-        assert_true(run_ok(old, f->log, inbox2));
-    }
-    got = cap_totals(c2);
-    assert_string_equal(got, want);
-    assert_int_equal(it_billrun(old, f->log, "verify", NULL), 0);
-    free(got);
     free(want);
     PQfinish(c1);
-    PQfinish(c2);
     it_db_drop(one);
-    it_db_drop(old);
 }
 
 int main(void)

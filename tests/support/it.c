@@ -149,9 +149,6 @@ static size_t billrun_argv(const char *db, const char *const *args, const char *
 
 int it_billrunv(const char *db, const char *log, const char *const *args)
 {
-    /* every batch hashed from what was written is also read back and
-     * compared (post.c), in release builds too */
-    setenv("BILLRUN_TEST_HASH_READBACK", "1", 0);
     const char *argv[64];
     char dbarg[256];
     billrun_argv(db, args, argv, dbarg, sizeof(dbarg));

@@ -1,0 +1,366 @@
+/* billrun run and reprocess (run.h): load, ingest, rate, post, seal,
+ * commit, in one batch. */
+#include "batch/run.h"
+
+#include "batch/batch.h"
+#include "batch/inbox.h"
+#include "batch/night.h"
+#include "core/log.h"
+#include "core/sha256.h"
+#include "ledger/journal.h"
+#include "store/load.h"
+#include "store/schema.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+void br_run_summary_free(struct br_run_summary *s)
+{
+    free(s->files);
+    s->files = NULL;
+    s->nfiles = 0;
+}
+
+static void stage(const struct br_run_opts *o, const char *name)
+{
+    if (o->on_stage)
+        o->on_stage(o->stage_ctx, name);
+}
+
+struct run_ctx {
+    struct br_db *db;
+    const struct br_run_opts *o;
+    struct br_night night;
+    struct br_batch batch;
+    struct br_journal journal;
+    br_period *closed;
+    size_t nclosed;
+    int64_t *file_ids;
+};
+
+/* --- ingest ------------------------------------------------------------------ */
+
+/* One inbox file: a name the database has never recorded is new whatever its
+ * content, so it is read at once (and hashed while it is read); a name seen
+ * before is hashed first, to skip it or refuse it unread. */
+static enum br_status ingest_file(struct run_ctx *c, const struct br_inbox *in, size_t i,
+                                  struct br_error *err)
+{
+    struct br_night *n = &c->night;
+    uint32_t fi;
+    enum br_status st = br_night_add(n, in, i, &fi, err);
+    bool seen = false;
+    if (st == BR_OK)
+        st = br_load_name_seen(c->db, in->files[i].name, &seen, err);
+    if (st != BR_OK || !seen)
+        return st == BR_OK ? br_night_read(n, fi, err) : st;
+    enum br_known known = BR_KNOWN_NEW;
+    enum br_reason why = BR_R_NONE;
+    st = br_ingest_hash(&n->ing, fi, err);
+    if (st == BR_OK)
+        st = br_load_known(c->db, in->files[i].name, n->ing.files[fi].sha256, &known, &why, err);
+    if (st != BR_OK)
+        return st;
+    struct br_ingest_file *f = &n->ing.files[fi];
+    switch (known) {
+    case BR_KNOWN_SAME:
+        f->status = BR_FILE_SKIPPED;
+        br_log(BR_LOG_INFO, "file_skipped", "name=%s reason=already_applied", br_logq(f->name));
+        return BR_OK;
+    case BR_KNOWN_REFUSED:
+        f->status = BR_FILE_REFUSED_BEFORE;
+        f->reason = why;
+        br_log(BR_LOG_WARN, "file_refused_before", "name=%s reason=%s", br_logq(f->name),
+               br_reason_str(why));
+        return BR_OK;
+    case BR_KNOWN_CHANGED:
+        f->status = BR_FILE_REFUSED;
+        f->reason = BR_R_CHANGED_CONTENT;
+        snprintf(f->detail, sizeof(f->detail),
+                 "a file of this name was applied with other content");
+        br_log(BR_LOG_WARN, "file_refused", "name=%s reason=%s", br_logq(f->name),
+               br_reason_str(f->reason));
+        return BR_OK;
+    case BR_KNOWN_NEW:
+        break;
+    }
+    return br_night_read(n, fi, err);
+}
+
+struct reprocess_ctx {
+    struct run_ctx *c;
+    uint32_t file[BR_KIND_COUNT];
+    struct br_error *err;
+};
+
+/* Reprocessing: one open reject read again, into a pseudo-file per kind. */
+static enum br_status reprocess_one(void *ctx, const struct br_open_reject *r)
+{
+    struct reprocess_ctx *x = ctx;
+    struct br_ingest *ing = &x->c->night.ing;
+    if (x->file[r->kind] == UINT32_MAX) {
+        char name[64];
+        snprintf(name, sizeof(name), "reprocess-%lld-%s", (long long)x->c->batch.batch_id,
+                 br_kind_str(r->kind));
+        enum br_status st =
+            br_ingest_add_file(ing, "(reprocess)", name, r->kind, &x->file[r->kind]);
+        if (st != BR_OK)
+            return br_fail(x->err, st, "out of memory");
+        ing->files[x->file[r->kind]].reprocess = true;
+        ing->files[x->file[r->kind]].row_begin = ing->usage.n;
+    }
+    return br_ingest_read_raw(ing, x->file[r->kind], r->raw, r->raw_len, r->line, r->reject_id,
+                              r->reason, x->err);
+}
+
+static enum br_status do_ingest(struct run_ctx *c, struct br_error *err)
+{
+    struct br_inbox in;
+    memset(&in, 0, sizeof(in));
+    struct br_strtab ids;
+    br_strtab_init(&ids, (size_t)1 << 30);
+    enum br_status st = BR_OK;
+    if (c->o->inbox != NULL)
+        st = br_inbox_list(&in, c->o->inbox, err);
+    if (st == BR_OK)
+        st = br_inbox_order_ids(&in, &ids, err);
+    if (st == BR_OK)
+        st = br_load_book(c->db, &c->night.book, c->o->as_of, &ids, err);
+    br_strtab_free(&ids);
+    stage(c->o, "ingest");
+    for (size_t i = 0; i < in.n && st == BR_OK; i++)
+        st = ingest_file(c, &in, i, err);
+    br_inbox_free(&in);
+    if (st == BR_OK && c->o->reprocess) {
+        struct reprocess_ctx x = {.c = c, .err = err};
+        for (int k = 0; k < BR_KIND_COUNT; k++)
+            x.file[k] = UINT32_MAX;
+        st = br_load_open_rejects(c->db, reprocess_one, &x, err);
+    }
+    return st;
+}
+
+/* --- rate ---------------------------------------------------------------------- */
+
+static enum br_status do_rate(struct run_ctx *c, struct br_error *err)
+{
+    struct br_night *n = &c->night;
+    enum br_status st = br_night_prepare(n, err);
+    if (st == BR_OK)
+        st = br_load_state(c->db, &n->book, &n->state, n->period_min, n->hour_min, err);
+    if (st == BR_OK)
+        st = br_load_recredits(c->db, &n->book, &n->state, n->t_min, err);
+    if (st == BR_OK)
+        st = br_night_rate(n, c->o->as_of, err);
+    return st;
+}
+
+/* --- post ------------------------------------------------------------------------ */
+
+static void summarise(struct br_run_summary *s, const struct br_ingest *ing,
+                      const struct br_rate_result *rr, const struct br_journal *j)
+{
+    s->files = br_calloc(ing->nfiles ? ing->nfiles : 1, sizeof(*s->files));
+    for (size_t i = 0; s->files && i < ing->nfiles; i++) {
+        const struct br_ingest_file *f = &ing->files[i];
+        struct br_run_file *x = &s->files[s->nfiles++];
+        snprintf(x->name, sizeof(x->name), "%s", f->name);
+        x->kind = f->kind;
+        x->status = (int)f->status;
+        x->reason = f->reason;
+        x->rows = f->rows;
+        x->accepted = f->accepted;
+        x->rejected = f->rejected;
+        s->rows += f->rows;
+        s->accepted += f->accepted;
+        s->rejected += f->rejected;
+        s->applied += f->status == BR_FILE_APPLIED;
+        s->skipped += f->status == BR_FILE_SKIPPED;
+        s->refused += f->status == BR_FILE_REFUSED;
+        s->refused_before += f->status == BR_FILE_REFUSED_BEFORE;
+    }
+    s->pieces = rr->pieces;
+    s->gross_e8 = rr->gross_e8;
+    uint32_t last = UINT32_MAX;
+    for (size_t i = 0; i < rr->nlines; i++) {
+        for (int k = 0; k < BR_SRC_COUNT; k++)
+            s->alloc_e8[k] += rr->lines[i].alloc_e8[k];
+        if (rr->lines[i].account != last)
+            s->accounts++;
+        last = rr->lines[i].account;
+    }
+    for (size_t i = 0; i < rr->nrecogs; i++) {
+        if (rr->recogs[i].kind == BR_RECOG_STRAIGHT)
+            s->recognised_e8 += rr->recogs[i].amount_e8;
+        else {
+            s->breakage_e8 += rr->recogs[i].amount_e8;
+            s->expiries++;
+        }
+    }
+    s->entries = j->nentries;
+    s->transfers = j->ntransfers;
+    for (size_t i = 0; i < j->ntransfers; i++)
+        s->posted_e8 += j->transfers[i].amount_e8;
+}
+
+/* Whether the night changed anything: a file recorded, a reprocessed row
+ * with a new outcome, a rated line, a recognition, a plan's state (every
+ * journal entry comes from one of them). */
+static bool anything_to_write(const struct br_ingest *ing, const struct br_rate_result *rr,
+                              const struct br_rate_state *st)
+{
+    for (size_t i = 0; i < ing->nfiles; i++) {
+        const struct br_ingest_file *f = &ing->files[i];
+        /* a reprocessing that only rejects rows again, for the reasons they
+         * had, changes nothing: no batch */
+        if (f->reprocess ? f->accepted > 0
+                         : f->status != BR_FILE_SKIPPED && f->status != BR_FILE_REFUSED_BEFORE)
+            return true;
+    }
+    for (size_t i = 0; i < ing->nrejects; i++)
+        if (ing->rejects[i].origin_id != 0 && !ing->rejects[i].unchanged)
+            return true;
+    if (rr->nrecogs > 0 || rr->nlines > 0)
+        return true;
+    for (size_t i = 0; i < st->norders; i++)
+        if (st->orders[i].dirty)
+            return true;
+    return false;
+}
+
+/* The journal, built on a thread of its own while the facts are stored
+ * (both only read the night). */
+struct build_job {
+    pthread_t thread;
+    const struct br_journal_input *in;
+    struct br_journal *j;
+    enum br_status st;
+    struct br_error err;
+};
+
+static void *build_run(void *arg)
+{
+    struct build_job *b = arg;
+    b->st = br_journal_post(b->j, b->in, &b->err);
+    return NULL;
+}
+
+static enum br_status do_post(struct run_ctx *c, struct br_run_summary *sum, struct br_error *err)
+{
+    struct br_night *n = &c->night;
+    br_journal_init(&c->journal, c->batch.next_entry, c->batch.next_transfer);
+    c->file_ids = br_calloc(n->ing.nfiles + 1, sizeof(*c->file_ids));
+    if (c->file_ids == NULL)
+        return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    struct br_journal_input jin = {.cal = n->cal,
+                                   .closed = c->closed,
+                                   .nclosed = c->nclosed,
+                                   .book = &n->book,
+                                   .rated = &n->rated};
+    struct br_facts facts = {.cal = n->cal,
+                             .closed = c->closed,
+                             .nclosed = c->nclosed,
+                             .ing = &n->ing,
+                             .book = &n->book,
+                             .rated = &n->rated,
+                             .state = &n->state,
+                             .file_ids = c->file_ids};
+    double t0 = br_now_s();
+    struct build_job b = {.in = &jin, .j = &c->journal};
+    bool threaded = pthread_create(&b.thread, NULL, build_run, &b) == 0;
+    if (!threaded)
+        build_run(&b);
+    enum br_status st = BR_OK;
+    bool write = anything_to_write(&n->ing, &n->rated, &n->state);
+    if (write)
+        st = br_write_facts(c->db, &c->batch.writer, &facts, err);
+    if (threaded)
+        pthread_join(b.thread, NULL);
+    br_log(BR_LOG_DEBUG, "post_step", "step=build_and_facts seconds=%.3f", br_now_s() - t0);
+    if (st == BR_OK && b.st != BR_OK) {
+        *err = b.err;
+        st = b.st;
+    }
+    summarise(sum, &n->ing, &n->rated, &c->journal);
+    BR_ASSERT(write || c->journal.nentries == 0);
+    if (st == BR_OK && !write)
+        sum->nothing_new = true;
+    if (st == BR_OK && write)
+        st = br_write_journal(c->db, &c->batch.writer, &c->journal, err);
+    return st;
+}
+
+static enum br_status do_commit(struct run_ctx *c, struct br_run_summary *sum, struct br_error *err)
+{
+    char summary[256];
+    snprintf(summary, sizeof(summary),
+             "files %zu applied, %zu refused; rows %llu = %llu accepted + %llu rejected; "
+             "%zu entries",
+             sum->applied, sum->refused, (unsigned long long)sum->rows,
+             (unsigned long long)sum->accepted, (unsigned long long)sum->rejected, sum->entries);
+    enum br_status st = br_batch_seal(&c->batch, c->o->as_of, NULL, c->o->version, summary, err);
+    stage(c->o, "commit");
+    if (st == BR_OK)
+        st = br_batch_commit(&c->batch, err);
+    if (st == BR_OK) {
+        sum->batch_id = c->batch.batch_id;
+        br_hex32(c->batch.hash, sum->hash);
+    }
+    return st;
+}
+
+static void run_ctx_free(struct run_ctx *c)
+{
+    br_journal_free(&c->journal);
+    br_batch_free(&c->batch);
+    br_night_free(&c->night);
+    free(c->closed);
+    free(c->file_ids);
+}
+
+enum br_status br_run(struct br_db *db, const struct br_run_opts *o, struct br_run_summary *sum,
+                      struct br_error *err)
+{
+    memset(sum, 0, sizeof(*sum));
+    double t0 = br_now_s();
+    struct run_ctx c;
+    memset(&c, 0, sizeof(c));
+    c.db = db;
+    c.o = o;
+    int32_t tz;
+    enum br_status st = br_schema_calendar(db, &tz, err);
+    if (st != BR_OK)
+        return st;
+    sum->tz_offset_s = tz;
+    br_night_init(&c.night, (struct br_calendar){tz}, o->threads);
+    stage(o, "load");
+    st = br_batch_open(&c.batch, db, o->reprocess ? "reprocess" : "run", o->no_wait, err);
+    if (st == BR_OK)
+        st = br_load_closed(db, &c.closed, &c.nclosed, err);
+    c.night.closed = c.closed;
+    c.night.nclosed = c.nclosed;
+    c.night.ing.rated = br_load_rated;
+    c.night.ing.rated_ctx = db;
+    if (st == BR_OK)
+        st = do_ingest(&c, err);
+    double t1 = br_now_s();
+    stage(o, "rate");
+    if (st == BR_OK)
+        st = do_rate(&c, err);
+    double t2 = br_now_s();
+    stage(o, "post");
+    if (st == BR_OK)
+        st = do_post(&c, sum, err);
+    double t3 = br_now_s();
+    if (st == BR_OK && !sum->nothing_new)
+        st = do_commit(&c, sum, err);
+    sum->t_ingest = t1 - t0;
+    sum->t_rate = t2 - t1;
+    sum->t_post = t3 - t2;
+    sum->t_total = br_now_s() - t0;
+    run_ctx_free(&c); /* rolls back whatever is not committed */
+    return st;
+}
