@@ -1,9 +1,10 @@
 /* The README's two set-up commands, as a newcomer runs them: in a fresh clone
- * of the repository (committed files only), `scripts/demo` leaves the
- * invoices and the summary in out/demo/2026-11/, and `scripts/test` runs the
- * whole suite (without this test: BILLRUN_NO_README_TEST=1) and ends with its
- * success line. Both start their own throwaway PostgreSQL, so they run
- * without the PG* variables of the cluster this test was given. */
+ * of the repository (committed files only, nothing beside it), `scripts/demo`
+ * leaves the invoices and the summary in out/demo/2026-11/, starting its own
+ * throwaway PostgreSQL (without the PG* variables of the cluster this test
+ * was given); and `scripts/test` is what CI runs (.ci/run), builds in the
+ * clone and finds the whole suite there (`scripts/test --list`). The suite
+ * itself is this one: it is not run again inside itself. */
 #include "it.h"
 
 #include <dirent.h>
@@ -150,25 +151,42 @@ static void demo(void **state)
     free(text);
 }
 
+/* The ctest list of a build folder: the number of tests it holds. */
+static long tests_listed(const char *text)
+{
+    const char *p = strstr(text, "Total Tests: ");
+    return p != NULL ? strtol(p + strlen("Total Tests: "), NULL, 10) : -1;
+}
+
 static void test_suite(void **state)
 {
     (void)state;
     readme_has_block("scripts/test");
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/.ci/run", clone_dir);
+    char *ci = it_read_file(path, NULL);
+    if (ci == NULL || strstr(ci, "exec scripts/test\n") == NULL)
+        fail_msg(".ci/run does not run scripts/test");
+    free(ci);
     char log[4096];
-    snprintf(log, sizeof(log), "%s/../test.log", clone_dir);
-    int rc = run_in_clone("scripts/test", "BILLRUN_NO_README_TEST=1", log);
+    snprintf(log, sizeof(log), "%s/../test-list.log", clone_dir);
+    int rc = run_in_clone("scripts/test --list", NULL, log);
     if (rc != 0)
-        fail_with_log("scripts/test", rc, log);
-    size_t len = 0;
-    char *text = it_read_file(log, &len);
+        fail_with_log("scripts/test --list", rc, log);
+    char *text = it_read_file(log, NULL);
     assert_non_null(text);
-    while (len > 0 && text[len - 1] == '\n')
-        text[--len] = '\0';
-    const char *last = strrchr(text, '\n');
-    last = last ? last + 1 : text;
-    if (strncmp(last, "scripts/test: all tests passed", 30) != 0)
-        fail_msg("scripts/test ended with `%s`", last);
+    /* the clone holds the suite this build runs */
+    char here[4096];
+    snprintf(here, sizeof(here), "%s/../here-list.log", clone_dir);
+    const char *argv[] = {"ctest", "--test-dir", it_env("BILLRUN_BUILD_DIR"), "-N", NULL};
+    assert_int_equal(it_run(argv, here), 0);
+    char *mine = it_read_file(here, NULL);
+    assert_non_null(mine);
+    long n = tests_listed(text);
+    if (n < 20 || n != tests_listed(mine))
+        fail_msg("the clone lists %ld tests, this build %ld", n, tests_listed(mine));
     free(text);
+    free(mine);
 }
 
 int main(void)
