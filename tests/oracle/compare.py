@@ -17,6 +17,9 @@ Compared, each as a set keyed as shown:
   plans    order id: consumed, as billing.plan_balances shows it (plan
            units, rounded half up to 8 decimals)
   coupons  order id: used e8 (billing.coupon_balances)
+  adjustments  adjustment id: account, time, kind, item, amount e8, invoice
+           number, reason (billing.adjustments, corrections.md; only when
+           the oracle accepted an adjustment)
 Prints "<set>: N agree" or the first differences; exit 1 if any differ.
 """
 import json
@@ -82,7 +85,24 @@ def main():
     got = {r[0]: int(Fraction(r[1]) * 10 ** 8)
            for r in query(db, 'SELECT order_id, used FROM billing.coupon_balances')}
     bad |= differences('coupons', want, got)
+    if o.get('adjustments'):
+        want = {x['adjustment_id']: (x['account_id'], x['adjustment_time'], x['kind'], x['item'], x['amount_e8'],
+                                     x['invoice_no'], x['reason']) for x in o['adjustments']}
+        got = {r['adjustment_id']: (r['account_id'], r['t'], r['kind'], r['item'], int(Fraction(r['amount']) * 10 ** 8),
+                                    r['invoice_no'] or None, r['reason']) for r in query_dicts(
+            db, "SELECT adjustment_id, account_id, to_char(adjustment_time AT TIME ZONE 'UTC', "
+                "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') AS t, kind, item, amount, invoice_no, reason "
+                "FROM billing.adjustments")}
+        bad |= differences('adjustments', want, got)
     return 1 if bad else 0
+
+
+def query_dicts(db, sql):
+    import csv
+    import io
+    out = subprocess.run(['psql', '-d', db, '-X', '-q', '--csv', '-c', sql],
+                         capture_output=True, text=True, check=True).stdout
+    return list(csv.DictReader(io.StringIO(out)))
 
 
 if __name__ == '__main__':

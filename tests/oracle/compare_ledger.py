@@ -4,6 +4,9 @@
 Usage: /usr/bin/python3 compare_ledger.py DB LEDGER.json [--quiet]
   DB: a database name (libpq env chooses host/user) or a conninfo string.
 Exit 0 when everything agrees, 1 otherwise.  Prints one line per difference.
+corrections.md: the invoices' credits and debits are compared when the view
+has them (a non-zero figure of the oracle's counts as a difference when it
+has not), and billing.adjustments when the oracle accepted an adjustment.
 """
 import csv
 import io
@@ -83,6 +86,31 @@ def compare(db, led):
             dv = d[f] if d[f] != '' else None
             if dv != o[f]:
                 diffs.append('invoice %s %s %s: db %s oracle %s' % (k[0], k[1], f, dv, o[f]))
+        for f in ('credits', 'debits'):
+            if f in d or o.get(f):
+                n += 1
+                if e8(d.get(f)) != o.get(f, 0):
+                    diffs.append('invoice %s %s %s: db %s oracle %s' % (k[0], k[1], f, d.get(f), o.get(f, 0)))
+    # ---------------- adjustments (corrections.md)
+    if led.get('adjustments'):
+        db_ad = {r['adjustment_id']: r for r in q(
+            db, "select *, to_char(adjustment_time at time zone 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"') "
+                "as t_utc from billing.adjustments")}
+        or_ad = {a['adjustment_id']: a for a in led['adjustments']}
+        for k in sorted(set(db_ad) | set(or_ad)):
+            d, o = db_ad.get(k), or_ad.get(k)
+            n += 1
+            if d is None or o is None:
+                diffs.append('adjustment %s: only in %s' % (k, 'oracle' if d is None else 'db'))
+                continue
+            got = {'account_id': d['account_id'], 'adjustment_time': d['t_utc'], 'period': d['period'],
+                   'late': d['late'] == 't', 'kind': d['kind'], 'item': d['item'], 'amount_e8': e8(d['amount']),
+                   'invoice_no': d['invoice_no'] or None, 'reason': d['reason'], 'note_no': d['note_no'] or None,
+                   'status': d['status']}
+            for f, v in got.items():
+                n += 1
+                if v != o[f]:
+                    diffs.append('adjustment %s %s: db %s oracle %s' % (k, f, v, o[f]))
     return n, diffs
 
 

@@ -2,11 +2,19 @@
 """Seeded generator of small adversarial billing inboxes.
 
 usage: fuzzgen.py SEED OUTDIR      (OUTDIR is created; files written into it)
-stdlib only.
+       fuzzgen.py --corrections SEED ROOT
+           a multi-night scenario exercising corrections.md (re-sent usage,
+           the lateness window, credit and debit notes, an as-of that goes
+           backwards): ROOT/nightN/ (or cumN/) folders and ROOT/steps.json,
+           {"variant": ..., "steps": [{"init": ...}, {"run": DIR, "as_of": T}, {"close": P}, ...]},
+           which multirun_oracle.py models and compare_multi.py --corrections runs.
+stdlib only (--corrections imports multirun_oracle.py beside it to learn which
+invoices a close made final, so that credits can name them).
 """
 import os
 import random
 import sys
+from decimal import Decimal
 
 GB = 1 << 30
 AVOID = set(x for x in os.environ.get('FUZZ_AVOID', '').split(',') if x)
@@ -71,6 +79,7 @@ HEADERS = {
     'orders': 'order_id,account_id,order_time,kind,scope,plan_type,quantity,unit,paid,valid_days,bundle_id',
     'eas': 'record_id,account_id,service_id,tool,edition,spec,start_time,end_time,gpu_ms',
     'oss': 'record_id,account_id,bucket,region,hour_start,metric,value',
+    'adjustments': 'adjustment_id,account_id,adjustment_time,kind,item,amount,invoice_no,reason',
 }
 
 SHARED_SPECS = ['A10', 'T4', 'A100']
@@ -758,6 +767,544 @@ def parse_back(s):
     return t - sg * (int(z[1:3]) * H + int(z[4:6]) * 60)
 
 
+# ======================================================================
+# corrections.md scenarios (multi-night)
+# ======================================================================
+#
+# Cases deliberately NOT generated, because corrections.md is silent or
+# ambiguous on them (tests/oracle/README.md, "Readings of corrections.md"):
+#   an empty adjustment_id; an amount of -0 (a minus sign, and not > 0);
+#   an amount with zeros past the 8th fractional digit (1.000000000); an
+#   adjustment id first sent in a REJECTED row and sent again corrected
+#   ("seen before"); re-sent usage whose earlier row is dated after the
+#   run's as-of (an upper end of the window); orders compared as values
+#   where a field's value is not obvious (scope order, empty valid_days).
+# FUZZ_AVOID tokens that switch off generated corrections cases:
+#   forgotten   a re-sent id whose earlier row has left the window, moved
+#               into it (billed a second time, as section 2 says)
+#   backwards   the run with an as-of earlier than the last one (exit 2)
+#   adjfiles    refused adjustments files (bad header, empty, changed content)
+
+def e8_text(v, pad=False):
+    """e8 integer -> CNY decimal text ('12.5', or with pad '12.50000000')"""
+    s = '%d.%08d' % (v // 10 ** 8, v % 10 ** 8)
+    return s if pad else s.rstrip('0').rstrip('.')
+
+
+class Corrections(object):
+    """Builds a scenario: nights 0-6 (one UTC day each, as-of the next midnight plus a few seconds),
+    night 7 (late November usage) and night 8 (late December usage); November closed after night
+    3, 4 or 5, December sometimes (early, even before November)."""
+
+    def __init__(self, seed, root):
+        self.seed = seed
+        self.root = root
+        self.g = Gen(seed)
+        self.r = self.g.r
+        self.aid_n = 0
+        self.accepted_adj = []      # rows that are certainly accepted (for resends / conflicts)
+
+    # ------------------------------------------------------------ helpers
+    def ch(self, xs):
+        return self.r.choice(xs)
+
+    def p(self, x):
+        return self.r.random() < x
+
+    def aid(self):
+        self.aid_n += 1
+        return self.ch(['adj-%04d' % self.aid_n, 'ADJ-%d' % self.aid_n, 'a.%d' % self.aid_n,
+                        'adj-2026-%04d' % self.aid_n])
+
+    def amount(self):
+        return self.ch(['12.5', '0.00000001', '3.33333333', '100', '0.5', '7', '05', '1.10',
+                        e8_text(self.r.randint(1, 5000 * 10 ** 6))])
+
+    def reason(self):
+        if self.p(0.03):
+            return 'x' * 1024                       # the longest a field may be
+        return self.ch(['GPU jobs failed on 2026-11-28 (ticket 4411)', 'Traffic missing from the export',
+                        'goodwill', 'line1\nline2', 'says "sorry", twice', ' ', '\u9000\u6b3e'])
+
+    def adj(self, t=None, acct=None, kind=None, inv='', amount=None, item=None):
+        g = self.g
+        if t is None:
+            k = self.r.random()
+            if k < 0.25 and g.hot:
+                t = self.ch(g.hot)                      # the instant of a piece (or an order)
+            else:
+                t = g.rand_t(U0 - 2 * DAY, U1)
+        return [self.aid(), acct or self.ch(self.accts), g.ts(t), kind or self.ch(['credit', 'credit', 'debit']),
+                item or self.ch(ITEMS), amount or self.amount(), inv, self.reason()]
+
+    def value_twin(self, row):
+        """the same adjustment written differently (12.5 / 12.50, another offset)"""
+        c = list(row)
+        if '.' not in c[5]:
+            c[5] = c[5] + '.0'
+        elif len(c[5].split('.')[1]) < 8:
+            c[5] = c[5] + '0'          # never past 8 fractional digits (reading A2 is kept out)
+        c[2] = fmt(parse_back(c[2]), self.ch([8 * H, -5 * H, 0]))
+        return c
+
+    def bad_adj(self, t_inv_before_close=True):
+        """an invalid row: (row, what it tests)"""
+        row = self.adj(acct=self.ch(self.g.accts))
+        k = self.ch(['utf8', 'fc+', 'fc-', 'long_id', 'long_acc', 'long_reason', 'acct', 'acct2', 'ts', 'ts2',
+                     'ts3', 'kind', 'kind2', 'item', 'num', 'neg', 'reason', 'unknown', 'inv', 'combo1', 'combo2',
+                     'combo3', 'combo4', 'combo5', 'quote'])
+        if k == 'utf8':
+            row[7] = b'bad \xff byte'
+        elif k == 'fc+':
+            row.append('')
+        elif k == 'fc-':
+            row.pop()
+        elif k == 'long_id':
+            row[0] = 'a' * 129
+        elif k == 'long_acc':
+            row[1] = 'a' * 65
+        elif k == 'long_reason':
+            row[7] = 'r' * 1025
+        elif k == 'acct':
+            row[1] = 'acc 1'
+        elif k == 'acct2':
+            row[1] = ''
+        elif k == 'ts':
+            row[2] = '2026-11-31T00:00:00Z'
+        elif k == 'ts2':
+            row[2] = '2026-12-01 00:00:00Z'
+        elif k == 'ts3':
+            row[2] = self.ch(EDGE_TS)
+        elif k == 'kind':
+            row[3] = self.ch(['refund', 'Credit', ''])
+        elif k == 'kind2':
+            row[3] = 'credit '
+        elif k == 'item':
+            row[4] = self.ch(['gpu', '', 'storage_bytes', 'Egress'])
+        elif k == 'num':
+            row[5] = self.ch(['0', '0.00', '0.000000001', '1.123456789', 'abc', '1e3', '', ' 5', '+5', '.5', '5.',
+                              '92233720368.54775808', '99999999999', '1,5'])
+        elif k == 'neg':
+            row[5] = self.ch(['-5', '-0.5', '-0.00000001'])
+        elif k == 'reason':
+            row[7] = ''
+        elif k == 'unknown':
+            row[1] = self.ch([self.g.unknown, 'nobody'])
+        elif k == 'inv':
+            row[6] = self.ch(['INV-202611-000001', 'garbage', 'INV-202612-000001'])
+        elif k == 'combo1':       # bad_account_id before missing_reason
+            row[1], row[7] = 'acc 1', ''
+        elif k == 'combo2':       # missing_reason (a single field) before unknown_account
+            row[1], row[7] = self.g.unknown, ''
+        elif k == 'combo3':       # kind (column 4) before amount (column 6)
+            row[3], row[5] = 'x', '-1'
+        elif k == 'combo4':       # field_too_long first
+            row[0], row[2] = 'a' * 129, 'yesterday'
+        elif k == 'combo5':       # unknown_account before unknown_invoice
+            row[1], row[6] = self.g.unknown, 'INV-202611-000001'
+        elif k == 'quote':
+            return ('raw', ','.join(row[:7]) + ',"reason"x'), k
+        return row, k
+
+    # ------------------------------------------------------------ usage
+    def edge_rows(self, i, A):
+        """rows one second inside and outside night i's window"""
+        W = A - self.N * DAY
+        a = self.ch(self.g.accts)
+        eas = [['edge%d-in' % i, a, 'svc-e', 'comfyui', 'shared', 'LW', fmt(W), fmt(W + 3), '1500'],
+               ['edge%d-out' % i, a, 'svc-e', 'comfyui', 'shared', 'LW', fmt(W - 1), fmt(W + 3), '1500'],
+               ['edge%d-xin' % i, a, 'svc-e', 'comfyui', 'exclusive', 'm.lw', self.g.ts(W), fmt(W + 5400), ''],
+               ['edge%d-xout' % i, a, 'svc-e', 'comfyui', 'exclusive', 'm.lw', self.g.ts(W - 1), fmt(W + 5400), '']]
+        if W % H == 1:       # as-of one second past an hour: hour_start W - 1 is one second outside
+            o_out, o_in = W - 1, W - 1 + H
+        else:
+            o_in = -(-W // H) * H
+            o_out = o_in - H
+        metric = self.ch(['put_requests', 'get_requests', 'egress_bytes', 'storage_bytes'])
+        oss = [['oedge%d-in' % i, a, 'bkt', 'cn', fmt(o_in), metric, '4000'],
+               ['oedge%d-out' % i, a, 'bkt', 'cn', fmt(o_out), metric, '4000']]
+        return eas, oss
+
+    def changed(self, kind, row):
+        c = list(row)
+        if len(c) != (9 if kind == 'eas' else 7):
+            return c + ['']                         # a malformed row sent again, malformed otherwise
+        if kind == 'eas':
+            k = self.ch(['gpu', 'acct', 'time', 'end'])
+            if k == 'gpu' and c[4] == 'shared' and c[8].isdigit():
+                c[8] = str(int(c[8]) + self.r.randint(1, 5000))
+            elif k == 'acct':
+                c[1] = self.ch(self.g.accts)
+            elif k == 'time':
+                try:
+                    d = self.r.randint(1, 600)
+                    c[6] = fmt(parse_back(c[6]) + d)
+                    c[7] = fmt(parse_back(c[7]) + d)
+                except Exception:
+                    c[2] = 'svc-changed'
+            else:
+                try:
+                    c[7] = fmt(parse_back(c[7]) + 60)
+                except Exception:
+                    c[2] = 'svc-changed'
+        else:
+            k = self.ch(['value', 'acct', 'time'])
+            if k == 'value' and c[6].isdigit():
+                c[6] = str(int(c[6]) + self.r.randint(1, 10 ** 6))
+            elif k == 'acct':
+                c[1] = self.ch(self.g.accts)
+            else:
+                try:
+                    c[4] = fmt(parse_back(c[4]) + H * self.ch([-1, 1]))
+                except Exception:
+                    c[3] = 'cn-changed'
+        return c
+
+    # ------------------------------------------------------------ layout
+    def build(self):
+        g, r = self.g, self.r
+        g.gen_accounts()
+        g.gen_prices()
+        g.gen_usage()
+        g.gen_orders()
+        g.malform_usage()
+        self.accts = g.accts + ['acc-adj']
+        self.N = self.ch([62, 62, 30, 7, 3, 1, 366])
+        v = self.v = {'late_days': self.N, 'orders_split': self.p(0.35), 'cumulative': self.p(0.4),
+                      'close_after': self.ch([3, 4, 5]), 'close_dec': self.p(0.5), 'out_of_order': False,
+                      'ghost': self.p(0.7), 'mlate': ('compute_exclusive', '*') not in g.price_keys and self.p(0.8),
+                      'backwards': 'backwards' not in AVOID and self.p(0.8), 'same_asof': self.p(0.4)}
+        if v['close_dec'] and self.p(0.35):
+            v['out_of_order'] = True
+        # as-of of each night: the next UTC midnight plus 0, 1 or 59 s, or 1 h - 1 s
+        self.A = [U0 + (i + 1) * DAY + self.ch([0, 0, 1, 1, 59, 3599]) for i in range(7)] + [U1 + 6 * H, U1 + 12 * H]
+        nights = self.nights = [dict() for _ in range(9)]
+        nights[0].update({k: rows for k, rows in g.files.items() if not k.startswith('orders')})
+        nights[0]['accounts-3-corr.csv'] = [['acc-adj', 'Adjusted Only Ltd', 'x', 't', 'e']]
+        nights[0]['prices-9-corr.csv'] = [['compute_shared', 'LW', '0.01', '2025-01-01T00:00:00Z', '', '', '', ''],
+                                          ['compute_exclusive', 'm.lw', '3', '2025-01-01T00:00:00Z', '', '', '', '']]
+        # orders: all on night 0 or each on the night of its day
+        for name in ('orders-1.csv', 'orders-2.csv'):
+            for row in g.files.get(name, []):
+                k = 0
+                if v['orders_split'] and isinstance(row, list):
+                    try:
+                        k = max(0, min(6, (parse_back(row[2]) - U0) // DAY))
+                    except Exception:
+                        k = r.randrange(7)
+                nights[k].setdefault('orders-%d-%s' % (k, name[7:]), []).append(row)
+        # usage by day; a re-used id stays in the night of its first use (same-run duplicates)
+        first = {}
+        self.sent = []     # (night, kind, row) for re-sends
+        for kind, rows in (('eas', g.eas_rows), ('oss', g.oss_rows)):
+            for row in rows:
+                try:
+                    t = parse_back(row[6] if kind == 'eas' else row[4])
+                    k = max(0, min(6, (t - U0) // DAY))
+                except Exception:
+                    k = r.randrange(7)
+                if isinstance(row, list) and isinstance(row[0], str):
+                    k = first.setdefault((kind, row[0]), k)
+                nights[k].setdefault('%s-n%d-%d.csv' % (kind, k, r.randint(1, 2)), []).append(row)
+                if isinstance(row, list) and all(isinstance(f, str) for f in row):
+                    self.sent.append((k, kind, row))
+        # acc-ghost: unknown at first, its account arrives on a later night, its rows are re-sent
+        if v['ghost']:
+            gh = r.randint(2, 6)
+            v['ghost_night'] = gh
+            rows = []
+            for j in range(r.randint(1, 3)):
+                t = U0 + r.randrange(0, DAY)
+                rows.append(['ghost-%d' % j, g.unknown, 'svc-g', 'comfyui', 'shared', 'LW', fmt(t), fmt(t + 9), '2500'])
+            nights[0]['eas-ghost.csv'] = rows
+            nights[gh]['accounts-9-ghost.csv'] = [[g.unknown, 'Ghost Ltd', 'x', 't', 'e']]
+            ghost_rows = [row for (k, kind, row) in self.sent if kind == 'eas' and row[1] == g.unknown and k < gh]
+            nights[gh]['eas-resend-ghost.csv'] = [list(x) for x in rows + ghost_rows[:3]]
+            if gh < 6:
+                nights[r.randint(gh + 1, 6)]['eas-resend-ghost2.csv'] = [list(x) for x in rows]
+        # m.late: no price at first (no_price), a price file later, then the rows re-sent
+        if v['mlate']:
+            a_n = r.randint(0, 3)
+            b_n = r.randint(a_n + 1, 6)
+            v['mlate_nights'] = [a_n, b_n]
+            rows = []
+            for j in range(r.randint(1, 3)):
+                t = U0 + a_n * DAY + r.randrange(0, DAY - 2 * H)
+                rows.append(['ml-%d' % j, self.ch(g.accts), 'svc-m', 'stable_diffusion', 'exclusive', 'm.late',
+                             fmt(t), fmt(t + r.randint(60, 3 * H)), ''])
+            nights[a_n]['eas-mlate.csv'] = rows
+            nights[b_n]['prices-9-late.csv'] = [['compute_exclusive', 'm.late', '4.5', '2026-01-01T00:00:00Z',
+                                                 '', '', '', '']]
+            nights[b_n]['eas-resend-mlate.csv'] = [list(x) for x in rows]
+            if b_n < 6:
+                nights[6]['eas-resend-mlate2.csv'] = [list(x) for x in rows]
+        # rows one second inside and outside the window
+        edge_nights = sorted(set(r.sample(range(9), r.randint(2, 5))))
+        v['edge_nights'] = edge_nights
+        self.edge_sent = []
+        for i in edge_nights:
+            e, o = self.edge_rows(i, self.A[i])
+            nights[i]['eas-edge-%d.csv' % i] = e
+            nights[i]['oss-edge-%d.csv' % i] = o
+            self.edge_sent.append((i, e, o))
+        # re-sent usage under new names: identical rows and rows with changed values
+        for i in range(1, 9):
+            if not self.p(0.6):
+                continue
+            pool = [(k, kind, row) for (k, kind, row) in self.sent if k < i]
+            if not pool:
+                continue
+            out = {'eas': [], 'oss': []}
+            for k, kind, row in r.sample(pool, min(len(pool), r.randint(1, 10))):
+                out[kind].append(list(row) if self.p(0.55) else self.changed(kind, row))
+            for kind in out:
+                if out[kind]:
+                    nights[i]['%s-resend-%d.csv' % (kind, i)] = out[kind]
+        # earlier edge rows re-sent: identical (now too_late: their time left the window) and, moved
+        # into the window, billed again (the id left the memory with its row's charge time)
+        for i in range(1, 9):
+            old = [(j, e) for (j, e, o) in self.edge_sent if j < i]
+            if not old or not self.p(0.6):
+                continue
+            j, e = self.ch(old)
+            Wi = self.A[i] - self.N * DAY
+            rows = [list(e[0])]
+            if 'forgotten' not in AVOID:
+                c = list(e[0])
+                c[6], c[7] = fmt(Wi + 10), fmt(Wi + 13)
+                rows.append(c)
+            c = list(e[2])
+            rows.append(c)
+            nights[i]['eas-resend-edge-%d.csv' % i] = rows
+        # late usage (nights 7 and 8)
+        for i, until, tag in ((7, MONTH_EDGE, 'L'), (8, U1, 'M')):
+            eas, oss = self.late_rows(until, tag)
+            nights[i]['eas-late%d.csv' % i] = eas
+            nights[i]['oss-late%d.csv' % i] = oss
+        # adjustments before any close
+        self.adj_before_close()
+        self.write_all()
+        # adjustments after each close, naming the invoices it made final
+        closes = [k for k, s in enumerate(self.steps) if 'close' in s]
+        for ph, ci in enumerate(closes):
+            later = sorted(set(s['night'] for s in self.steps[ci + 1:] if 'run' in s))
+            if not later:
+                continue
+            import multirun_oracle as MO
+            M, _ = MO.model([dict((k, x) for k, x in s.items() if k in ('init', 'run', 'as_of', 'close'))
+                             for s in self.steps[:ci + 1]])
+            self.adj_after_close(ph, later, dict(M.final_invoices), set(M.closed))
+            self.write_all()
+        with open(os.path.join(self.root, 'steps.json'), 'w') as f:
+            import json
+            json.dump({'variant': v, 'steps': self.steps}, f, indent=1)
+        return self.steps, v
+
+    def late_rows(self, until, tag):
+        g, r = self.g, self.r
+        eas, oss = [], []
+        for i in range(r.randint(3, 10)):
+            a = self.ch(g.accts)
+            t = r.randrange(utc(2026, 11, 20), until) if self.p(0.7) else until - r.randint(1, 6 * H)
+            if self.p(0.6):
+                eas.append(['%s-e%d' % (tag, i), a, 'svc-9', 'comfyui', 'shared', self.ch(SHARED_SPECS + ['LW']),
+                            g.ts(t), g.ts(t + 5), str(self.ch([1, 999, 60000, r.randint(0, 200000)]))])
+            else:
+                eas.append(['%s-x%d' % (tag, i), a, 'svc-9', 'comfyui', 'exclusive', self.ch(EXCL_SPECS[:2] + ['m.lw']),
+                            g.ts(t), g.ts(t + self.ch([600, 3600, 7217])), ''])
+        for i in range(r.randint(3, 10)):
+            a = self.ch(g.accts)
+            t = (r.randrange(utc(2026, 11, 20), until) if self.p(0.7) else until - r.randint(1, 6 * H)) // H * H
+            metric = self.ch(['storage_bytes', 'egress_bytes', 'put_requests', 'get_requests'])
+            oss.append(['%s-s%d' % (tag, i), a, 'bkt', 'cn', g.ts(t), metric, str(r.randint(0, 3 * GB))])
+        return eas, oss
+
+    # ------------------------------------------------------------ adjustments
+    def put_adj(self, i, rows, tag='a'):
+        if rows:
+            self.nights[i].setdefault('adjustments-%d-%s.csv' % (i, tag), []).extend(rows)
+
+    def adj_before_close(self):
+        r, v = self.r, self.v
+        last = v['close_after']
+        for i in range(0, last + 1):
+            if not self.p(0.7):
+                continue
+            rows = []
+            for _ in range(r.randint(1, 5)):
+                row = self.adj(acct=self.ch(self.accts))
+                rows.append(row)
+                self.accepted_adj.append((i, row))
+            # two adjustments of one account at one instant (note numbers by adjustment_id)
+            if self.p(0.3):
+                t = parse_back(rows[0][2])
+                rows.append(self.adj(t=t, acct=rows[0][1], kind=rows[0][3]))
+            # a credit at the instant of a piece pays it (adjustments before pieces at one instant)
+            if self.p(0.5) and self.g.hot:
+                rows.append(self.adj(t=self.ch(self.g.hot), kind='credit', amount=self.ch(['0.5', '50'])))
+            for _ in range(r.randint(1, 6)):
+                row, _k = self.bad_adj()
+                rows.insert(r.randrange(len(rows) + 1), row)
+            # the same id again: written differently (ignored) or with other values (conflicting)
+            prev = [x for x in self.accepted_adj if x[0] <= i]
+            for _ in range(r.randint(0, 3)):
+                j, row = self.ch(prev)
+                if self.p(0.5):
+                    rows.append(self.value_twin(row))
+                else:
+                    c = list(row)
+                    k = r.randrange(4)
+                    if k == 0:
+                        c[5] = e8_text(int(Decimal(c[5]) * 10 ** 8) + 1)
+                    elif k == 1:
+                        c[7] = c[7] + ' (corrected)'
+                    elif k == 2:
+                        c[3] = 'debit' if c[3] == 'credit' else 'credit'
+                    else:
+                        c[2] = fmt(parse_back(c[2]) + 1)
+                    rows.append(c)
+            r.shuffle(rows)
+            self.put_adj(i, rows)
+        if 'adjfiles' not in AVOID and self.p(0.5):
+            k = self.ch(['hdr', 'empty', 'changed'])
+            i = r.randint(0, last)
+            if k == 'hdr':
+                self.nights[i]['adjustments-%d-hdr.csv' % i] = ('header', 'adjustment_id,account_id,time,kind,item,amount,invoice_no,reason')
+            elif k == 'empty':
+                self.nights[i]['adjustments-%d-empty.csv' % i] = ('bytes', b'')
+            else:
+                row = self.adj(acct=self.ch(self.g.accts))
+                nm = 'adjustments-%d-again.csv' % i
+                self.nights[i][nm] = [row]
+                self.accepted_adj.append((i, row))
+                c = list(row)
+                c[7] = 'changed file content'
+                self.nights[min(8, i + 1)][nm] = [c]     # same name, other content: changed_content
+
+    def adj_after_close(self, ph, later, finals, closed):
+        """ph: 0 after the first close, 1 after the second; later: the nights that run after it"""
+        r = self.r
+        tag = 'p%d' % (ph + 2)
+        invs = sorted(finals)
+        pos = [n for n in invs if finals[n]['limit'] > 0]
+        n1 = later[0]
+        rows = {i: [] for i in later}
+        if pos:
+            X = self.ch(pos)
+            lim, acct = finals[X]['limit'], finals[X]['account_id']
+            a1 = max(1, lim * self.ch([1, 3, 6, 9]) // 10)
+            c1 = self.adj(acct=acct, kind='credit', inv=X, amount=e8_text(a1))
+            rows[n1].append(c1)
+            self.accepted_adj.append((n1, c1))
+            if len(later) > 1:
+                n2 = self.ch(later[1:])
+                if lim - a1 > 0:
+                    # over_credit across two runs: one fen (or 1e-8) too much, then exactly the rest
+                    rows[n2].append(self.adj(acct=acct, kind='credit', inv=X,
+                                             amount=e8_text(lim - a1 + self.ch([1, 10 ** 6]))))
+                    if self.p(0.7):
+                        rows[n2].append(self.adj(acct=acct, kind='credit', inv=X, amount=e8_text(lim - a1)))
+                else:
+                    rows[n2].append(self.adj(acct=acct, kind='credit', inv=X, amount='0.00000001'))
+                rows[n2].append(self.value_twin(c1))                 # identical: ignored, not re-checked
+            # a debit may name an invoice; no limit
+            rows[self.ch(later)].append(self.adj(acct=acct, kind='debit', inv=X, amount=e8_text(lim + 10 ** 8)))
+            # another account's invoice, a number in lower case
+            other = [a for a in self.accts if a != acct]
+            rows[self.ch(later)].append(self.adj(acct=self.ch(other), kind='credit', inv=X, amount='1'))
+            rows[self.ch(later)].append(self.adj(acct=acct, kind='credit', inv=X.lower(), amount='1'))
+        # one credit above an invoice's gross - free (a zero limit included)
+        if invs:
+            Y = self.ch(invs)
+            rows[self.ch(later)].append(self.adj(acct=finals[Y]['account_id'], kind='credit', inv=Y,
+                                                 amount=e8_text(finals[Y]['limit'] + self.ch([1, 10 ** 8]))))
+        for i in later:
+            # numbers no close has given
+            if self.p(0.5):
+                per = self.ch(['202611', '202612', '202701'])
+                rows[i].append(self.adj(kind='credit', inv='INV-%s-%06d' % (per, self.ch([1, 999])), amount='1'))
+            # dated in a closed period: posted late in the first open one
+            for _ in range(r.randint(0, 3)):
+                per = self.ch(sorted(closed))
+                y, m = int(per[:4]), int(per[5:])
+                lo = utc(y, m, 1) - 8 * H
+                hi = (utc(y + (m == 12), m % 12 + 1, 1) - 8 * H)
+                rows[i].append(self.adj(t=r.randrange(lo, hi), acct=self.ch(self.accts)))
+            # plain ones, some invalid, some ids sent before
+            for _ in range(r.randint(0, 3)):
+                rows[i].append(self.adj(acct=self.ch(self.accts)))
+            for _ in range(r.randint(0, 3)):
+                rows[i].append(self.bad_adj()[0])
+            if self.accepted_adj and self.p(0.5):
+                j, row = self.ch(self.accepted_adj)
+                rows[i].append(self.value_twin(row) if self.p(0.5) else row[:5] + ['1.23', row[6], row[7]])
+        for i in later:
+            self.put_adj(i, rows[i], tag)
+
+    # ------------------------------------------------------------ writing
+    def write_night(self, i, d):
+        g = self.g
+        keep = g.r
+        g.r = random.Random(self.seed * 1009 + i)      # the same bytes whenever a night is written again
+        os.makedirs(d, exist_ok=True)
+        special = {k: x for k, x in self.nights[i].items() if isinstance(x, tuple)}
+        g.files = {k: x for k, x in self.nights[i].items() if not isinstance(x, tuple)}
+        g.write(d)
+        for k, (how, x) in special.items():
+            with open(os.path.join(d, k), 'wb') as fh:
+                fh.write(x if how == 'bytes' else (x + '\n').encode())
+        g.r = keep
+
+    def write_all(self):
+        import shutil
+        v = self.v
+        for nm in os.listdir(self.root) if os.path.isdir(self.root) else []:
+            if nm.startswith('night') or nm.startswith('cum'):
+                shutil.rmtree(os.path.join(self.root, nm))
+        os.makedirs(self.root, exist_ok=True)
+        steps = [{'init': {'late_days': self.N}}]
+        dirs = []
+        for i in range(9):
+            d = os.path.join(self.root, 'night%d' % i)
+            self.write_night(i, d)
+            if v['cumulative']:
+                dd = os.path.join(self.root, 'cum%d' % i)
+                if i:
+                    shutil.copytree(os.path.join(self.root, 'cum%d' % (i - 1)), dd)
+                else:
+                    os.makedirs(dd)
+                for nm in os.listdir(d):
+                    shutil.copy(os.path.join(d, nm), os.path.join(dd, nm))
+                d = dd
+            dirs.append(d)
+        rb = random.Random(self.seed * 7 + 1)
+        back = rb.randint(2, 6) if v['backwards'] else None
+        same = rb.randint(1, 6) if v['same_asof'] else None
+        for i in range(9):
+            if i == back:
+                steps.append({'run': dirs[i], 'as_of': fmt(self.A[i - 1] - rb.choice([1, H, DAY])), 'night': i,
+                              'expect': 2})
+            steps.append({'run': dirs[i], 'as_of': fmt(self.A[i]), 'night': i})
+            if i == same:
+                steps.append({'run': dirs[i], 'as_of': fmt(self.A[i]), 'night': i})
+            if i == v['close_after']:
+                if v['out_of_order']:
+                    steps.append({'close': '2026-12'})
+                steps.append({'close': '2026-11'})
+            if i == 7 and v['close_dec'] and not v['out_of_order']:
+                steps.append({'close': '2026-12'})
+        self.steps = steps
+
+
+def corrections_scenario(seed, root):
+    """-> (steps, variant); writes root/nightN (and cumN) and root/steps.json"""
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    return Corrections(seed, root).build()
+
+
 if __name__ == '__main__':
-    seed = int(sys.argv[1])
-    Gen(seed).run(sys.argv[2])
+    if sys.argv[1] == '--corrections':
+        corrections_scenario(int(sys.argv[2]), sys.argv[3])
+    else:
+        seed = int(sys.argv[1])
+        Gen(seed).run(sys.argv[2])

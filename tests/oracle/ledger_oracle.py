@@ -6,9 +6,15 @@ optionally followed by `billrun close --period P` of one or more periods.
 Rating (rejects, pieces, waterfall) comes from oracle.py. Written, like it,
 from the spec alone by someone who had not read billrun's code.
 
+corrections.md section 3 (a helper extended it from that page alone):
+credits Dr 4920 / Cr 2100, debits Dr 1100 / Cr 4920, the invoices' credits
+and debits, amount_due = floor_fen(outstanding + debits), note numbers at
+close, the billing.adjustments view; --late-days N gives the run's
+lateness window (too_late), omitted = no window.
+
 Usage:
   /usr/bin/python3 ledger_oracle.py --inbox DIR --as-of TIME [--tz-offset +08:00]
-                                    [--close YYYY-MM ...] --out OUT.json
+                                    [--late-days N] [--close YYYY-MM ...] --out OUT.json
 """
 import argparse
 import json
@@ -25,7 +31,8 @@ NAMES = {1000: 'Cash clearing', 1100: 'Accounts receivable',
          4100: 'Revenue - compute, shared edition', 4110: 'Revenue - compute, exclusive edition',
          4200: 'Revenue - storage', 4300: 'Revenue - outbound traffic',
          4400: 'Revenue - requests', 4800: 'Breakage revenue - expired plans',
-         4900: 'Contra-revenue - coupons', 4910: 'Contra-revenue - round-down discount'}
+         4900: 'Contra-revenue - coupons', 4910: 'Contra-revenue - round-down discount',
+         4920: 'Contra-revenue - adjustments'}
 FEN = 10 ** 6   # 0.01 CNY in e8
 
 AMBIGUITIES = [
@@ -37,13 +44,16 @@ AMBIGUITIES = [
     "An invoice exists for (period, account) when the account has a priced piece (any gross, including 0) in the period or an accepted, applied order (plan, coupon, top-up or payment) whose order_time lies in the period.",
     "round_down = outstanding mod 10^6 e8 (outstanding >= 0); amount_due = outstanding - round_down; payments do not change them.",
     "Close of P processes straight-line and expiries up to max(already processed, end of P); postings whose own period is closed go to the next open period (cannot happen with closes in order after one run).",
+    "Adjustments (corrections.md 3): a credit posts Dr 4920 / Cr 2100 and a debit Dr 1100 / Cr 4920 in the period of adjustment_time (the first open one after it, flagged late, if closed); the adjustment belongs to the invoice of its posting period, whose credits/debits are the sums; round_down = (outstanding + debits) mod 10^6 e8; at close each series (CN, DN) is numbered from 1 in (account_id, adjustment_time, adjustment_id) order.",
 ]
 
 
 class Ledger(object):
-    def __init__(self, inbox, tz, as_of):
+    def __init__(self, inbox, tz, as_of, late_days=None):
         self.tz = tz
         self.o = O.Oracle(tz)
+        if late_days is not None:
+            self.o.window_lo = as_of - late_days * 86400
         self.o.run(inbox)
         self.as_of = as_of
         self.entries = []          # (period, dr_code, cr_code, amount, what, late)
@@ -55,6 +65,7 @@ class Ledger(object):
             self.pstate[p['order_id']] = {'consumed': 0, 'rec': 0, 'sl_to': p['valid_from'],
                                           'expired': False, 'breakage': 0}
         self.invoice_no = {}
+        self.note_no = {}          # adjustment_id -> CN-/DN- number
 
     # ------------------------------------------------------------ calendar
     def period(self, t):
@@ -75,15 +86,19 @@ class Ledger(object):
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         return '%04d-%02d' % (y, m)
 
+    def post_period(self, per):
+        late = False
+        while per in self.closed:
+            per = self.next_period(per)
+            late = True
+        return per, late
+
     def post(self, t_or_period, dr, cr, amount, what):
         if amount == 0:
             return
         assert amount > 0, (what, amount)
         per = t_or_period if isinstance(t_or_period, str) else self.period(t_or_period)
-        late = False
-        while per in self.closed:
-            per = self.next_period(per)
-            late = True
+        per, late = self.post_period(per)
         self.entries.append((per, dr, cr, amount, what, late))
 
     # ------------------------------------------------------------- the run
@@ -97,6 +112,13 @@ class Ledger(object):
                 self.post(x['t'], 1000, 2100, x['paid'], 'topup ' + x['order_id'])
             elif x['kind'] == 'payment':
                 self.post(x['t'], 1000, 1100, x['paid'], 'payment ' + x['order_id'])
+        # adjustments (corrections.md 3)
+        for x in o.adj_list:
+            if x['kind'] == 'credit':
+                self.post(x['t'], 4920, 2100, x['amount'], 'credit ' + x['adjustment_id'])
+            else:
+                self.post(x['t'], 1100, 4920, x['amount'], 'debit ' + x['adjustment_id'])
+            x['post_period'], x['late'] = self.post_period(self.period(x['t']))
         # usage, in consumption order
         for pc in sorted(o.usage, key=lambda pc: pc.get('seq', 0)):
             a = pc.get('alloc') or {}
@@ -164,7 +186,8 @@ class Ledger(object):
         def get(per, acct):
             return inv.setdefault((per, acct), {'period': per, 'account_id': acct,
                                                 'gross': 0, 'free': 0, 'plan': 0, 'coupon': 0,
-                                                'balance': 0, 'outstanding': 0})
+                                                'balance': 0, 'outstanding': 0,
+                                                'credits': 0, 'debits': 0})
         for pc in self.o.usage:
             I = get(self.period(pc['t']), pc['account_id'])
             I['gross'] += pc['gross']
@@ -173,9 +196,13 @@ class Ledger(object):
                 I[s] += a.get(s, 0)
         for x in self.o.order_list:
             get(self.period(x['t']), x['account_id'])
+        for x in self.o.adj_list:
+            I = get(x['post_period'], x['account_id'])
+            I[x['kind'] + 's'] += x['amount']
         for I in inv.values():
-            I['round_down'] = I['outstanding'] % FEN
-            I['amount_due'] = I['outstanding'] - I['round_down']
+            owed = I['outstanding'] + I['debits']
+            I['round_down'] = owed % FEN
+            I['amount_due'] = owed - I['round_down']
         return inv
 
     def close(self, per):
@@ -188,6 +215,11 @@ class Ledger(object):
             I = inv[(per, a)]
             self.post(per, 4910, 1100, I['round_down'], 'round-down ' + a)
             self.invoice_no[(per, a)] = 'INV-%s%s-%06d' % (per[:4], per[5:], i + 1)
+        for kind, pre in (('credit', 'CN'), ('debit', 'DN')):
+            xs = sorted([x for x in self.o.adj_list if x['post_period'] == per and x['kind'] == kind],
+                        key=lambda x: (x['account_id'].encode(), x['t'], x['adjustment_id'].encode()))
+            for i, x in enumerate(xs):
+                self.note_no[x['adjustment_id']] = '%s-%s%s-%06d' % (pre, per[:4], per[5:], i + 1)
         self.closed.add(per)
 
     # --------------------------------------------------------------- output
@@ -225,7 +257,15 @@ class Ledger(object):
             I['invoice_no'] = self.invoice_no.get(k)
             I['status'] = 'final' if k[0] in self.closed else 'draft'
             invs.append(I)
+        adjs = []
+        for x in sorted(self.o.adj_list, key=lambda x: x['adjustment_id'].encode()):
+            a = O.adj_out(x)
+            a.update({'period': x['post_period'], 'late': x['late'],
+                      'note_no': self.note_no.get(x['adjustment_id']),
+                      'status': 'final' if x['post_period'] in self.closed else 'draft'})
+            adjs.append(a)
         return {
+            'adjustments': adjs,
             'as_of': O.fmt_utc(self.as_of),
             'closed': sorted(self.closed),
             'horizon': O.fmt_utc(self.horizon),
@@ -238,8 +278,8 @@ class Ledger(object):
         }
 
 
-def model(inbox, as_of, closes=(), tz='+08:00'):
-    L = Ledger(inbox, O.parse_offset(tz), O.parse_ts(as_of))
+def model(inbox, as_of, closes=(), tz='+08:00', late_days=None):
+    L = Ledger(inbox, O.parse_offset(tz), O.parse_ts(as_of), late_days)
     L.run()
     for p in closes:
         L.close(p)
@@ -252,9 +292,10 @@ def main(argv):
     ap.add_argument('--tz-offset', default='+08:00')
     ap.add_argument('--as-of', required=True)
     ap.add_argument('--close', action='append', default=[])
+    ap.add_argument('--late-days', type=int, default=None)
     ap.add_argument('--out', required=True)
     a = ap.parse_args(argv)
-    res = model(a.inbox, a.as_of, a.close, a.tz_offset)
+    res = model(a.inbox, a.as_of, a.close, a.tz_offset, a.late_days)
     with open(a.out, 'w') as f:
         json.dump(res, f, indent=1, ensure_ascii=False)
         f.write('\n')

@@ -6,9 +6,17 @@ one-run oracle (oracle.py, beside it) for parsing, validation,
 pieces and prices, and re-doing the waterfall and the ledger incrementally.
 
 A scenario is a JSON list of steps:
+  {"init": {"late_days": N, "tz_offset": "+08:00"}}  (optional, first: billrun db init --late-days N;
+                                                     without it the database has no lateness window,
+                                                     as billrun had before corrections.md)
   {"run": "INBOX_DIR", "as_of": "RFC3339"}   (every <kind>-*.csv in the folder)
   {"close": "YYYY-MM"}
-usage: multirun_oracle.py SCENARIO.json OUT.json   (OUT: list of states, one per step)
+usage: multirun_oracle.py SCENARIO.json OUT.json   (OUT: list of states, one per step; a state's "rc"
+       is the exit status billrun must give: 0, 3 (rows rejected or files refused) or 2 (refused as-of))
+(SCENARIO.json may also be {"steps": [...]} as compare_multi.py and fuzzgen.py --corrections write it.)
+
+corrections.md (re-sent usage, the lateness window, credit and debit notes) was added by another
+helper from that page alone; its readings are C1.. below and in tests/oracle/README.md.
 
 Multi-run readings (where the spec leaves a choice; see READINGS below).
 """
@@ -40,13 +48,26 @@ READINGS = [
     "breakage) goes to the period of its own time; if closed, to the first open period after it, flagged late.",
     "R7 a late piece belongs to the invoice (and invoice line) of the period it is posted in; the closed "
     "invoice never changes.",
-    "R8 record ids are unique within a source across runs (a later run's row with an id claimed before is "
-    "duplicate_record).",
+    "R8 (corrections.md 1) a row is duplicate_record when an earlier row of the same run claimed its id, or "
+    "when a row of the same source and id was ACCEPTED by an earlier run with a charge time >= this run's "
+    "as-of - late_days*86400 (without a window: any earlier accepted row). Rows rejected by earlier runs "
+    "never count.",
     "R9 a refused file is not applied: it is read and refused again (a new source_files row) in every run "
     "that finds it in the inbox.",
     "R10 straight-line and expiry are processed, for the plans known at that step, up to the run's as-of or "
     "the closed period's end; never backwards (a plan that arrives after an early close of a later period is "
     "processed up to the run's as-of only).",
+    "C1 a run whose as-of is earlier than the greatest as-of of the runs committed before is refused (exit 2) "
+    "and changes nothing; an equal as-of is allowed; closes do not count.",
+    "C2 too_late: charge time < as-of - late_days*86400 (strictly earlier); the window has no upper bound.",
+    "C3 an adjustment is posted by the run that applies it, in the period of adjustment_time or, if closed, "
+    "the first open one after it (late); it belongs to that period's invoice (credits, debits, the invoice's "
+    "existence) and gets its note number at that period's close.",
+    "C4 a credit joins the prepaid balance at adjustment_time exactly like a top-up (R4); a debit never "
+    "touches the waterfall.",
+    "C5 unknown_invoice: invoice_no must be the number of an invoice of a period closed before this run, of "
+    "the same account; over_credit limit = that invoice's gross - free as frozen at its close.",
+    "C6 a price file that would change the price row of a piece already rated is refused reprices_history.",
 ]
 COUPON_EXPIRY = os.environ.get('COUPON_EXPIRY') == '1'
 # BALANCE=carry: billrun's reading (repro 02): a run starts from the balance left by earlier runs (every
@@ -62,8 +83,14 @@ GLOBAL_HORIZON = os.environ.get('GLOBAL_HORIZON') == '1'
 
 
 class Multi(O.Oracle):
-    def __init__(self, tz=8 * 3600):
+    def __init__(self, tz=8 * 3600, late_days=None):
         O.Oracle.__init__(self, tz)
+        self.late_days = late_days
+        self.max_asof = None   # greatest as-of of the runs committed so far
+        self.n_adj = 0
+        self.note_no = {}
+        self.rc = None         # exit status of the last step
+        self.rc_sure = True    # False when a REFUSED_ONCE skip makes 0 vs 3 uncertain
         self.applied = {}
         self.n_orders = 0
         self.n_usage = 0
@@ -113,7 +140,28 @@ class Multi(O.Oracle):
         self.entries.append((per, dr, cr, amount, what, late))
 
     # ---------------------------------------------------------------- runs
+    def load_prices(self, rows):
+        """rules.md 3 (C6): refused whole when one of its rows would change the price of a rated piece"""
+        before = list(self.prices)
+        r = O.Oracle.load_prices(self, rows)
+        if r:
+            return r
+        for pc in self.rated:
+            p = self.find_price(pc['item'], pc['spec'], pc['t'])
+            if p is None or self.price_key(p) != self.price_key(pc['price']):
+                self.prices = before
+                return 'reprices_history'
+        return None
+
     def run(self, inbox, as_of):
+        if self.max_asof is not None and as_of < self.max_asof:
+            self.rc, self.rc_sure = 2, True      # C1: refused, nothing done
+            return 2
+        self.claimed = {'eas': set(), 'oss': set()}
+        self.accepted_ids = []
+        self.window_lo = None if self.late_days is None else as_of - self.late_days * 86400
+        n_rej, n_files = len(self.rejects), len(self.files)
+        self.rc_sure = True
         names = []
         for nm in os.listdir(inbox):
             p = os.path.join(inbox, nm)
@@ -129,10 +177,12 @@ class Multi(O.Oracle):
                 data = f.read()
             sha = hashlib.sha256(data).hexdigest()
             if REFUSED_ONCE and (nm, sha) in self.refused_seen:
+                self.rc_sure = False
                 continue
             if nm in self.applied:
                 if self.applied[nm] != sha:
-                    self.refuse(nm, 'changed_content')
+                    self.refuse(nm, 'changed_content', kind, sha)
+                    self.refused_seen.add((nm, sha))
                 continue
             self.apply_file(nm, kind, data)
             if self.files[-1]['status'] == 'applied':
@@ -140,14 +190,25 @@ class Multi(O.Oracle):
             else:
                 self.refused_seen.add((nm, sha))
         self.run_no += 1
+        # the run commits: its accepted record ids join the memory (R8)
+        for src, rid, t in self.accepted_ids:
+            if rid not in self.billed[src] or t > self.billed[src][rid]:
+                self.billed[src][rid] = t
+        self.accepted_ids = []
+        self.max_asof = as_of if self.max_asof is None else max(self.max_asof, as_of)
         new_orders = self.order_list[self.n_orders:]
         self.n_orders = len(self.order_list)
         new_pieces = self.usage[self.n_usage:]
         self.n_usage = len(self.usage)
-        self.rate_new(new_orders, new_pieces)
+        new_adjs = self.adj_list[self.n_adj:]
+        self.n_adj = len(self.adj_list)
+        self.rate_new(new_orders, new_pieces, new_adjs)
         self.process(as_of)
+        refused = any(f['status'] == 'refused' for f in self.files[n_files:])
+        self.rc = 3 if (len(self.rejects) > n_rej or refused) else 0
+        return self.rc
 
-    def rate_new(self, orders, pieces):
+    def rate_new(self, orders, pieces, adjs=()):
         for o in orders:
             if o['kind'] in ('plan', 'coupon'):
                 self.plan_state[o['order_id']] = {'consumed': 0, 'month': {}, 'hour': {}}
@@ -160,14 +221,20 @@ class Multi(O.Oracle):
             elif o['kind'] == 'payment':
                 self.post(o['t'], 1000, 1100, o['paid'], 'payment ' + o['order_id'])
             self.order_post[o['order_id']] = self.post_period(self.period(o['t']))[0]
+        for x in adjs:   # corrections.md 3
+            if x['kind'] == 'credit':
+                self.post(x['t'], 4920, 2100, x['amount'], 'credit ' + x['adjustment_id'])
+            else:
+                self.post(x['t'], 1100, 4920, x['amount'], 'debit ' + x['adjustment_id'])
+            x['post_period'], x['late'] = self.post_period(self.period(x['t']))
         for pc in pieces:
             p = pc['price']
             pc['div'] = O.DIVISOR[pc['item']]
             pc['p'] = p['price']
             pc['gross'] = O.rhu(pc['q'] * p['price'], pc['div'] * 100)
             pc['free_cap'] = p['free'] or 0
-        accts = sorted(set([pc['account_id'] for pc in pieces] + [o['account_id'] for o in orders]),
-                       key=lambda s: s.encode())
+        accts = sorted(set([pc['account_id'] for pc in pieces] + [o['account_id'] for o in orders] +
+                           [x['account_id'] for x in adjs]), key=lambda s: s.encode())
         allplans = sorted([o for o in self.order_list if o['kind'] == 'plan'],
                           key=lambda o: (o['valid_to'], o['valid_from'], o['order_id'].encode()))
         allcoupons = sorted([o for o in self.order_list if o['kind'] == 'coupon'],
@@ -177,9 +244,12 @@ class Multi(O.Oracle):
             for o in orders:
                 if o['account_id'] == a:
                     ev.append(((o['t'], 0, o['order_id'].encode(), 0), 'o', o))
+            for x in adjs:   # orders, then adjustments by adjustment_id, then pieces
+                if x['account_id'] == a:
+                    ev.append(((x['t'], 1, x['adjustment_id'].encode(), 0), 'a', x))
             for pc in pieces:
                 if pc['account_id'] == a:
-                    ev.append(((pc['t'], 1, pc['record_id'].encode(), 0 if pc['source'] == 'eas' else 1), 'p', pc))
+                    ev.append(((pc['t'], 2, pc['record_id'].encode(), 0 if pc['source'] == 'eas' else 1), 'p', pc))
             ev.sort(key=lambda e: e[0])
             bal = self.bal.setdefault(a, [])
             plans = [o for o in allplans if o['account_id'] == a]
@@ -188,6 +258,10 @@ class Multi(O.Oracle):
                 if typ == 'o':
                     if x['kind'] == 'topup':
                         bal.append((x['t'], x['paid'], self.run_no))
+                    continue
+                if typ == 'a':
+                    if x['kind'] == 'credit':   # C4: like a top-up
+                        bal.append((x['t'], x['amount'], self.run_no))
                     continue
                 self.pay(x, plans, coupons, bal)
                 self.post_piece(x)
@@ -358,7 +432,8 @@ class Multi(O.Oracle):
 
         def get(per, acct):
             return inv.setdefault((per, acct), {'period': per, 'account_id': acct, 'gross': 0, 'free': 0,
-                                                'plan': 0, 'coupon': 0, 'balance': 0, 'outstanding': 0})
+                                                'plan': 0, 'coupon': 0, 'balance': 0, 'outstanding': 0,
+                                                'credits': 0, 'debits': 0})
         for pc in self.rated:
             I = get(pc['post_period'], pc['account_id'])
             I['gross'] += pc['gross']
@@ -366,9 +441,13 @@ class Multi(O.Oracle):
                 I[s] += pc['alloc'][s]
         for o in self.order_list:
             get(self.order_post[o['order_id']], o['account_id'])
+        for x in self.adj_list:
+            I = get(x['post_period'], x['account_id'])
+            I[x['kind'] + 's'] += x['amount']
         for I in inv.values():
-            I['round_down'] = I['outstanding'] % FEN
-            I['amount_due'] = I['outstanding'] - I['round_down']
+            owed = I['outstanding'] + I['debits']
+            I['round_down'] = owed % FEN
+            I['amount_due'] = owed - I['round_down']
         return inv
 
     def close(self, per):
@@ -378,8 +457,16 @@ class Multi(O.Oracle):
         inv = self.invoices()
         accts = sorted([a for (p, a) in inv if p == per], key=lambda s: s.encode())
         for i, a in enumerate(accts):
-            self.post(per, 4910, 1100, inv[(per, a)]['round_down'], 'round-down ' + a)
-            self.invoice_no[(per, a)] = 'INV-%s%s-%06d' % (per[:4], per[5:], i + 1)
+            I = inv[(per, a)]
+            self.post(per, 4910, 1100, I['round_down'], 'round-down ' + a)
+            no = 'INV-%s%s-%06d' % (per[:4], per[5:], i + 1)
+            self.invoice_no[(per, a)] = no
+            self.final_invoices[no] = {'account_id': a, 'limit': I['gross'] - I['free']}
+        for kind, pre in (('credit', 'CN'), ('debit', 'DN')):
+            xs = sorted([x for x in self.adj_list if x['post_period'] == per and x['kind'] == kind],
+                        key=lambda x: (x['account_id'].encode(), x['t'], x['adjustment_id'].encode()))
+            for i, x in enumerate(xs):
+                self.note_no[x['adjustment_id']] = '%s-%s%s-%06d' % (pre, per[:4], per[5:], i + 1)
         self.closed.add(per)
 
     # -------------------------------------------------------------- output
@@ -419,7 +506,18 @@ class Multi(O.Oracle):
             I['invoice_no'] = self.invoice_no.get(k)
             I['status'] = 'final' if k[0] in self.closed else 'draft'
             invs['%s|%s' % k] = I
+        adjs = {}
+        for x in self.adj_list:
+            adjs[x['adjustment_id']] = {
+                'account_id': x['account_id'], 'adjustment_time': O.fmt_utc(x['t']), 'period': x['post_period'],
+                'late': x['late'], 'kind': x['kind'], 'item': x['item'], 'amount': x['amount'],
+                'invoice_no': x['invoice_no'], 'reason': x['reason'], 'note_no': self.note_no.get(x['adjustment_id']),
+                'status': 'final' if x['post_period'] in self.closed else 'draft'}
         return {
+            'rc': self.rc, 'rc_sure': self.rc_sure,
+            'adjustments': adjs,
+            'files_full': sorted([[f['name'], f.get('kind'), f.get('sha256'), f['status'], f['reason'], f['rows'],
+                                   f['accepted'], f['rejected']] for f in self.files], key=str),
             'lines': {'|'.join(str(x) for x in k): v for k, v in lines.items()},
             'rejects': {'%s|%d' % (r['file'], r['line']): r['reason'] for r in self.rejects},
             'files': sorted([[f['name'], f['status'], f['reason'], f['rows'], f['accepted'], f['rejected']]
@@ -429,13 +527,25 @@ class Multi(O.Oracle):
 
 
 def model(steps):
-    M = Multi()
+    M = None
     out = []
     for s in steps:
+        if 'init' in s:
+            assert M is None, 'init must come first'
+            i = s['init'] or {}
+            ld = i.get('late_days')
+            assert ld is None or 1 <= ld <= 366
+            M = Multi(O.parse_offset(i.get('tz_offset', '+08:00')), ld)
+            M.rc = 0
+            out.append(M.state())
+            continue
+        if M is None:
+            M = Multi()
         if 'run' in s:
             M.run(s['run'], O.parse_ts(s['as_of']))
         else:
             M.close(s['close'])
+            M.rc, M.rc_sure = 0, True
         out.append(M.state())
     return M, out
 
@@ -443,6 +553,8 @@ def model(steps):
 def main(argv):
     with open(argv[0]) as f:
         steps = json.load(f)
+    if isinstance(steps, dict):
+        steps = steps['steps']
     _, out = model(steps)
     with open(argv[1], 'w') as f:
         json.dump({'readings': READINGS, 'states': out}, f, indent=1)

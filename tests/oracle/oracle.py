@@ -7,16 +7,24 @@ the two readings can be compared (tests/integration/oracle_test.c).  Models ONE 
 files, rating (pieces and prices) and the deduction waterfall.  No ledger, no
 close, no expiry processing (which does not affect coverage within one run).
 
+corrections.md: the adjustments- file kind (validation, reasons, identical
+re-sent ids, credits joining the prepaid balance at their time), too_late
+(only with --late-days and --as-of: without them the database is modelled
+as one without a lateness window, as billrun was before corrections.md),
+and the record-id memory across runs (used by multirun_oracle.py).
+
 Usage:
   /usr/bin/python3 oracle.py --inbox DIR [--tz-offset +08:00] [--as-of RFC3339]
-                             --out OUT.json [--pieces]
+                             [--late-days N] --out OUT.json [--pieces]
 """
 import argparse
 import datetime
+import hashlib
 import json
 import os
 import re
 import sys
+from fractions import Fraction
 
 # --------------------------------------------------------------------------
 # constants
@@ -33,8 +41,12 @@ HEADERS = {
             'start_time', 'end_time', 'gpu_ms'],
     'oss': ['record_id', 'account_id', 'bucket', 'region', 'hour_start',
             'metric', 'value'],
+    # corrections.md section 3
+    'adjustments': ['adjustment_id', 'account_id', 'adjustment_time', 'kind', 'item',
+                    'amount', 'invoice_no', 'reason'],
 }
-KIND_ORDER = ['accounts', 'prices', 'orders', 'eas', 'oss']
+KIND_ORDER = ['accounts', 'prices', 'orders', 'adjustments', 'eas', 'oss']
+ADJ_KINDS = ['credit', 'debit']
 
 ITEMS = ['compute_shared', 'compute_exclusive', 'storage', 'egress', 'put', 'get']
 GB = 1 << 30
@@ -84,7 +96,7 @@ TS_RE = re.compile(
     r'(Z|[+-][0-9]{2}:[0-9]{2})', re.ASCII)
 TOD_RE = re.compile(r'([0-9]{2}):([0-9]{2})', re.ASCII)
 ACCT_RE = re.compile(r'[A-Za-z0-9_.\-]+', re.ASCII)
-FILE_RE = re.compile(r'(accounts|prices|orders|eas|oss)-.*\.csv', re.S)
+FILE_RE = re.compile(r'(accounts|prices|orders|adjustments|eas|oss)-.*\.csv', re.S)
 
 
 class Reject(Exception):
@@ -293,6 +305,14 @@ class Oracle(object):
         self.claimed = {'eas': set(), 'oss': set()}
         self.usage = []             # accepted usage rows: list of pieces lists
         self.ambig = []
+        # corrections.md
+        self.window_lo = None       # charge times before this are too_late (None: no window)
+        self.billed = {'eas': {}, 'oss': {}}   # ids accepted by EARLIER runs -> latest charge time
+        self.accepted_ids = []      # (source, record_id, charge time) accepted by this run
+        self.adjustments = {}       # adjustment_id -> accepted adjustment
+        self.adj_list = []          # accepted adjustments in application order
+        self.final_invoices = {}    # invoice_no -> {'account_id', 'limit' (gross - free, e8)}
+        self.credited = {}          # invoice_no -> e8 of accepted credits naming it
 
     # ---------------------------------------------------------------- files
     def run(self, inbox):
@@ -312,11 +332,12 @@ class Oracle(object):
             self.apply_file(nm, kind, data)
         self.rate()
 
-    def refuse(self, name, reason):
+    def refuse(self, name, reason, kind=None, sha=None):
         self.files.append({'name': name, 'status': 'refused', 'reason': reason,
-                           'rows': 0, 'accepted': 0, 'rejected': 0})
+                           'rows': 0, 'accepted': 0, 'rejected': 0, 'kind': kind, 'sha256': sha})
 
     def apply_file(self, name, kind, data):
+        sha = hashlib.sha256(data).hexdigest()
         if data.startswith(b'\xef\xbb\xbf'):
             data = data[3:]
         recs = parse_csv(data)
@@ -324,14 +345,14 @@ class Oracle(object):
         while recs and recs[-1].empty and not recs[-1].malformed:
             recs.pop()
         if not recs:
-            return self.refuse(name, 'empty_file')
+            return self.refuse(name, 'empty_file', kind, sha)
         hdr = recs[0]
         try:
             hfields = [f.decode('utf-8') for f in hdr.fields]
         except UnicodeDecodeError:
-            return self.refuse(name, 'bad_header')
+            return self.refuse(name, 'bad_header', kind, sha)
         if hdr.malformed or hfields != HEADERS[kind]:
-            return self.refuse(name, 'bad_header')
+            return self.refuse(name, 'bad_header', kind, sha)
         body = recs[1:]
         handler = getattr(self, 'row_' + kind)
         ncols = len(HEADERS[kind])
@@ -361,11 +382,11 @@ class Oracle(object):
         if kind == 'prices':
             reason = self.load_prices([p for _, p in accepted_rows])
             if reason:
-                return self.refuse(name, reason)
+                return self.refuse(name, reason, kind, sha)
         self.rejects.extend(file_rejects)
         self.files.append({'name': name, 'status': 'applied', 'reason': None,
                            'rows': len(body), 'accepted': len(accepted_rows),
-                           'rejected': len(file_rejects)})
+                           'rejected': len(file_rejects), 'kind': kind, 'sha256': sha})
 
     # ------------------------------------------------------------ helpers
     @staticmethod
@@ -377,7 +398,7 @@ class Oracle(object):
                 raise Reject('field_too_long')
             if name == 'account_id' and b > 64:
                 raise Reject('field_too_long')
-            if name in ('record_id', 'order_id') and b > 128:
+            if name in ('record_id', 'order_id', 'adjustment_id') and b > 128:
                 raise Reject('field_too_long')
 
     @staticmethod
@@ -389,6 +410,15 @@ class Oracle(object):
         if rid in self.claimed[source]:
             raise Reject('duplicate_record')
         self.claimed[source].add(rid)
+        # corrections.md 1: a row of an earlier run, accepted, charged within this run's window
+        t = self.billed[source].get(rid)
+        if t is not None and (self.window_lo is None or t >= self.window_lo):
+            raise Reject('duplicate_record')
+
+    def check_late(self, t):
+        """corrections.md 2: after the checks across fields, before unknown_account"""
+        if self.window_lo is not None and t < self.window_lo:
+            raise Reject('too_late')
 
     # ----------------------------------------------------------- accounts
     def row_accounts(self, f, staged):
@@ -589,6 +619,11 @@ class Oracle(object):
             vd = vn[0]
             if abs(vd) > MAX63:
                 raise Reject('bad_number')
+        # the order's values, for "an order_id seen before with the same fields" (corrections.md 3:
+        # "compared as values, as for orders: 12.5 and 12.50 are the same amount")
+        vals = (acct, t, kind, scope, ptype,
+                None if qnum is None else Fraction(qnum[0], 10 ** qnum[1]),
+                unit, paid_e8, vd, bundle)
         # checks across fields
         face = None
         if kind in ('plan', 'coupon'):
@@ -631,12 +666,13 @@ class Oracle(object):
         if acct not in self.accounts:
             raise Reject('unknown_account')
         if oid in self.orders:
-            if self.orders[oid]['raw'] == tuple(f):
+            same = (self.orders[oid]['raw'] == tuple(f)) if ORDERS_AS_TEXT else (self.orders[oid]['vals'] == vals)
+            if same:
                 return ('ignored', oid)
             raise Reject('conflicting_order')
         o = {'order_id': oid, 'account_id': acct, 't': t, 'kind': kind,
              'items': items, 'plan_type': ptype if kind == 'plan' else None,
-             'face': face, 'unit': unit, 'paid': paid_e8, 'raw': tuple(f)}
+             'face': face, 'unit': unit, 'paid': paid_e8, 'raw': tuple(f), 'vals': vals}
         if kind in ('plan', 'coupon'):
             o['valid_from'] = t
             o['valid_to'] = t + vd * 86400
@@ -648,6 +684,57 @@ class Oracle(object):
         self.orders[oid] = o
         self.order_list.append(o)
         return ('applied', oid)
+
+    # -------------------------------------------------------- adjustments
+    def row_adjustments(self, f, staged):
+        """corrections.md section 3.  Order of reasons: bad_utf8, bad_field_count (caller),
+        field_too_long, single fields in column order (bad_account_id, bad_timestamp,
+        unknown_enum kind, unknown_enum item, bad_number / negative_quantity amount,
+        missing_reason), unknown_account, conflicting_adjustment, unknown_invoice, over_credit."""
+        aid, acct, atime, kind, item, amount, inv, reason = f
+        self.check_lengths(f, 'adjustments')
+        if aid == '':
+            raise Reject('field_too_long')      # "1 to 128 bytes (field_too_long)" (reading A1)
+        self.check_account_id(acct)
+        t = parse_ts(atime)
+        if kind not in ADJ_KINDS:
+            raise Reject('unknown_enum')
+        if item not in ITEMS:
+            raise Reject('unknown_enum')
+        num, dig = parse_decimal(amount)        # syntax: bad_number
+        if dig > 8:
+            raise Reject('bad_number')          # more than 8 fractional digits, even zeros (A2)
+        v = scaled(num, dig, E8)
+        if abs(v) > MAX63:
+            raise Reject('bad_number')
+        if amount.startswith('-'):
+            raise Reject('negative_quantity')   # "a minus sign is negative_quantity" ('-0' too: A3)
+        if v == 0:
+            raise Reject('bad_number')          # "greater than 0"
+        # invoice_no has no check of its own (unknown_invoice needs the database)
+        if reason == '':
+            raise Reject('missing_reason')      # a single-field check, in column order (A4)
+        if acct not in self.accounts:
+            raise Reject('unknown_account')
+        vals = (acct, t, kind, item, v, inv, reason)
+        if aid in self.adjustments:
+            if self.adjustments[aid]['vals'] == vals:
+                return ('ignored', aid)
+            raise Reject('conflicting_adjustment')
+        fi = None
+        if inv != '':
+            fi = self.final_invoices.get(inv)
+            if fi is None or fi['account_id'] != acct:
+                raise Reject('unknown_invoice')
+        if kind == 'credit' and fi is not None:
+            if self.credited.get(inv, 0) + v > fi['limit']:
+                raise Reject('over_credit')
+            self.credited[inv] = self.credited.get(inv, 0) + v
+        a = {'adjustment_id': aid, 'account_id': acct, 't': t, 'kind': kind, 'item': item,
+             'amount': v, 'invoice_no': inv if inv != '' else None, 'reason': reason, 'vals': vals}
+        self.adjustments[aid] = a
+        self.adj_list.append(a)
+        return ('applied', aid)
 
     # -------------------------------------------------------------- usage
     def row_eas(self, f, staged):
@@ -690,6 +777,7 @@ class Oracle(object):
                 b = min((a // 3600 + 1) * 3600, t1)
                 pieces.append((a, b - a))
                 a = b
+        self.check_late(t0)
         if acct not in self.accounts:
             raise Reject('unknown_account')
         priced = []
@@ -700,7 +788,8 @@ class Oracle(object):
             priced.append((t, q, p))
         for (t, q, p) in priced:
             self.usage.append({'source': 'eas', 'record_id': rid, 'account_id': acct,
-                               'item': item, 't': t, 'q': q, 'price': p})
+                               'item': item, 't': t, 'q': q, 'price': p, 'spec': spec})
+        self.accepted_ids.append(('eas', rid, t0))
         return rid
 
     def row_oss(self, f, staged):
@@ -719,13 +808,15 @@ class Oracle(object):
         if vn[0] < 0:
             raise Reject('negative_quantity')
         item = METRICS[metric]
+        self.check_late(t)
         if acct not in self.accounts:
             raise Reject('unknown_account')
         p = self.find_price(item, '*', t)
         if p is None:
             raise Reject('no_price')
         self.usage.append({'source': 'oss', 'record_id': rid, 'account_id': acct,
-                           'item': item, 't': t, 'q': vn[0], 'price': p})
+                           'item': item, 't': t, 'q': vn[0], 'price': p, 'spec': '*'})
+        self.accepted_ids.append(('oss', rid, t))
         return rid
 
     # ------------------------------------------------------------- rating
@@ -743,7 +834,8 @@ class Oracle(object):
             pc['gross'] = rhu(pc['q'] * p['price'], div * 100)
             pc['free_cap'] = p['free'] or 0
         accts = sorted(set([pc['account_id'] for pc in pieces] +
-                           [o['account_id'] for o in self.order_list]),
+                           [o['account_id'] for o in self.order_list] +
+                           [x['account_id'] for x in self.adj_list]),
                        key=lambda s: s.encode())
         self.free_used = {}
         self.plan_state = {}
@@ -759,11 +851,15 @@ class Oracle(object):
         ev = []
         for o in orders:
             ev.append(((o['t'], 0, o['order_id'].encode(), 0), 'o', o))
+        # corrections.md 3: at one instant orders, then adjustments by adjustment_id, then pieces
+        for x in self.adj_list:
+            if x['account_id'] == acct:
+                ev.append(((x['t'], 1, x['adjustment_id'].encode(), 0), 'a', x))
         for pc in pieces:
-            ev.append(((pc['t'], 1, pc['record_id'].encode(), 0 if pc['source'] == 'eas' else 1),
+            ev.append(((pc['t'], 2, pc['record_id'].encode(), 0 if pc['source'] == 'eas' else 1),
                        'p', pc))
         ev.sort(key=lambda e: e[0])
-        bal = {'topups': 0, 'drawn': 0, 'avail': 0}
+        bal = {'topups': 0, 'drawn': 0, 'avail': 0, 'credits': 0}
         self.bal[acct] = bal
         plans = sorted([o for o in orders if o['kind'] == 'plan'],
                        key=lambda o: (o['valid_to'], o['valid_from'], o['order_id'].encode()))
@@ -774,6 +870,11 @@ class Oracle(object):
                 if x['kind'] == 'topup':
                     bal['topups'] += x['paid']
                     bal['avail'] += x['paid']
+                continue
+            if typ == 'a':
+                if x['kind'] == 'credit':       # joins the prepaid balance at its time, like a top-up
+                    bal['credits'] += x['amount']
+                    bal['avail'] += x['amount']
                 continue
             self.pay_piece(x, plans, coupons, bal)
 
@@ -911,9 +1012,11 @@ class Oracle(object):
                          'used_e8': self.plan_state[o['order_id']]['consumed']}
                         for o in sorted(self.order_list, key=lambda o: (o['account_id'].encode(), o['order_id'].encode()))
                         if o['kind'] == 'coupon'],
-            'balances': [{'account_id': a, 'topups_e8': b['topups'], 'drawn_e8': b['drawn']}
+            'balances': [{'account_id': a, 'topups_e8': b['topups'], 'drawn_e8': b['drawn'],
+                          'credits_e8': b['credits']}
                          for a, b in sorted(self.bal.items(), key=lambda kv: kv[0].encode())
-                         if b['topups'] or b['drawn']],
+                         if b['topups'] or b['drawn'] or b['credits']],
+            'adjustments': [adj_out(x) for x in sorted(self.adj_list, key=lambda x: x['adjustment_id'].encode())],
             'ambiguities': AMBIGUITIES,
         }
         if with_pieces:
@@ -933,6 +1036,16 @@ AMBIGUITIES = [
     # filled in below (kept as a module constant so it is part of every output)
 ]
 
+# ORDERS_AS_TEXT=1: the reading before corrections.md (an order sent again is the same order only when
+# its 11 fields are the same text).  Default: compared as values (corrections.md 3, "as for orders").
+ORDERS_AS_TEXT = os.environ.get('ORDERS_AS_TEXT') == '1'
+
+
+def adj_out(x):
+    return {'adjustment_id': x['adjustment_id'], 'account_id': x['account_id'],
+            'adjustment_time': fmt_utc(x['t']), 'kind': x['kind'], 'item': x['item'],
+            'amount_e8': x['amount'], 'invoice_no': x['invoice_no'], 'reason': x['reason']}
+
 
 def main(argv):
     ap = argparse.ArgumentParser()
@@ -940,6 +1053,9 @@ def main(argv):
     ap.add_argument('--tz-offset', default='+08:00')
     ap.add_argument('--as-of', default=None,
                     help='accepted for interface parity; it does not change rating in one run')
+    ap.add_argument('--late-days', type=int, default=None,
+                    help='the database\'s lateness window (corrections.md 2); with --as-of, rows charged '
+                         'before as-of - N days are too_late. Omitted: no window')
     ap.add_argument('--out', required=True)
     ap.add_argument('--pieces', action='store_true', help='also dump every piece and its draws')
     a = ap.parse_args(argv)
@@ -947,12 +1063,17 @@ def main(argv):
         tz = parse_offset(a.tz_offset)
     except ValueError:
         ap.error('bad --tz-offset')
+    as_of = None
     if a.as_of is not None:
         try:
-            parse_ts(a.as_of)
+            as_of = parse_ts(a.as_of)
         except Reject:
             ap.error('bad --as-of')
+    if a.late_days is not None and not 1 <= a.late_days <= 366:
+        ap.error('--late-days is 1 to 366')
     o = Oracle(tz)
+    if a.late_days is not None and as_of is not None:
+        o.window_lo = as_of - a.late_days * 86400
     o.run(a.inbox)
     res = o.result(a.pieces)
     with open(a.out, 'w') as f:
@@ -987,14 +1108,16 @@ AMBIGUITIES.extend([
     "not_hour_aligned is treated as a single-field check of hour_start (after its timestamp syntax), so it ranks before unknown_enum of metric and before the value checks.",
     "valid_days '-2' is a number whose value is below 1: bad_plan (not negative_quantity), as example 18 settles.",
     "A coupon's unit must be CNY (else bad_plan), like an amount plan's.",
-    "conflicting_order / identical order: compared with the first ACCEPTED order of that order_id, field by field on the raw text of all 11 fields; rejected rows do not make an order_id 'seen'.",
+    "conflicting_order / identical order: compared with the first ACCEPTED order of that order_id; rejected rows do not make an order_id 'seen'. Compared as values (corrections.md 3: 'compared as values, as for orders'): order_time as an instant, quantity as a number, paid in e8, valid_days as an integer (empty stays empty, not 365), the other fields (account_id, kind, scope, plan_type, unit, bundle_id) as text. ORDERS_AS_TEXT=1 restores the raw-text reading.",
     "plan_limit applies to every plan whose scope is exactly 'storage' (capacity, or an amount plan scoped to storage alone); validity intervals [valid_from, valid_to) overlap when they share an instant (a renewal at valid_to is fine). Plans are compared with those accepted earlier in file order.",
     "Payments do not change the waterfall (example 7); top-ups add to the balance at their order_time (an order sorts before a piece at the same instant).",
     "After a unit-measured source covers u units, unpaid_units decreases by u; after a money source unpaid_units = floor(unpaid_value*divisor/unit_price) literally (no clamp to the previous unpaid_units).",
     "A unit source that covers u > 0 units worth 0 e8 (value rounds to 0) still consumes those u units.",
     "Capacity plans: 'units left' for a piece = capacity - byte-hours already covered by that plan in the same UTC hour; consumed_base = sum of byte-hours covered. Monthly plans: quota per billing-calendar month of t; consumed_base = sum over months.",
     "The balance list shows accounts with a top-up or a draw; plans/coupons are listed per accepted order (identical re-sent orders once).",
-    "--as-of is accepted but changes nothing here: within one run all usage is rated before expiries (rules.md 5), and plans cover nothing at or after valid_to regardless.",
+    "--as-of changes nothing here but too_late (with --late-days): within one run all usage is rated before expiries (rules.md 5), and plans cover nothing at or after valid_to regardless.",
+    "too_late compares the row's charge time (shared and exclusive: start_time; OSS: hour_start) with as-of - late_days*86400 s: strictly earlier is too_late; it ranks after the checks across fields (end_before_start, interval_too_long, the gpu_ms rules) and before unknown_account.",
+    "Adjustments (one run over an empty database): no invoice is final, so every non-empty invoice_no is unknown_invoice; a credit joins the balance at adjustment_time (after orders, before pieces at that instant); a debit does not touch the waterfall.",
 ])
 
 
