@@ -274,6 +274,42 @@ enum br_status br_readback_sums(struct br_db *db, int64_t batch_id, struct br_ba
     return st;
 }
 
+enum br_status br_readback_counts(struct br_db *db, int64_t batch_id, struct br_batch_sums *out,
+                                  struct br_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    struct br_buf sql;
+    br_buf_init(&sql, 1 << 16);
+    enum br_status st = br_buf_printf(&sql, "SELECT ");
+    for (int i = 0; i < BR_SEC_COUNT && st == BR_OK; i++) {
+        const struct br_table *t = &br_tables[i];
+        if (t->scope == BR_SCOPE_BATCH)
+            st = br_buf_printf(&sql, "%s(SELECT count(*) FROM %s WHERE batch_id = $1)",
+                               i ? ", " : "", t->name);
+        else
+            st = br_buf_printf(&sql,
+                               "%s(SELECT count(*) FROM %s WHERE entry_id IN (SELECT entry_id "
+                               "FROM ledger.entries WHERE batch_id = $1))",
+                               i ? ", " : "", t->name);
+    }
+    if (st != BR_OK) {
+        br_buf_free(&sql);
+        return br_fail(err, st, "out of memory");
+    }
+    char id[24];
+    snprintf(id, sizeof(id), "%lld", (long long)batch_id);
+    const char *p[1] = {id};
+    PGresult *r;
+    st = br_sql_query(db, sql.data, 1, p, &r, err);
+    br_buf_free(&sql);
+    if (st != BR_OK)
+        return st;
+    for (int i = 0; i < BR_SEC_COUNT; i++)
+        out->rows[i] = (uint64_t)br_sql_i64(r, 0, i, 0);
+    PQclear(r);
+    return BR_OK;
+}
+
 static bool unhex32(const char *h, uint8_t out[32])
 {
     if (h == NULL || strlen(h) != 64)
