@@ -6,7 +6,8 @@ from datetime import date, datetime, timezone
 SECTIONS = """ledger.entries ledger.transfers billing.files billing.reject_rows billing.reject_outcomes
 billing.account_versions billing.prices billing.orders billing.usage_lines billing.draws billing.plan_events
 billing.order_state billing.balance_state billing.bucket_state billing.allowance_state billing.rated_spans
-billing.period_closes billing.invoice_finals""".split()
+billing.period_closes billing.invoice_finals billing.adjustment_rows billing.adjustment_notes billing.record_ids
+""".split()
 def field(v):  # one column as canonical text
     if v is None: return "\\N"
     if isinstance(v, bool): return "t" if v else "f"
@@ -16,9 +17,12 @@ def field(v):  # one column as canonical text
     if isinstance(v, list): return "{" + ",".join(map(str, v)) + "}"
     if isinstance(v, memoryview): v = "\\x" + bytes(v).hex()
     return v.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+DIGESTED = ("fps", "entries")  # billing.record_ids' long bytea columns count as their SHA-256
 def section(cur, table, batch):  # "<table> <rows> <sha256 of the rows' sorted sha256 digests>"
-    cur.execute("SELECT string_agg(quote_ident(column_name), ', ' ORDER BY ordinal_position) FROM information_schema"
-                ".columns WHERE table_schema || '.' || table_name = %s AND column_name <> 'batch_id'", (table,))
+    cur.execute("SELECT string_agg(CASE WHEN table_name = 'record_ids' AND column_name = ANY(%s) THEN 'sha256(' "
+                "|| column_name || ')' ELSE quote_ident(column_name) END, ', ' ORDER BY ordinal_position) FROM "
+                "information_schema.columns WHERE table_schema || '.' || table_name = %s AND column_name <> 'batch_id'",
+                (list(DIGESTED), table))
     where = "entry_id IN (SELECT entry_id FROM ledger.entries WHERE batch_id = %s)" \
         if table == "ledger.transfers" else "batch_id = %s"
     cur.execute(f"SELECT {cur.fetchone()[0]} FROM {table} WHERE {where}", (batch,))

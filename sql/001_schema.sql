@@ -31,11 +31,13 @@ COMMENT ON FUNCTION ledger.refuse_change() IS 'Trigger function: refuses UPDATE,
 CREATE TABLE billing.settings (
     singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
     tz_offset_s integer NOT NULL CHECK (tz_offset_s BETWEEN -86399 AND 86399),
+    late_days integer NOT NULL CHECK (late_days BETWEEN 1 AND 366),
     created_at timestamptz NOT NULL DEFAULT now()
 );
-COMMENT ON TABLE billing.settings IS 'The billing calendar, fixed when the database is created.';
+COMMENT ON TABLE billing.settings IS 'The billing calendar and the lateness window, fixed when the database is created.';
 COMMENT ON COLUMN billing.settings.singleton IS 'Always true: one row.';
 COMMENT ON COLUMN billing.settings.tz_offset_s IS 'Offset of the billing calendar east of UTC, in seconds (28800 = UTC+08:00).';
+COMMENT ON COLUMN billing.settings.late_days IS 'The lateness window in days (billrun db init --late-days, corrections.md section 2): usage charged before a run''s as-of minus this many days is too_late, and record ids are remembered for as long.';
 COMMENT ON COLUMN billing.settings.created_at IS 'When the database was initialised.';
 
 CREATE TABLE ledger.chart (
@@ -107,7 +109,7 @@ CREATE TABLE ledger.entries (
     period text NOT NULL CHECK (period ~ '^[0-9]{4}-[0-9]{2}$'),
     effective_at timestamptz NOT NULL,
     account_id text,
-    kind text NOT NULL CHECK (kind IN ('purchase', 'topup', 'payment', 'usage', 'recognition', 'breakage', 'round_down')),
+    kind text NOT NULL CHECK (kind IN ('purchase', 'topup', 'payment', 'usage', 'recognition', 'breakage', 'round_down', 'adjustment')),
     item text,
     order_id text,
     late boolean NOT NULL,
@@ -121,9 +123,9 @@ COMMENT ON COLUMN ledger.entries.batch_id IS 'The batch that posted it.';
 COMMENT ON COLUMN ledger.entries.period IS 'The period it is posted in (YYYY-MM of the billing calendar).';
 COMMENT ON COLUMN ledger.entries.effective_at IS 'Its own time: the usage day''s start, the order time, the end of a straight-line share, a plan''s last valid instant.';
 COMMENT ON COLUMN ledger.entries.account_id IS 'The customer account it concerns.';
-COMMENT ON COLUMN ledger.entries.kind IS 'purchase, topup, payment, usage, recognition (straight line), breakage (plan expiry) or round_down (close).';
-COMMENT ON COLUMN ledger.entries.item IS 'The billable item (usage entries).';
-COMMENT ON COLUMN ledger.entries.order_id IS 'The order (purchases, top-ups, payments, recognition, breakage), or the invoice (round-down).';
+COMMENT ON COLUMN ledger.entries.kind IS 'purchase, topup, payment, usage, recognition (straight line), breakage (plan expiry), round_down (close) or adjustment (a credit or debit note).';
+COMMENT ON COLUMN ledger.entries.item IS 'The billable item (usage and adjustment entries).';
+COMMENT ON COLUMN ledger.entries.order_id IS 'The order (purchases, top-ups, payments, recognition, breakage), the invoice (round-down) or the adjustment (adjustment entries).';
 COMMENT ON COLUMN ledger.entries.late IS 'True when its own time lies in a period that was already closed: posted in the earliest open period after it.';
 COMMENT ON COLUMN ledger.entries.description IS 'What the entry is, in words (never empty).';
 
@@ -178,7 +180,7 @@ CREATE TABLE billing.files (
     name text NOT NULL,
     sha256 bytea NOT NULL CHECK (length(sha256) = 32),
     size_bytes bigint NOT NULL,
-    kind text NOT NULL CHECK (kind IN ('accounts', 'prices', 'orders', 'eas', 'oss', 'reprocess')),
+    kind text NOT NULL CHECK (kind IN ('accounts', 'prices', 'orders', 'adjustments', 'eas', 'oss', 'reprocess')),
     status text NOT NULL CHECK (status IN ('applied', 'refused')),
     reason text,
     detail text,
@@ -197,7 +199,7 @@ COMMENT ON COLUMN billing.files.batch_id IS 'The batch that read it.';
 COMMENT ON COLUMN billing.files.name IS 'File name in the inbox (reprocessing batches: reprocess-<batch>-<kind>).';
 COMMENT ON COLUMN billing.files.sha256 IS 'SHA-256 of the file''s bytes: with the name, the file''s identity.';
 COMMENT ON COLUMN billing.files.size_bytes IS 'Size in bytes.';
-COMMENT ON COLUMN billing.files.kind IS 'accounts, prices, orders, eas, oss (or reprocess).';
+COMMENT ON COLUMN billing.files.kind IS 'accounts, prices, orders, adjustments, eas, oss (or reprocess).';
 COMMENT ON COLUMN billing.files.status IS 'applied or refused.';
 COMMENT ON COLUMN billing.files.reason IS 'Why it was refused: bad_header, empty_file, changed_content, price_overlap, reprices_history.';
 COMMENT ON COLUMN billing.files.detail IS 'The refusal in words.';
@@ -213,7 +215,8 @@ CREATE TABLE billing.reject_rows (
     reason text NOT NULL,
     raw text NOT NULL,
     raw_bytes bytea NOT NULL,
-    truncated boolean NOT NULL
+    truncated boolean NOT NULL,
+    detail text
 );
 CREATE INDEX reject_rows_file ON billing.reject_rows (file_id);
 CREATE INDEX reject_rows_batch ON billing.reject_rows USING brin (batch_id);
@@ -226,6 +229,7 @@ COMMENT ON COLUMN billing.reject_rows.reason IS 'Reject reason code of formats.m
 COMMENT ON COLUMN billing.reject_rows.raw IS 'The record as text; bytes that are not valid UTF-8 (and NUL) shown as \xNN.';
 COMMENT ON COLUMN billing.reject_rows.raw_bytes IS 'The record''s exact bytes (for reprocessing).';
 COMMENT ON COLUMN billing.reject_rows.truncated IS 'True when the record was longer than 64 KiB and only its start is kept.';
+COMMENT ON COLUMN billing.reject_rows.detail IS 'More on the reason where there is more to say: for a duplicate_record whose id an earlier run billed, that batch and file.';
 
 CREATE TABLE billing.reject_outcomes (
     reject_id bigint NOT NULL,
@@ -523,6 +527,87 @@ COMMENT ON COLUMN billing.rated_spans.spec IS 'Spec of the rate key (* when no e
 COMMENT ON COLUMN billing.rated_spans.hour_from IS 'First hour.';
 COMMENT ON COLUMN billing.rated_spans.hour_to IS 'Last hour.';
 
+-- Adjustments: credit and debit notes (corrections.md section 3).
+CREATE TABLE billing.adjustment_rows (
+    adjustment_id text PRIMARY KEY,
+    batch_id bigint NOT NULL,
+    file_id bigint NOT NULL,
+    line bigint NOT NULL,
+    account_id text NOT NULL,
+    adjustment_time timestamptz NOT NULL,
+    kind text NOT NULL CHECK (kind IN ('credit', 'debit')),
+    item text NOT NULL,
+    amount_e8 bigint NOT NULL CHECK (amount_e8 > 0),
+    invoice_no text,
+    reason text NOT NULL CHECK (reason <> ''),
+    period text NOT NULL CHECK (period ~ '^[0-9]{4}-[0-9]{2}$'),
+    late boolean NOT NULL
+);
+CREATE INDEX adjustment_rows_period ON billing.adjustment_rows (period, account_id);
+CREATE INDEX adjustment_rows_invoice ON billing.adjustment_rows (invoice_no) WHERE invoice_no IS NOT NULL;
+CREATE INDEX adjustment_rows_credit_time ON billing.adjustment_rows (adjustment_time) WHERE kind = 'credit';
+CREATE INDEX adjustment_rows_batch ON billing.adjustment_rows USING brin (batch_id);
+COMMENT ON TABLE billing.adjustment_rows IS 'Accepted adjustments: credits (the customer is owed; Dr 4920 by item / Cr prepaid, joining the balance at their time) and debits (the customer owes more; Dr receivable / Cr 4920 by item).';
+COMMENT ON COLUMN billing.adjustment_rows.adjustment_id IS 'Adjustment id.';
+COMMENT ON COLUMN billing.adjustment_rows.batch_id IS 'The batch that applied it.';
+COMMENT ON COLUMN billing.adjustment_rows.file_id IS 'Its adjustments file.';
+COMMENT ON COLUMN billing.adjustment_rows.line IS 'Its line.';
+COMMENT ON COLUMN billing.adjustment_rows.account_id IS 'Customer account.';
+COMMENT ON COLUMN billing.adjustment_rows.adjustment_time IS 'When it takes effect.';
+COMMENT ON COLUMN billing.adjustment_rows.kind IS 'credit or debit.';
+COMMENT ON COLUMN billing.adjustment_rows.item IS 'The billable item it corrects.';
+COMMENT ON COLUMN billing.adjustment_rows.amount_e8 IS 'Amount, e8, > 0.';
+COMMENT ON COLUMN billing.adjustment_rows.invoice_no IS 'The final invoice it refers to, if any.';
+COMMENT ON COLUMN billing.adjustment_rows.reason IS 'Why, in words.';
+COMMENT ON COLUMN billing.adjustment_rows.period IS 'Posting period: the period of adjustment_time, or the first open period after it.';
+COMMENT ON COLUMN billing.adjustment_rows.late IS 'Dated in a period already closed when it arrived.';
+
+CREATE TABLE billing.adjustment_notes (
+    note_no text PRIMARY KEY CHECK (note_no ~ '^(CN|DN)-[0-9]{6}-[0-9]{6}$'),
+    adjustment_id text NOT NULL UNIQUE,
+    period text NOT NULL,
+    batch_id bigint NOT NULL
+);
+CREATE INDEX adjustment_notes_batch ON billing.adjustment_notes USING brin (batch_id);
+COMMENT ON TABLE billing.adjustment_notes IS 'Credit and debit note numbers given at close: CN- and DN-YYYYMM-NNNNNN, each series gapless per period in (account_id, adjustment_time, adjustment_id) order.';
+COMMENT ON COLUMN billing.adjustment_notes.note_no IS 'CN-YYYYMM-NNNNNN (credit) or DN-YYYYMM-NNNNNN (debit).';
+COMMENT ON COLUMN billing.adjustment_notes.adjustment_id IS 'The adjustment.';
+COMMENT ON COLUMN billing.adjustment_notes.period IS 'The period closed.';
+COMMENT ON COLUMN billing.adjustment_notes.batch_id IS 'The close batch.';
+
+-- The memory of billed record ids (corrections.md section 1; docs/record-ids.md).
+CREATE TABLE billing.record_ids (
+    batch_id bigint NOT NULL,
+    source text NOT NULL CHECK (source IN ('eas', 'oss')),
+    part smallint NOT NULL CHECK (part BETWEEN 0 AND 255),
+    seq integer NOT NULL CHECK (seq >= 0),
+    n integer NOT NULL CHECK (n BETWEEN 1 AND 262144),
+    t_min timestamptz NOT NULL,
+    t_max timestamptz NOT NULL CHECK (t_max >= t_min),
+    files bigint[] NOT NULL,
+    rice smallint NOT NULL CHECK (rice BETWEEN 0 AND 36),
+    width smallint NOT NULL CHECK (width BETWEEN 1 AND 36),
+    fps bytea NOT NULL,
+    entries bytea NOT NULL CHECK (length(entries) = 14 * n),
+    PRIMARY KEY (batch_id, source, part, seq)
+);
+ALTER TABLE billing.record_ids ALTER COLUMN fps SET STORAGE EXTERNAL;
+ALTER TABLE billing.record_ids ALTER COLUMN entries SET STORAGE EXTERNAL;
+CREATE INDEX record_ids_window ON billing.record_ids (source, t_max);
+COMMENT ON TABLE billing.record_ids IS 'The record ids of the usage rows each batch billed, by source and by part (the top 8 bits of the id''s first hash), so that a later run rejects an id billed within its window as duplicate_record. An auditor asks billing.billed_records(source, record_id) which batch and file billed an id; docs/record-ids.md gives the layout.';
+COMMENT ON COLUMN billing.record_ids.batch_id IS 'The batch that billed them.';
+COMMENT ON COLUMN billing.record_ids.source IS 'eas or oss: record ids are unique per source.';
+COMMENT ON COLUMN billing.record_ids.part IS 'Top 8 bits of the ids'' first hash (billing.record_id_hash(id, 1)).';
+COMMENT ON COLUMN billing.record_ids.seq IS 'Rows of one batch, source and part, from 0: a row holds at most 262144 ids.';
+COMMENT ON COLUMN billing.record_ids.n IS 'Ids in the row.';
+COMMENT ON COLUMN billing.record_ids.t_min IS 'Earliest charge time of their rows.';
+COMMENT ON COLUMN billing.record_ids.t_max IS 'Latest charge time: the row matters to a run while t_max is within its window.';
+COMMENT ON COLUMN billing.record_ids.files IS 'The files (file_id) the ids came from; an entry names one by its position.';
+COMMENT ON COLUMN billing.record_ids.rice IS 'Rice parameter of fps.';
+COMMENT ON COLUMN billing.record_ids.width IS 'Bits of each fingerprint: the top `width` bits of the first hash after its part bits.';
+COMMENT ON COLUMN billing.record_ids.fps IS 'Each id''s fingerprint, sorted, as Rice-coded gaps (a gap g is g >> rice in unary as ones ended by a zero, then its low rice bits, most significant bit first): what a night reads to find candidates.';
+COMMENT ON COLUMN billing.record_ids.entries IS 'Per id, in fingerprint order, 14 bytes: its second hash (8, big-endian), its charge time in seconds after t_min (4), its file''s position in files (2).';
+
 -- Periods and invoices.
 CREATE TABLE billing.period_closes (
     period text PRIMARY KEY CHECK (period ~ '^[0-9]{4}-[0-9]{2}$'),
@@ -549,6 +634,8 @@ CREATE TABLE billing.invoice_finals (
     coupon_e8 bigint NOT NULL,
     balance_e8 bigint NOT NULL,
     outstanding_e8 bigint NOT NULL,
+    credits_e8 bigint NOT NULL CHECK (credits_e8 >= 0),
+    debits_e8 bigint NOT NULL CHECK (debits_e8 >= 0),
     round_down_e8 bigint NOT NULL CHECK (round_down_e8 >= 0 AND round_down_e8 < 1000000),
     amount_due_e8 bigint NOT NULL CHECK (amount_due_e8 % 1000000 = 0),
     buyer_name text NOT NULL,
@@ -556,7 +643,7 @@ CREATE TABLE billing.invoice_finals (
     buyer_tax_id text NOT NULL,
     buyer_email text NOT NULL,
     UNIQUE (period, account_id),
-    CHECK (amount_due_e8 = outstanding_e8 - round_down_e8)
+    CHECK (amount_due_e8 = outstanding_e8 + debits_e8 - round_down_e8)
 );
 CREATE INDEX invoice_finals_batch ON billing.invoice_finals USING brin (batch_id);
 COMMENT ON TABLE billing.invoice_finals IS 'Final invoices, numbered gaplessly per period in ascending account_id order at close.';
@@ -570,8 +657,10 @@ COMMENT ON COLUMN billing.invoice_finals.plan_e8 IS 'Plan deductions.';
 COMMENT ON COLUMN billing.invoice_finals.coupon_e8 IS 'Coupon deductions.';
 COMMENT ON COLUMN billing.invoice_finals.balance_e8 IS 'Balance deductions.';
 COMMENT ON COLUMN billing.invoice_finals.outstanding_e8 IS 'Outstanding before round-down.';
-COMMENT ON COLUMN billing.invoice_finals.round_down_e8 IS 'Round-down discount (outstanding below the fen), posted Dr round_down / Cr receivable.';
-COMMENT ON COLUMN billing.invoice_finals.amount_due_e8 IS 'Amount due: outstanding - round_down, whole fen.';
+COMMENT ON COLUMN billing.invoice_finals.credits_e8 IS 'Credit notes of the period (credited to the prepaid balance; they do not change the amount due).';
+COMMENT ON COLUMN billing.invoice_finals.debits_e8 IS 'Debit notes of the period (owed).';
+COMMENT ON COLUMN billing.invoice_finals.round_down_e8 IS 'Round-down discount (outstanding + debits below the fen), posted Dr round_down / Cr receivable.';
+COMMENT ON COLUMN billing.invoice_finals.amount_due_e8 IS 'Amount due: outstanding + debits - round_down, whole fen.';
 COMMENT ON COLUMN billing.invoice_finals.buyer_name IS 'Customer name as printed (frozen at close).';
 COMMENT ON COLUMN billing.invoice_finals.buyer_address IS 'Customer address as printed.';
 COMMENT ON COLUMN billing.invoice_finals.buyer_tax_id IS 'Customer tax id as printed.';
@@ -621,6 +710,12 @@ CREATE TRIGGER allowance_state_claim_batches AFTER INSERT ON billing.allowance_s
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger.claim_batches();
 CREATE TRIGGER rated_spans_claim_batches AFTER INSERT ON billing.rated_spans
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger.claim_batches();
+CREATE TRIGGER adjustment_rows_claim_batches AFTER INSERT ON billing.adjustment_rows
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger.claim_batches();
+CREATE TRIGGER adjustment_notes_claim_batches AFTER INSERT ON billing.adjustment_notes
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger.claim_batches();
+CREATE TRIGGER record_ids_claim_batches AFTER INSERT ON billing.record_ids
+    REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger.claim_batches();
 CREATE TRIGGER period_closes_claim_batches AFTER INSERT ON billing.period_closes
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger.claim_batches();
 CREATE TRIGGER invoice_finals_claim_batches AFTER INSERT ON billing.invoice_finals
@@ -668,6 +763,12 @@ CREATE TRIGGER allowance_state_append_only BEFORE UPDATE OR DELETE ON billing.al
 CREATE TRIGGER allowance_state_no_truncate BEFORE TRUNCATE ON billing.allowance_state FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER rated_spans_append_only BEFORE UPDATE OR DELETE ON billing.rated_spans FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER rated_spans_no_truncate BEFORE TRUNCATE ON billing.rated_spans FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER adjustment_rows_append_only BEFORE UPDATE OR DELETE ON billing.adjustment_rows FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER adjustment_rows_no_truncate BEFORE TRUNCATE ON billing.adjustment_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER adjustment_notes_append_only BEFORE UPDATE OR DELETE ON billing.adjustment_notes FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER adjustment_notes_no_truncate BEFORE TRUNCATE ON billing.adjustment_notes FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER record_ids_append_only BEFORE UPDATE OR DELETE ON billing.record_ids FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER record_ids_no_truncate BEFORE TRUNCATE ON billing.record_ids FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER period_closes_append_only BEFORE UPDATE OR DELETE ON billing.period_closes FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER period_closes_no_truncate BEFORE TRUNCATE ON billing.period_closes FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER invoice_finals_append_only BEFORE UPDATE OR DELETE ON billing.invoice_finals FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();

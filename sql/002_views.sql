@@ -80,7 +80,7 @@ COMMENT ON COLUMN billing.source_files.detail IS 'Refusal in words.';
 CREATE VIEW billing.rejects AS
     SELECT f.name AS file, r.line, r.reason, r.raw, r.reject_id, r.batch_id, r.file_id,
            CASE WHEN o.outcome = 'rated' THEN 'reprocessed' ELSE 'open' END AS status,
-           o.reason AS latest_reason
+           o.reason AS latest_reason, r.detail
     FROM billing.reject_rows r
     JOIN billing.files f USING (file_id)
     LEFT JOIN LATERAL (SELECT outcome, reason FROM billing.reject_outcomes x
@@ -94,6 +94,7 @@ COMMENT ON COLUMN billing.rejects.reject_id IS 'Reject number.';
 COMMENT ON COLUMN billing.rejects.batch_id IS 'Batch that rejected it.';
 COMMENT ON COLUMN billing.rejects.file_id IS 'File number.';
 COMMENT ON COLUMN billing.rejects.status IS 'open, or reprocessed (rated by a later reprocessing).';
+COMMENT ON COLUMN billing.rejects.detail IS 'More on the reason: for a duplicate_record whose id an earlier run billed, the batch and file that billed it.';
 COMMENT ON COLUMN billing.rejects.latest_reason IS 'Reason given by the latest reprocessing that rejected it again.';
 
 CREATE VIEW billing.invoice_lines AS
@@ -127,26 +128,40 @@ CREATE VIEW billing.invoices AS
     WITH activity AS (
         SELECT period, account_id FROM billing.usage_lines
         UNION SELECT period, account_id FROM billing.orders
+        UNION SELECT period, account_id FROM billing.adjustment_rows
+    ), used AS (
+        SELECT period, account_id, sum(gross_e8) AS gross, sum(free_e8) AS free,
+               sum(plan_e8) AS plan, sum(coupon_e8) AS coupon, sum(balance_e8) AS balance,
+               sum(outstanding_e8) AS outstanding
+        FROM billing.usage_lines GROUP BY period, account_id
+    ), adjusted AS (
+        SELECT period, account_id,
+               coalesce(sum(amount_e8) FILTER (WHERE kind = 'credit'), 0) AS credits,
+               coalesce(sum(amount_e8) FILTER (WHERE kind = 'debit'), 0) AS debits
+        FROM billing.adjustment_rows GROUP BY period, account_id
     ), totals AS (
         SELECT a.period, a.account_id,
-               coalesce(sum(u.gross_e8), 0) AS gross, coalesce(sum(u.free_e8), 0) AS free,
-               coalesce(sum(u.plan_e8), 0) AS plan, coalesce(sum(u.coupon_e8), 0) AS coupon,
-               coalesce(sum(u.balance_e8), 0) AS balance,
-               coalesce(sum(u.outstanding_e8), 0) AS outstanding
-        FROM activity a LEFT JOIN billing.usage_lines u
-             ON u.period = a.period AND u.account_id = a.account_id
-        GROUP BY a.period, a.account_id
+               coalesce(u.gross, 0) AS gross, coalesce(u.free, 0) AS free,
+               coalesce(u.plan, 0) AS plan, coalesce(u.coupon, 0) AS coupon,
+               coalesce(u.balance, 0) AS balance,
+               coalesce(u.outstanding, 0) AS outstanding,
+               coalesce(j.credits, 0) AS credits, coalesce(j.debits, 0) AS debits
+        FROM activity a
+        LEFT JOIN used u ON u.period = a.period AND u.account_id = a.account_id
+        LEFT JOIN adjusted j ON j.period = a.period AND j.account_id = a.account_id
     )
     SELECT f.invoice_no, t.period, t.account_id,
            CASE WHEN f.invoice_no IS NULL THEN 'draft' ELSE 'final' END AS status,
            billing.cny(t.gross) AS gross, billing.cny(t.free) AS free, billing.cny(t.plan) AS plan,
            billing.cny(t.coupon) AS coupon, billing.cny(t.balance) AS balance,
            billing.cny(t.outstanding) AS outstanding,
-           billing.cny(coalesce(f.round_down_e8, t.outstanding % 1000000)) AS round_down,
-           billing.cny(coalesce(f.amount_due_e8, t.outstanding - t.outstanding % 1000000)) AS amount_due
+           billing.cny(t.credits) AS credits, billing.cny(t.debits) AS debits,
+           billing.cny(coalesce(f.round_down_e8, (t.outstanding + t.debits) % 1000000)) AS round_down,
+           billing.cny(coalesce(f.amount_due_e8, t.outstanding + t.debits
+                                                  - (t.outstanding + t.debits) % 1000000)) AS amount_due
     FROM totals t LEFT JOIN billing.invoice_finals f
          ON f.period = t.period AND f.account_id = t.account_id;
-COMMENT ON VIEW billing.invoices IS 'One invoice per account and period with a priced piece or an applied order: draft while the period is open (round_down and amount_due as they would be at close), final after close.';
+COMMENT ON VIEW billing.invoices IS 'One invoice per account and period with a priced piece, an applied order or an adjustment: draft while the period is open (round_down and amount_due as they would be at close), final after close.';
 COMMENT ON COLUMN billing.invoices.invoice_no IS 'INV-YYYYMM-NNNNNN; NULL on drafts.';
 COMMENT ON COLUMN billing.invoices.period IS 'Period.';
 COMMENT ON COLUMN billing.invoices.account_id IS 'Customer.';
@@ -157,8 +172,35 @@ COMMENT ON COLUMN billing.invoices.plan IS 'Plan deductions.';
 COMMENT ON COLUMN billing.invoices.coupon IS 'Coupon deductions.';
 COMMENT ON COLUMN billing.invoices.balance IS 'Balance deductions.';
 COMMENT ON COLUMN billing.invoices.outstanding IS 'Outstanding before round-down.';
-COMMENT ON COLUMN billing.invoices.round_down IS 'Outstanding below the fen, discounted at close.';
-COMMENT ON COLUMN billing.invoices.amount_due IS 'outstanding - round_down.';
+COMMENT ON COLUMN billing.invoices.credits IS 'Credit notes of the period, CNY: credited to the prepaid balance, they do not change the amount due.';
+COMMENT ON COLUMN billing.invoices.debits IS 'Debit notes of the period, CNY: owed, added to the amount due.';
+COMMENT ON COLUMN billing.invoices.round_down IS 'outstanding + debits below the fen, discounted at close.';
+COMMENT ON COLUMN billing.invoices.amount_due IS 'outstanding + debits - round_down.';
+
+CREATE VIEW billing.adjustments AS
+    SELECT a.adjustment_id, a.account_id, a.adjustment_time, a.period, a.late, a.kind, a.item,
+           billing.cny(a.amount_e8) AS amount, a.invoice_no, a.reason, n.note_no,
+           CASE WHEN c.period IS NULL THEN 'draft' ELSE 'final' END AS status,
+           a.batch_id, a.file_id, a.line
+    FROM billing.adjustment_rows a
+    LEFT JOIN billing.adjustment_notes n USING (adjustment_id)
+    LEFT JOIN billing.period_closes c ON c.period = a.period;
+COMMENT ON VIEW billing.adjustments IS 'Credit and debit notes (corrections.md section 3): draft while their posting period is open, final with a note number after its close.';
+COMMENT ON COLUMN billing.adjustments.adjustment_id IS 'Adjustment id.';
+COMMENT ON COLUMN billing.adjustments.account_id IS 'Customer.';
+COMMENT ON COLUMN billing.adjustments.adjustment_time IS 'When it takes effect.';
+COMMENT ON COLUMN billing.adjustments.period IS 'Posting period (the invoice it appears on).';
+COMMENT ON COLUMN billing.adjustments.late IS 'Dated in a period already closed when it arrived.';
+COMMENT ON COLUMN billing.adjustments.kind IS 'credit or debit.';
+COMMENT ON COLUMN billing.adjustments.item IS 'Item corrected.';
+COMMENT ON COLUMN billing.adjustments.amount IS 'Amount, CNY.';
+COMMENT ON COLUMN billing.adjustments.invoice_no IS 'The final invoice it refers to, if any.';
+COMMENT ON COLUMN billing.adjustments.reason IS 'Why.';
+COMMENT ON COLUMN billing.adjustments.note_no IS 'CN-/DN-YYYYMM-NNNNNN; NULL on drafts.';
+COMMENT ON COLUMN billing.adjustments.status IS 'draft or final.';
+COMMENT ON COLUMN billing.adjustments.batch_id IS 'The batch that applied it.';
+COMMENT ON COLUMN billing.adjustments.file_id IS 'Its file.';
+COMMENT ON COLUMN billing.adjustments.line IS 'Its line.';
 
 CREATE VIEW billing.order_state_latest AS
     SELECT x.* FROM billing.orders o CROSS JOIN LATERAL (
@@ -328,3 +370,53 @@ COMMENT ON COLUMN ledger.plan_rollforward.sales IS 'Purchases.';
 COMMENT ON COLUMN ledger.plan_rollforward.recognised IS 'Revenue recognised.';
 COMMENT ON COLUMN ledger.plan_rollforward.breakage IS 'Breakage at expiry.';
 COMMENT ON COLUMN ledger.plan_rollforward.closing IS 'Liability at the end of the period.';
+
+-- The memory of billed record ids, for auditors (docs/record-ids.md).
+CREATE FUNCTION billing.xor64(a numeric, b numeric) RETURNS numeric
+    LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT ((div($1, 4294967296)::bigint # div($2, 4294967296)::bigint)::numeric * 4294967296
+            + (mod($1, 4294967296)::bigint # mod($2, 4294967296)::bigint))::numeric $$;
+COMMENT ON FUNCTION billing.xor64(numeric, numeric) IS 'Bitwise XOR of two integers in [0, 2^64), as numeric.';
+
+CREATE FUNCTION billing.record_id_hash(record_id text, which integer) RETURNS bigint
+    LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+DECLARE
+    b bytea := convert_to(record_id, 'UTF8');
+    m constant numeric := 18446744073709551616;
+    p constant numeric := 1099511628211;
+    h numeric := 14695981039346656037;
+BEGIN
+    h := mod(billing.xor64(h, which) * p, m);
+    FOR i IN 0 .. length(b) - 1 LOOP
+        h := mod(billing.xor64(h, get_byte(b, i)) * p, m);
+    END LOOP;
+    h := billing.xor64(h, div(h, 8589934592));
+    h := mod(h * 18397679294719823053, m);
+    h := billing.xor64(h, div(h, 8589934592));
+    h := mod(h * 14181476777654086739, m);
+    h := billing.xor64(h, div(h, 8589934592));
+    RETURN (CASE WHEN h >= 9223372036854775808 THEN h - m ELSE h END)::bigint;
+END $$;
+COMMENT ON FUNCTION billing.record_id_hash(text, integer) IS 'The hashes billrun keeps of a record id (which 1 or 2): FNV-1a over the byte `which` and the id''s UTF-8 bytes, then MurmurHash3''s 64-bit finaliser; as a signed bigint.';
+
+CREATE FUNCTION billing.billed_records(source text, record_id text)
+    RETURNS TABLE (batch_id bigint, file_id bigint, file text, charge_time timestamptz)
+    LANGUAGE sql STABLE STRICT AS $$
+    WITH k AS (SELECT billing.record_id_hash($2, 1) AS h1, billing.record_id_hash($2, 2) AS h2),
+    hit AS (
+        SELECT r.batch_id, r.files, r.t_min, r.entries, position(int8send(k.h2) IN r.entries) AS pos
+        FROM billing.record_ids r, k
+        WHERE r.source = $1 AND r.part = (k.h1 >> 56) & 255
+    )
+    SELECT h.batch_id, h.files[get_byte(h.entries, h.pos + 11) * 256 + get_byte(h.entries, h.pos + 12) + 1],
+           f.name,
+           h.t_min + make_interval(secs => get_byte(h.entries, h.pos + 7)::bigint * 16777216
+                                         + get_byte(h.entries, h.pos + 8) * 65536
+                                         + get_byte(h.entries, h.pos + 9) * 256
+                                         + get_byte(h.entries, h.pos + 10))
+    FROM hit h
+    LEFT JOIN billing.files f
+        ON f.file_id = h.files[get_byte(h.entries, h.pos + 11) * 256 + get_byte(h.entries, h.pos + 12) + 1]
+    WHERE h.pos > 0 AND (h.pos - 1) % 14 = 0
+    ORDER BY h.batch_id $$;
+COMMENT ON FUNCTION billing.billed_records(text, text) IS 'Which batch and file billed a record id of a source (eas or oss), and the charge time of that row: SELECT * FROM billing.billed_records(''eas'', ''eas-20261126-000001'').';

@@ -12,16 +12,17 @@ private profile PROFILE is set to always recalculate OOXML files, so a
 total is what the formula gives, not the cached value billrun wrote).
 
 FILE holds the expected values, one line per row, fields joined by '|':
-  inv|invoice_no|account_id|gross|free|plan|coupon|balance|outstanding|round_down|amount_due|name
+  inv|invoice_no|account_id|gross|free|plan|coupon|balance|outstanding|credits|debits|round_down|amount_due|name
   tb|account_code|debit|credit|total_debit|total_credit
+  note|note_no|account_id|kind|amount
 (billing.invoices with the account's name last, it may hold '|';
-ledger.trial_balance of the period).
+ledger.trial_balance of the period; billing.adjustments' notes).
 
 Checked: the folder holds exactly the expected files; on each invoice the
 number, account and buyer name (literal text), the Total row (E:J), the
-round-down and the amount due (2 decimals shown), and the Daily usage
-totals; on the summary every invoice row, the totals row and the trial
-balance; openpyxl reads each buyer name as a string cell (data_type 's').
+debit notes, the round-down and the amount due (2 decimals shown), and the
+Daily usage totals; on each note its number and amount; on the summary
+every invoice row, the totals row, the trial balance and the notes; openpyxl reads each buyer name as a string cell (data_type 's').
 Every shown amount must equal the database's amount exactly (so to the fen).
 Exit 0 when all is well, else prints what failed and exits 1.
 """
@@ -35,8 +36,9 @@ from decimal import Decimal, InvalidOperation
 
 FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
 INVOICE_SHEETS = ["Invoice", "Plans", "Daily usage"]
-SUMMARY_SHEETS = ["Invoices", "Trial balance", "Contract liability", "Rejects"]
-AMOUNTS = ["gross", "free", "plan", "coupon", "balance", "outstanding", "round_down", "amount_due"]
+SUMMARY_SHEETS = ["Invoices", "Trial balance", "Contract liability", "Rejects", "Notes"]
+AMOUNTS = ["gross", "free", "plan", "coupon", "balance", "outstanding", "credits", "debits",
+           "round_down", "amount_due"]
 XCU = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry"
  xmlns:xs="http://www.w3.org/2001/XMLSchema"
@@ -90,21 +92,24 @@ def find_row(rows, label, start):
 
 
 def load_expect(path):
-    invoices, tb = [], []
+    invoices, tb, notes = [], [], []
     with open(path, encoding="utf-8") as f:
         for line in f:
             line = line.rstrip("\n")
             if line.startswith("inv|"):
-                p = line.split("|", 11)
-                inv = {"no": p[1], "account": p[2], "name": p[11]}
-                inv.update(zip(AMOUNTS, p[3:11]))
+                p = line.split("|", 13)
+                inv = {"no": p[1], "account": p[2], "name": p[13]}
+                inv.update(zip(AMOUNTS, p[3:13]))
                 invoices.append(inv)
             elif line.startswith("tb|"):
                 p = line.split("|")
                 tb.append((int(p[1]), p[2], p[3], p[4], p[5]))
+            elif line.startswith("note|"):
+                p = line.split("|")
+                notes.append({"no": p[1], "account": p[2], "kind": p[3], "amount": p[4]})
             elif line:
                 fail(f"{path}: unexpected line {line!r}")
-    return invoices, tb
+    return invoices, tb, notes
 
 
 def convert(folder, files, csv_dir, profile):
@@ -157,6 +162,11 @@ def check_invoice(csv_dir, inv, period):
     for k, col in enumerate("EFGHIJ"):
         same(f"{where}!{col}{t + 1} (total {AMOUNTS[k]})", cell(rows, f"{col}{t + 1}"),
              inv[AMOUNTS[k]])
+    if cell(rows, f"A{t + 2}") == "Debit notes":
+        same(f"{where}!J{t + 2} (debit notes)", cell(rows, f"J{t + 2}"), inv["debits"])
+        t += 1
+    elif Decimal(inv["debits"]) != 0 or Decimal(inv["credits"]) != 0:
+        fail(f"{where}: the invoice has notes but no Debit notes row")
     if cell(rows, f"A{t + 2}") != "Round-down discount" or cell(rows, f"A{t + 3}") != "Amount due":
         fail(f"{where}: rows {t + 2} and {t + 3} are not Round-down discount and Amount due")
         return
@@ -189,13 +199,13 @@ def check_summary(csv_dir, stem, invoices, tb):
             for col, want in [("A", inv["no"]), ("B", inv["account"]), ("C", inv["name"])]:
                 if cell(rows, f"{col}{r}") != want:
                     fail(f"{where} Invoices!{col}{r}: shows {cell(rows, f'{col}{r}')!r}, want {want!r}")
-            for k, col in enumerate("DEFGHIJK"):
+            for k, col in enumerate("DEFGHIJKLM"):
                 same(f"{where} Invoices!{col}{r} ({AMOUNTS[k]})", cell(rows, f"{col}{r}"),
                      inv[AMOUNTS[k]])
         t = len(invoices) + 2
         if cell(rows, f"A{t}") != "Total":
             fail(f"{where} Invoices!A{t}: not Total")
-        for k, col in enumerate("DEFGHIJK"):
+        for k, col in enumerate("DEFGHIJKLM"):
             total = sum((Decimal(inv[AMOUNTS[k]]) for inv in invoices), Decimal(0))
             same(f"{where} Invoices!{col}{t} (total {AMOUNTS[k]})", cell(rows, f"{col}{t}"), total)
     rows = sheet_csv(csv_dir, stem, "Trial balance")
@@ -218,6 +228,41 @@ def check_summary(csv_dir, stem, invoices, tb):
             if dec(cell(rows, f"{a}{t}")) != dec(cell(rows, f"{b}{t}")):
                 fail(f"{where} Trial balance: {a}{t} {cell(rows, f'{a}{t}')} != {b}{t} "
                      f"{cell(rows, f'{b}{t}')}")
+
+
+def check_notes(csv_dir, stem, notes):
+    """Each note's workbook shows its number and amount; the summary's Notes
+    sheet lists every note in number order with its amount and a Total."""
+    for n in notes:
+        kind = "Credit note" if n["kind"] == "credit" else "Debit note"
+        rows = sheet_csv(csv_dir, f"{n['no']}_{n['account']}", kind)
+        if rows is None:
+            continue
+        where = f"{n['no']}_{n['account']}.xlsx"
+        if cell(rows, "B2") != n["no"]:
+            fail(f"{where}!B2: shows {cell(rows, 'B2')!r}, want {n['no']!r}")
+        r = next((i for i, row in enumerate(rows) if row and row[0].startswith("Amount (")), None)
+        if r is None:
+            fail(f"{where}: no Amount row")
+        else:
+            same(f"{where}!B{r + 1} (amount)", cell(rows, f"B{r + 1}"), n["amount"])
+    rows = sheet_csv(csv_dir, stem, "Notes")
+    if rows is None:
+        return
+    want = sorted(notes, key=lambda n: n["no"])
+    if len(rows) != len(want) + 2:
+        fail(f"{stem}.xlsx Notes: {len(rows)} rows, want header + {len(want)} + Total")
+        return
+    for i, n in enumerate(want):
+        r = i + 2
+        if cell(rows, f"A{r}") != n["no"]:
+            fail(f"{stem}.xlsx Notes!A{r}: shows {cell(rows, f'A{r}')!r}, want {n['no']!r}")
+        col = "G" if n["kind"] == "credit" else "H"
+        same(f"{stem}.xlsx Notes!{col}{r} ({n['no']})", cell(rows, f"{col}{r}"), n["amount"])
+    t = len(want) + 2
+    for col, kind in (("G", "credit"), ("H", "debit")):
+        same(f"{stem}.xlsx Notes!{col}{t} (total {kind})", cell(rows, f"{col}{t}"),
+             sum((Decimal(n["amount"]) for n in notes if n["kind"] == kind), Decimal(0)))
 
 
 def check_text_cells(folder, invoices, summary):
@@ -245,12 +290,13 @@ def main():
     ap.add_argument("--profile", required=True)
     ap.add_argument("folder")
     args = ap.parse_args()
-    invoices, tb = load_expect(args.expect)
+    invoices, tb, notes = load_expect(args.expect)
     if not invoices:
         fail("no invoices expected")
     period = os.path.basename(os.path.normpath(args.folder))
     summary = f"summary-{period.replace('-', '')}.xlsx"
-    want = sorted([f"{inv['no']}_{inv['account']}.xlsx" for inv in invoices] + [summary])
+    want = sorted([f"{inv['no']}_{inv['account']}.xlsx" for inv in invoices] + [summary]
+                  + [f"{n['no']}_{n['account']}.xlsx" for n in notes])
     have = sorted(os.listdir(args.folder))
     if have != want:
         fail(f"{args.folder} holds {have}, want {want}")
@@ -258,6 +304,7 @@ def main():
         for inv in invoices:
             check_invoice(args.csv, inv, period)
         check_summary(args.csv, summary[:-5], invoices, tb)
+        check_notes(args.csv, summary[:-5], notes)
         check_text_cells(args.folder, invoices, summary)
     for e in errors:
         print(f"lo_totals: {e}", file=sys.stderr)

@@ -3,9 +3,10 @@
 
 usage: xlsx_check.py FILE.xlsx [--expect-due 12.34] [--hostile-text TEXT]
 
-An invoice (sheets Invoice, Plans, Daily usage) or a period summary (sheets
-Invoices, Trial balance, Contract liability, Rejects). Checks that every
-formula is one the writer makes (=SUM(X1:X9) or =X1-X2) and that its cached
+An invoice (sheets Invoice, Plans, Daily usage), a period summary (sheets
+Invoices, Trial balance, Contract liability, Rejects, Notes) or a credit or
+debit note (one sheet, Credit note or Debit note). Checks that every
+formula is one the writer makes (=SUM(X1:X9), =X1-X2 or =X1+X2-X3) and that its cached
 value is what it computes; that totals rows are formulas; that amounts have
 currency number formats (the amount due with 2 decimals); that text that
 looks like a formula is a string cell; page setup (A4, one page wide), frozen
@@ -20,11 +21,13 @@ import openpyxl
 from openpyxl.utils import column_index_from_string
 
 INVOICE_SHEETS = ["Invoice", "Plans", "Daily usage"]
-SUMMARY_SHEETS = ["Invoices", "Trial balance", "Contract liability", "Rejects"]
+SUMMARY_SHEETS = ["Invoices", "Trial balance", "Contract liability", "Rejects", "Notes"]
+NOTE_SHEETS = (["Credit note"], ["Debit note"])
 # Row (1-based) of the table header on each sheet; the panes freeze below it.
 HEAD_ROW = {"Invoice": 13}
 SUM_RE = re.compile(r"^=SUM\(([A-Z]+)(\d+):([A-Z]+)(\d+)\)$")
 SUB_RE = re.compile(r"^=([A-Z]+)(\d+)-([A-Z]+)(\d+)$")
+ADD_SUB_RE = re.compile(r"^=([A-Z]+)(\d+)\+([A-Z]+)(\d+)-([A-Z]+)(\d+)$")
 CURRENCY_FMT_RE = re.compile(r"^#,##0\.00(#*)$")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
@@ -71,13 +74,13 @@ class Checker:
                     return
                 total += src.value
         else:
-            m = SUB_RE.match(cell.value)
+            m = SUB_RE.match(cell.value) or ADD_SUB_RE.match(cell.value)
             if not m:
                 self.fail(f"{ref}: unexpected formula {cell.value!r}")
                 return
-            a = self.value(sheet, column_index_from_string(m.group(1)), int(m.group(2)))
-            b = self.value(sheet, column_index_from_string(m.group(3)), int(m.group(4)))
-            total = a - b
+            refs = [self.value(sheet, column_index_from_string(m.group(i)), int(m.group(i + 1)))
+                    for i in range(1, len(m.groups()), 2)]
+            total = refs[0] + refs[1] - refs[2] if len(refs) == 3 else refs[0] - refs[1]
         if abs(cached - total) > tolerance(total):
             self.fail(f"{ref}: cached {cached!r} but {cell.value} gives {total!r}")
 
@@ -89,7 +92,7 @@ class Checker:
         for c in ws[head]:
             if isinstance(c.value, str) and re.search(r"\([A-Z]{3}\)$", c.value):
                 money_cols.add(c.column)
-        if not money_cols and sheet != "Rejects":
+        if not money_cols and sheet not in ("Rejects", "Credit note", "Debit note"):
             self.fail(f"{sheet}: no amount columns in header row {head}")
         for row in ws.iter_rows():
             for c in row:
@@ -165,14 +168,17 @@ class Checker:
         total_row = self.check_totals_row("Invoice")
         if total_row is None:
             return
-        rd, due = total_row + 1, total_row + 2
+        debits = ws.cell(row=total_row + 1, column=1).value == "Debit notes"
+        rd = total_row + 2 if debits else total_row + 1
+        due = rd + 1
         if ws.cell(row=rd, column=1).value != "Round-down discount":
             self.fail(f"Invoice!A{rd}: not 'Round-down discount'")
         if ws.cell(row=due, column=1).value != "Amount due":
             self.fail(f"Invoice!A{due}: not 'Amount due'")
         cell = ws.cell(row=due, column=10)
-        if cell.value != f"=J{total_row}-J{rd}":
-            self.fail(f"Invoice!J{due}: amount due is {cell.value!r}")
+        want = f"=J{total_row}+J{total_row + 1}-J{rd}" if debits else f"=J{total_row}-J{rd}"
+        if cell.value != want:
+            self.fail(f"Invoice!J{due}: amount due is {cell.value!r}, want {want!r}")
         if cell.number_format != "#,##0.00":
             self.fail(f"Invoice!J{due}: amount due format {cell.number_format!r}")
         cached = self.wv["Invoice"].cell(row=due, column=10).value
@@ -198,15 +204,34 @@ class Checker:
             self.fail("Daily usage: no autofilter")
 
     def check_summary(self):
-        for sheet in ["Invoices", "Trial balance", "Contract liability"]:
+        for sheet in ["Invoices", "Trial balance", "Contract liability", "Notes"]:
             self.check_totals_row(sheet)
-        for sheet in ["Invoices", "Rejects"]:
+        for sheet in ["Invoices", "Rejects", "Notes"]:
             if not self.wb[sheet].auto_filter.ref:
                 self.fail(f"{sheet}: no autofilter")
 
+    def check_note(self):
+        ws = self.wb[self.wb.sheetnames[0]]
+        if ws["A2"].value != "Note number" or not re.match(r"^(CN|DN)-\d{6}-\d{6}$", str(ws["B2"].value)):
+            self.fail(f"{ws.title}: A2/B2 are not the note number ({ws['B2'].value!r})")
+        labels = {ws.cell(row=r, column=1).value: r for r in range(1, ws.max_row + 1)}
+        for want in ["Seller", "Corrects invoice", "Listed on invoice", "Item", "Reason", "Effect"]:
+            if want not in labels:
+                self.fail(f"{ws.title}: no {want!r} row")
+        amount = [r for label, r in labels.items() if str(label).startswith("Amount (")]
+        if not amount:
+            self.fail(f"{ws.title}: no Amount row")
+        else:
+            c = ws.cell(row=amount[0], column=2)
+            if not isinstance(c.value, (int, float)) or c.value <= 0:
+                self.fail(f"{ws.title}!B{amount[0]}: amount {c.value!r} is not a positive number")
+            if not CURRENCY_FMT_RE.match(c.number_format or ""):
+                self.fail(f"{ws.title}!B{amount[0]}: format {c.number_format!r}")
+
     def check_properties(self, kind):
         p = self.wb.properties
-        want = "Invoice " if kind == "invoice" else "Billing summary "
+        want = {"invoice": "Invoice ", "summary": "Billing summary ",
+                "note": self.wb.sheetnames[0] + " "}[kind]
         if not (p.title or "").startswith(want):
             self.fail(f"document title {p.title!r} does not start with {want!r}")
         if not p.creator:
@@ -220,8 +245,10 @@ class Checker:
             kind = "invoice"
         elif names == SUMMARY_SHEETS:
             kind = "summary"
+        elif names in NOTE_SHEETS:
+            kind = "note"
         else:
-            self.fail(f"sheets {names} are neither {INVOICE_SHEETS} nor {SUMMARY_SHEETS}")
+            self.fail(f"sheets {names} are none of {INVOICE_SHEETS}, {SUMMARY_SHEETS}, {NOTE_SHEETS}")
             return self.errors
         self.hostile_seen = 0
         for sheet in names:
@@ -229,6 +256,8 @@ class Checker:
             self.check_page(sheet)
         if kind == "invoice":
             self.check_invoice(expect_due)
+        elif kind == "note":
+            self.check_note()
         else:
             if expect_due is not None:
                 self.fail("--expect-due applies to an invoice")

@@ -28,7 +28,7 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
 {
     const struct br_verb *v = br_verb_find(rewrite ? "invoices" : "close");
     static const char *const opts[] = {"--period", "--out", "--seller", NULL};
-    static const char *const flags[] = {"--force", "--no-wait", NULL};
+    static const char *const flags[] = {"--force", "--early", "--no-wait", NULL};
     if (!br_cli_options(cli, v, &argc, argv, opts, flags))
         return BR_EXIT_USAGE;
     const char *per = br_cli_opt(argc, argv, "--period");
@@ -36,12 +36,15 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
     const char *seller = br_cli_opt(argc, argv, "--seller");
     bool force = br_cli_flag(argc, argv, "--force");
     bool no_wait = br_cli_flag(argc, argv, "--no-wait");
+    bool early = br_cli_flag(argc, argv, "--early");
     if (per == NULL || out == NULL)
         return br_cli_usage_error(v, "--period YYYY-MM and --out DIR are required");
-    if (argc != 4 + (seller ? 2 : 0) + force + no_wait || (rewrite && (force || seller)))
+    if (argc != 4 + (seller ? 2 : 0) + force + no_wait + early ||
+        (rewrite && (force || seller || early)))
         return br_cli_usage_error(v, "unexpected argument");
     struct br_close_opts o = {.out_dir = out,
                               .force = force,
+                              .early = early,
                               .no_wait = no_wait,
                               .threads = cli->threads,
                               .version = BILLRUN_VERSION,
@@ -74,14 +77,15 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
                "(billrun invoices writes the workbooks again)\n",
                per);
     else if (rewrite)
-        printf("billrun invoices: %s: %zu invoices written again, %zu files in %s\n", per,
-               s.invoices, s.files_written, s.folder);
+        printf("billrun invoices: %s: %zu invoices and %zu notes written again, %zu files in "
+               "%s\n",
+               per, s.invoices, s.notes, s.files_written, s.folder);
     else
-        printf("billrun close: %s closed in batch %lld: %zu invoices, amount due %s CNY, "
-               "round-down %s CNY\nfiles     %zu written in %s\ntime      database %.2f s, "
-               "files %.2f s, total %.2f s\n",
-               per, (long long)s.batch_id, s.invoices, due, rd, s.files_written, s.folder, s.t_db,
-               s.t_files, s.t_total);
+        printf("billrun close: %s closed in batch %lld: %zu invoices, %zu credit and debit "
+               "notes, amount due %s CNY, round-down %s CNY\nfiles     %zu written in %s\n"
+               "time      database %.2f s, files %.2f s, total %.2f s\n",
+               per, (long long)s.batch_id, s.invoices, s.notes, due, rd, s.files_written, s.folder,
+               s.t_db, s.t_files, s.t_total);
     if (!s.already_closed && !rewrite && s.early)
         printf("note      no run had reached the end of %s: usage of its last days that "
                "arrives later is billed in the next open period, flagged late\n",

@@ -113,12 +113,14 @@ static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
 {
     const struct br_verb *v = br_verb_find(reprocess ? "reprocess" : "run");
     static const char *const opts[] = {"--inbox", "--as-of", NULL};
-    static const char *const flags[] = {"--no-wait", NULL};
+    static const char *const flags[] = {"--no-wait", "--future-as-of", NULL};
     if (!br_cli_options(cli, v, &argc, argv, opts, flags))
         return BR_EXIT_USAGE;
     const char *inbox = br_cli_opt(argc, argv, "--inbox");
     const char *asof = br_cli_opt(argc, argv, "--as-of");
-    int expect = (inbox ? 2 : 0) + (asof ? 2 : 0) + (br_cli_flag(argc, argv, "--no-wait") ? 1 : 0);
+    bool future = br_cli_flag(argc, argv, "--future-as-of");
+    int expect = (inbox ? 2 : 0) + (asof ? 2 : 0) + (br_cli_flag(argc, argv, "--no-wait") ? 1 : 0) +
+                 (future ? 1 : 0);
     if (argc != expect)
         return br_cli_usage_error(v, "unexpected argument %s", argv[0]);
     if (!reprocess && inbox == NULL)
@@ -126,6 +128,7 @@ static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
     struct br_run_opts o = {.inbox = inbox,
                             .no_wait = br_cli_flag(argc, argv, "--no-wait"),
                             .reprocess = reprocess,
+                            .future_as_of = future,
                             .threads = cli->threads,
                             .version = BILLRUN_VERSION,
                             .on_stage = on_stage};

@@ -15,17 +15,18 @@
 #endif
 
 const struct br_verb br_verbs[] = {
-    {"db", cmd_db, "billrun db init [--tz-offset +08:00] [--db CONNINFO]",
+    {"db", cmd_db, "billrun db init [--tz-offset +08:00] [--late-days 62] [--db CONNINFO]",
      "create or upgrade the schema (idempotent)"},
     {"run", cmd_run,
-     "billrun run --inbox DIR [--as-of TIME] [--no-wait] [--threads N] [--metrics-file PATH]",
+     "billrun run --inbox DIR [--as-of TIME] [--future-as-of] [--no-wait] [--threads N] "
+     "[--metrics-file PATH]",
      "apply new inbox files, rate, post to the ledger"},
     {"reprocess", cmd_reprocess,
-     "billrun reprocess [--inbox DIR] [--as-of TIME] [--no-wait] [--threads N] "
+     "billrun reprocess [--inbox DIR] [--as-of TIME] [--future-as-of] [--no-wait] [--threads N] "
      "[--metrics-file PATH]",
      "rate rejected rows again once their account or price has arrived"},
     {"close", cmd_close,
-     "billrun close --period YYYY-MM --out DIR [--force] [--seller FILE] [--no-wait] "
+     "billrun close --period YYYY-MM --out DIR [--force] [--early] [--seller FILE] [--no-wait] "
      "[--threads N] [--metrics-file PATH]",
      "close the month, write the XLSX invoices"},
     {"invoices", cmd_invoices, "billrun invoices --period YYYY-MM --out DIR",

@@ -113,6 +113,10 @@ static enum br_status close_invoices(struct close_ctx *c, bool early, const char
     if (st == BR_OK)
         st = br_write_close(c->db, &c->batch.writer, c->per, early, seller, c->totals.inv,
                             c->totals.n, &closed_at, err);
+    if (st == BR_OK)
+        st =
+            br_write_notes(c->db, &c->batch.writer, c->per, c->totals.notes, c->totals.nnotes, err);
+    s->notes = c->totals.nnotes;
     return st;
 }
 
@@ -204,9 +208,28 @@ static enum br_status rewrite(struct close_ctx *c, struct br_close_summary *s, d
         st = br_documents_write(c->db, c->cal, c->o->period, s->folder, c->o->threads, &dr, err);
     br_txn_rollback(c->db);
     s->invoices = dr.invoices;
+    s->notes = dr.notes;
     s->files_written = dr.files_written;
     s->t_files = br_now_s() - t1;
     return st;
+}
+
+/* interfaces.md: a period that has not ended by the database server's
+ * clock is closed only with --early. */
+static enum br_status check_ended(struct close_ctx *c, struct br_error *err)
+{
+    int64_t now, last;
+    bool any;
+    enum br_status st = br_load_clock(c->db, &now, &last, &any, err);
+    if (st != BR_OK || c->o->early || c->end <= now)
+        return st;
+    char e[40], n[40];
+    br_time_format(c->end, c->cal.offset_s, e, sizeof(e));
+    br_time_format(now, c->cal.offset_s, n, sizeof(n));
+    return br_fail(err, BR_ERR_USAGE,
+                   "%s has not ended by the database server's clock (it ends %s; the server says "
+                   "%s); give --early to close it now",
+                   c->per, e, n);
 }
 
 static enum br_status close_period(struct close_ctx *c, struct br_close_summary *s, double t0,
@@ -221,6 +244,8 @@ static enum br_status close_period(struct close_ctx *c, struct br_close_summary 
         br_batch_abort(&c->batch);
         return BR_OK;
     }
+    if (st == BR_OK)
+        st = check_ended(c, err);
     char seller[4096];
     if (st == BR_OK)
         st = br_seller_config(c->o->seller_conf, seller, sizeof(seller), err);

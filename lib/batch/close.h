@@ -17,6 +17,7 @@ struct br_close_opts {
     br_period period;
     const char *out_dir;
     bool force;
+    bool early; /* allow closing a period that has not ended by the server's clock */
     bool no_wait;
     int threads;
     const char *version;
@@ -30,6 +31,7 @@ struct br_close_summary {
     bool early; /* no run had reached the period end (period_closes.forced) */
     int64_t batch_id;
     size_t invoices;
+    size_t notes; /* credit and debit notes numbered */
     int64_t round_down_e8;
     int64_t amount_due_e8;
     char folder[4096];

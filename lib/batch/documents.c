@@ -34,13 +34,23 @@ static size_t take(struct writer *w)
     return i;
 }
 
+/* Document i: an invoice, or past the invoices a note. */
 static enum br_status write_one(struct writer *w, size_t i, struct br_doc_scratch *s)
 {
+    size_t ninv = br_period_docs_count(w->d);
+    char path[4400];
+    if (i >= ninv) {
+        struct br_note_doc note;
+        br_period_docs_note(w->d, i - ninv, &note);
+        if (snprintf(path, sizeof(path), "%s/%s_%s.xlsx", w->dir, note.note->note_no,
+                     note.buyer.account_id) >= (int)sizeof(path))
+            return br_fail(&w->err, BR_ERR_IO, "output folder name too long: %s", w->dir);
+        return br_xlsx_note(&note, path, &w->err);
+    }
     struct br_invoice_doc doc;
     enum br_status st = br_period_docs_invoice(w->d, i, s, &doc);
     if (st != BR_OK)
         return br_fail(&w->err, st, "out of memory building invoice %zu", i + 1);
-    char path[4400];
     if (snprintf(path, sizeof(path), "%s/%s_%s.xlsx", w->dir, doc.invoice_no,
                  doc.buyer.account_id) >= (int)sizeof(path))
         return br_fail(&w->err, BR_ERR_IO, "output folder name too long: %s", w->dir);
@@ -85,7 +95,7 @@ static enum br_status write_all(const struct br_period_docs *d, const char *dir,
                                .dir = dir,
                                .mu = &mu,
                                .next = &next,
-                               .n = br_period_docs_count(d),
+                               .n = br_period_docs_count(d) + br_period_docs_note_count(d),
                                .stop = &stop};
     int started = 0;
     for (int i = 1; i < nt; i++)
@@ -154,6 +164,7 @@ enum br_status br_documents_write(struct br_db *db, struct br_calendar cal, br_p
 #endif
     if (st == BR_OK) {
         out->invoices = br_period_docs_count(d);
+        out->notes = br_period_docs_note_count(d);
         st = write_all(d, folder, threads, out, err);
     }
     if (st == BR_OK)

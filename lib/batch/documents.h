@@ -10,6 +10,7 @@
 
 struct br_docs_result {
     size_t invoices;      /* invoices of the period */
+    size_t notes;         /* its credit and debit notes */
     size_t files_written; /* workbooks written, the summary included */
 };
 

@@ -93,39 +93,53 @@ void br_inbox_free(struct br_inbox *in)
 }
 
 struct id_scan {
-    struct br_strtab *ids;
+    struct br_strtab *ids;  /* first field */
+    struct br_strtab *more; /* field `col`, or NULL */
+    size_t col;
     enum br_status st;
 };
+
+/* An id the validator would reject (bad UTF-8 or NUL, too long) names
+ * nothing: it must never reach the database. */
+static bool usable_id(const struct br_csv_field *f)
+{
+    return f->len > 0 && f->len <= BR_RECORD_ID_MAX &&
+           br_utf8_valid((const unsigned char *)f->p, f->len);
+}
 
 static enum br_status scan_id(void *ctx, const struct br_csv_record *rec)
 {
     struct id_scan *s = ctx;
     uint32_t id;
-    /* an id the orders validator would reject (bad UTF-8 or NUL, too long)
-     * names no order: it must never reach the database */
-    if (rec->nfields >= 1 && !rec->empty_line && !rec->bad_utf8 &&
-        rec->fields[0].len <= BR_RECORD_ID_MAX &&
-        br_utf8_valid((const unsigned char *)rec->fields[0].p, rec->fields[0].len))
+    if (rec->empty_line || rec->bad_utf8 || rec->nfields < 1)
+        return BR_OK;
+    if (usable_id(&rec->fields[0]))
         s->st = br_strtab_intern(s->ids, rec->fields[0].p, rec->fields[0].len, &id);
+    if (s->st == BR_OK && s->more != NULL && rec->nfields > s->col &&
+        usable_id(&rec->fields[s->col]))
+        s->st = br_strtab_intern(s->more, rec->fields[s->col].p, rec->fields[s->col].len, &id);
     return s->st;
 }
 
-enum br_status br_inbox_order_ids(const struct br_inbox *in, struct br_strtab *ids,
-                                  struct br_error *err)
+enum br_status br_inbox_ids(const struct br_inbox *in, struct br_strtab *orders,
+                            struct br_strtab *adjustments, struct br_strtab *invoices,
+                            struct br_error *err)
 {
-    size_t ncols;
-    const char *const *hdr = br_kind_header(BR_KIND_ORDERS, &ncols);
     enum br_status st = BR_OK;
     for (size_t i = 0; i < in->n && st == BR_OK; i++) {
-        if (in->files[i].kind != BR_KIND_ORDERS)
+        enum br_kind kind = in->files[i].kind;
+        if (kind != BR_KIND_ORDERS && kind != BR_KIND_ADJUSTMENTS)
             continue;
+        size_t ncols;
+        const char *const *hdr = br_kind_header(kind, &ncols);
         char path[4200];
         snprintf(path, sizeof(path), "%s/%s", in->dir, in->files[i].name);
         int fd;
         struct br_error ignore;
         if (br_ingest_open(path, &fd, &ignore) != BR_OK)
             continue; /* the night reports it when it reads the file */
-        struct id_scan s = {ids, BR_OK};
+        struct id_scan s = {kind == BR_KIND_ORDERS ? orders : adjustments,
+                            kind == BR_KIND_ORDERS ? NULL : invoices, 6, BR_OK};
         struct br_csv_result res;
         st = br_csv_read_fd(fd, hdr, ncols, true, scan_id, &s, &res, err);
         close(fd);

@@ -32,10 +32,12 @@ struct br_inbox {
 enum br_status br_inbox_list(struct br_inbox *in, const char *dir, struct br_error *err);
 void br_inbox_free(struct br_inbox *in);
 
-/* The order ids (first field) of the inbox's orders files, for loading the
- * orders a night may conflict with. A file that cannot be read is left to
- * the night to report. */
-enum br_status br_inbox_order_ids(const struct br_inbox *in, struct br_strtab *ids,
-                                  struct br_error *err);
+/* The ids the inbox's files name, for loading what a night may conflict
+ * with: order ids (orders files), adjustment ids and the invoice numbers
+ * they name (adjustments files). A file that cannot be read is left to the
+ * night to report. */
+enum br_status br_inbox_ids(const struct br_inbox *in, struct br_strtab *orders,
+                            struct br_strtab *adjustments, struct br_strtab *invoices,
+                            struct br_error *err);
 
 #endif

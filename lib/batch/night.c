@@ -100,7 +100,7 @@ enum br_status br_night_prepare(struct br_night *n, struct br_error *err)
     int64_t tmin = INT64_MAX;
     for (size_t r = 0; r < u->n; r++) {
         int64_t t = br_usage_t(u, r);
-        if (t < tmin)
+        if (t < tmin && (n->skip == NULL || !n->skip[r]))
             tmin = t;
     }
     n->t_min = tmin;
@@ -119,15 +119,16 @@ enum br_status br_night_rate(struct br_night *n, int64_t as_of, struct br_error 
                                .as_of = as_of,
                                .closed = n->closed,
                                .nclosed = n->nclosed,
-                               .threads = n->threads};
+                               .threads = n->threads,
+                               .skip_rows = n->skip};
     br_rate_result_free(&n->rated);
     enum br_status st = br_rate(&in, &n->state, &n->rated, err);
     if (st == BR_OK && n->rated.nno_price > 0)
         st = br_ingest_reject_rows(&n->ing, n->rated.no_price_rows, n->rated.nno_price,
-                                   BR_R_NO_PRICE, err);
+                                   BR_R_NO_PRICE, NULL, err);
     if (st == BR_OK && n->rated.noverflow > 0)
         st = br_ingest_reject_rows(&n->ing, n->rated.overflow_rows, n->rated.noverflow,
-                                   BR_R_BAD_NUMBER, err);
+                                   BR_R_BAD_NUMBER, NULL, err);
     if (st == BR_OK)
         br_rate_result_sort(&n->rated);
     return st;

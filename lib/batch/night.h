@@ -35,6 +35,9 @@ struct br_night {
     bool pricer_live;
     const br_period *closed; /* borrowed: closed periods, ascending */
     size_t nclosed;
+    /* borrowed, or NULL: per usage row, nonzero when it is not to be rated
+     * (billed by an earlier batch: batch/dups.h) */
+    const uint8_t *skip;
     /* set by br_night_prepare: the earliest charge time of the usage, and
      * the period and UTC hour it falls in (INT64_MAX / INT32_MAX: none) */
     int64_t t_min, hour_min;

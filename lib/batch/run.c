@@ -3,6 +3,7 @@
 #include "batch/run.h"
 
 #include "batch/batch.h"
+#include "batch/dups.h"
 #include "batch/inbox.h"
 #include "batch/night.h"
 #include "core/log.h"
@@ -39,6 +40,8 @@ struct run_ctx {
     br_period *closed;
     size_t nclosed;
     int64_t *file_ids;
+    int64_t window_start; /* usage charged before is too_late */
+    struct br_dups dups;
 };
 
 /* --- ingest ------------------------------------------------------------------ */
@@ -120,16 +123,16 @@ static enum br_status do_ingest(struct run_ctx *c, struct br_error *err)
 {
     struct br_inbox in;
     memset(&in, 0, sizeof(in));
-    struct br_strtab ids;
-    br_strtab_init(&ids, (size_t)1 << 30);
+    struct br_load_ids ids;
+    br_load_ids_init(&ids);
     enum br_status st = BR_OK;
     if (c->o->inbox != NULL)
         st = br_inbox_list(&in, c->o->inbox, err);
     if (st == BR_OK)
-        st = br_inbox_order_ids(&in, &ids, err);
+        st = br_inbox_ids(&in, &ids.orders, &ids.adjustments, &ids.invoices, err);
     if (st == BR_OK)
         st = br_load_book(c->db, &c->night.book, c->o->as_of, &ids, err);
-    br_strtab_free(&ids);
+    br_load_ids_free(&ids);
     stage(c->o, "ingest");
     for (size_t i = 0; i < in.n && st == BR_OK; i++)
         st = ingest_file(c, &in, i, err);
@@ -148,7 +151,11 @@ static enum br_status do_ingest(struct run_ctx *c, struct br_error *err)
 static enum br_status do_rate(struct run_ctx *c, struct br_error *err)
 {
     struct br_night *n = &c->night;
-    enum br_status st = br_night_prepare(n, err);
+    br_usage_drop_index(&n->ing.usage);
+    enum br_status st = br_dups_check(c->db, n, c->window_start, &c->dups, err);
+    n->skip = c->dups.skip;
+    if (st == BR_OK)
+        st = br_night_prepare(n, err);
     if (st == BR_OK)
         st = br_load_state(c->db, &n->book, &n->state, n->period_min, n->hour_min, err);
     if (st == BR_OK)
@@ -277,6 +284,8 @@ static enum br_status do_post(struct run_ctx *c, struct br_run_summary *sum, str
     bool write = anything_to_write(&n->ing, &n->rated, &n->state);
     if (write)
         st = br_write_facts(c->db, &c->batch.writer, &facts, err);
+    if (write && st == BR_OK)
+        st = br_dups_write(c->db, &c->batch.writer, n, &c->dups, c->file_ids, err);
     if (threaded)
         pthread_join(b.thread, NULL);
     br_log(BR_LOG_DEBUG, "post_step", "step=build_and_facts seconds=%.3f", br_now_s() - t0);
@@ -312,8 +321,42 @@ static enum br_status do_commit(struct run_ctx *c, struct br_run_summary *sum, s
     return st;
 }
 
+/* The as-of may not run ahead of the server's clock (unless asked) nor go
+ * back behind an earlier run's: the lateness window, and so the memory of
+ * billed ids, moves forward only (corrections.md section 2). */
+static enum br_status check_as_of(struct run_ctx *c, struct br_error *err)
+{
+    int64_t now, last;
+    bool any;
+    struct br_settings set;
+    enum br_status st = br_load_clock(c->db, &now, &last, &any, err);
+    if (st == BR_OK)
+        st = br_schema_settings(c->db, &set, err);
+    if (st != BR_OK)
+        return st;
+    char a[40], b[40];
+    br_time_format(c->o->as_of, 0, a, sizeof(a));
+    if (!c->o->future_as_of && c->o->as_of > now + 300) {
+        br_time_format(now, 0, b, sizeof(b));
+        return br_fail(err, BR_ERR_USAGE,
+                       "--as-of %s is more than 5 minutes after the database server's clock (%s); "
+                       "give --future-as-of to run ahead of it on purpose",
+                       a, b);
+    }
+    if (any && c->o->as_of < last) {
+        br_time_format(last, 0, b, sizeof(b));
+        return br_fail(err, BR_ERR_USAGE,
+                       "--as-of %s is earlier than the as-of of a run committed before (%s): "
+                       "a run's as-of never goes back",
+                       a, b);
+    }
+    c->window_start = c->o->as_of - (int64_t)set.late_days * 86400;
+    return BR_OK;
+}
+
 static void run_ctx_free(struct run_ctx *c)
 {
+    br_dups_free(&c->dups);
     br_journal_free(&c->journal);
     br_batch_free(&c->batch);
     br_night_free(&c->night);
@@ -339,11 +382,14 @@ enum br_status br_run(struct br_db *db, const struct br_run_opts *o, struct br_r
     stage(o, "load");
     st = br_batch_open(&c.batch, db, o->reprocess ? "reprocess" : "run", o->no_wait, err);
     if (st == BR_OK)
+        st = check_as_of(&c, err);
+    if (st == BR_OK)
         st = br_load_closed(db, &c.closed, &c.nclosed, err);
     c.night.closed = c.closed;
     c.night.nclosed = c.nclosed;
     c.night.ing.rated = br_load_rated;
     c.night.ing.rated_ctx = db;
+    c.night.ing.window_start = c.window_start;
     if (st == BR_OK)
         st = do_ingest(&c, err);
     double t1 = br_now_s();

@@ -14,6 +14,7 @@ struct br_run_opts {
     int64_t as_of;     /* expiries and straight-line recognition up to here */
     bool no_wait;      /* refuse instead of waiting for another run */
     bool reprocess;    /* re-read open unknown_account / no_price rejects */
+    bool future_as_of; /* allow an as-of more than 5 minutes after the server's clock */
     int threads;
     const char *version;
     /* Called as each stage begins (load, ingest, rate, post, commit) with
@@ -54,7 +55,10 @@ struct br_run_summary {
 void br_run_summary_free(struct br_run_summary *s);
 
 /* Runs one batch. BR_OK when committed (or nothing to do); any failure
- * rolls back everything. */
+ * rolls back everything. BR_ERR_USAGE, nothing done, for an as-of more than
+ * 5 minutes after the database server's clock (unless opts->future_as_of)
+ * or earlier than the as-of of a run committed before (corrections.md
+ * section 2). */
 enum br_status br_run(struct br_db *db, const struct br_run_opts *opts, struct br_run_summary *sum,
                       struct br_error *err);
 

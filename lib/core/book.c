@@ -28,6 +28,11 @@ static const char *const reason_names[BR_R_COUNT] = {
     [BR_R_CHANGED_CONTENT] = "changed_content",
     [BR_R_PRICE_OVERLAP] = "price_overlap",
     [BR_R_REPRICES_HISTORY] = "reprices_history",
+    [BR_R_TOO_LATE] = "too_late",
+    [BR_R_CONFLICTING_ADJUSTMENT] = "conflicting_adjustment",
+    [BR_R_UNKNOWN_INVOICE] = "unknown_invoice",
+    [BR_R_OVER_CREDIT] = "over_credit",
+    [BR_R_MISSING_REASON] = "missing_reason",
 };
 
 const char *br_reason_str(enum br_reason r)
@@ -46,7 +51,8 @@ bool br_reason_parse(const char *s, enum br_reason *out)
     return false;
 }
 
-static const char *const kind_names[BR_KIND_COUNT] = {"accounts", "prices", "orders", "eas", "oss"};
+static const char *const kind_names[BR_KIND_COUNT] = {"accounts",    "prices", "orders",
+                                                      "adjustments", "eas",    "oss"};
 
 static const char *const hdr_accounts[] = {"account_id", "name", "address", "tax_id", "email"};
 static const char *const hdr_prices[] = {"item",           "spec",          "unit_price",
@@ -55,6 +61,9 @@ static const char *const hdr_prices[] = {"item",           "spec",          "uni
 static const char *const hdr_orders[] = {"order_id", "account_id", "order_time", "kind",
                                          "scope",    "plan_type",  "quantity",   "unit",
                                          "paid",     "valid_days", "bundle_id"};
+static const char *const hdr_adjustments[] = {"adjustment_id", "account_id", "adjustment_time",
+                                              "kind",          "item",       "amount",
+                                              "invoice_no",    "reason"};
 static const char *const hdr_eas[] = {"record_id", "account_id", "service_id", "tool",  "edition",
                                       "spec",      "start_time", "end_time",   "gpu_ms"};
 static const char *const hdr_oss[] = {"record_id",  "account_id", "bucket", "region",
@@ -92,6 +101,9 @@ const char *const *br_kind_header(enum br_kind k, size_t *ncols)
     case BR_KIND_ORDERS:
         *ncols = 11;
         return hdr_orders;
+    case BR_KIND_ADJUSTMENTS:
+        *ncols = 8;
+        return hdr_adjustments;
     case BR_KIND_EAS:
         *ncols = 9;
         return hdr_eas;
@@ -136,6 +148,8 @@ void br_book_init(struct br_book *b)
     br_strtab_init(&b->account_ids, (size_t)1 << 31);
     br_strtab_init(&b->specs, 65000);
     br_strtab_init(&b->order_ids, (size_t)1 << 31);
+    br_strtab_init(&b->adjustment_ids, (size_t)1 << 31);
+    br_strtab_init(&b->invoice_nos, (size_t)1 << 31);
 }
 
 void br_book_free(struct br_book *b)
@@ -144,6 +158,10 @@ void br_book_free(struct br_book *b)
     br_strtab_free(&b->account_ids);
     br_strtab_free(&b->specs);
     br_strtab_free(&b->order_ids);
+    br_strtab_free(&b->adjustment_ids);
+    br_strtab_free(&b->invoice_nos);
+    free(b->adjustments);
+    free(b->invoices);
     free(b->accounts);
     free(b->prices);
     free(b->orders);
@@ -268,4 +286,57 @@ bool br_price_tod_match(const struct br_price *p, int32_t tod)
     if (p->tod_from < p->tod_to)
         return tod >= p->tod_from && tod < p->tod_to;
     return tod >= p->tod_from || tod < p->tod_to;
+}
+
+enum br_status br_book_add_adjustment(struct br_book *b, const struct br_adjustment *a)
+{
+    uint32_t idx;
+    size_t n = strlen(a->adjustment_id);
+    if (br_strtab_find(&b->adjustment_ids, a->adjustment_id, n, &idx))
+        return BR_ERR_STATE; /* callers check first */
+    enum br_status st = br_grow((void **)&b->adjustments, &b->adjustments_cap, b->nadjustments + 1,
+                                sizeof(*b->adjustments), (size_t)1 << 30);
+    if (st == BR_OK)
+        st = br_strtab_intern(&b->adjustment_ids, a->adjustment_id, n, &idx);
+    if (st != BR_OK)
+        return st;
+    BR_ASSERT(idx == b->nadjustments);
+    struct br_adjustment c = *a;
+    bool fail = false;
+    c.adjustment_id = (char *)br_strtab_get(&b->adjustment_ids, idx, NULL);
+    c.invoice_no = dup_opt(&b->arena, a->invoice_no, &fail);
+    c.reason = dup_opt(&b->arena, a->reason, &fail);
+    if (fail)
+        return BR_ERR_NOMEM;
+    b->adjustments[b->nadjustments++] = c;
+    return BR_OK;
+}
+
+bool br_book_adjustment_find(const struct br_book *b, const char *id, size_t n, uint32_t *idx)
+{
+    return br_strtab_find(&b->adjustment_ids, id, n, idx);
+}
+
+enum br_status br_book_add_invoice(struct br_book *b, const struct br_invoice_ref *inv)
+{
+    uint32_t idx;
+    size_t n = strlen(inv->invoice_no);
+    if (br_strtab_find(&b->invoice_nos, inv->invoice_no, n, &idx))
+        return BR_ERR_STATE;
+    enum br_status st = br_grow((void **)&b->invoices, &b->invoices_cap, b->ninvoices + 1,
+                                sizeof(*b->invoices), (size_t)1 << 30);
+    if (st == BR_OK)
+        st = br_strtab_intern(&b->invoice_nos, inv->invoice_no, n, &idx);
+    if (st != BR_OK)
+        return st;
+    BR_ASSERT(idx == b->ninvoices);
+    struct br_invoice_ref c = *inv;
+    c.invoice_no = (char *)br_strtab_get(&b->invoice_nos, idx, NULL);
+    b->invoices[b->ninvoices++] = c;
+    return BR_OK;
+}
+
+bool br_book_invoice_find(const struct br_book *b, const char *no, size_t n, uint32_t *idx)
+{
+    return br_strtab_find(&b->invoice_nos, no, n, idx);
 }

@@ -37,6 +37,12 @@ enum br_reason {
     BR_R_CHANGED_CONTENT = 20,
     BR_R_PRICE_OVERLAP = 21,
     BR_R_REPRICES_HISTORY = 22,
+    /* corrections.md */
+    BR_R_TOO_LATE = 23,
+    BR_R_CONFLICTING_ADJUSTMENT = 24,
+    BR_R_UNKNOWN_INVOICE = 25,
+    BR_R_OVER_CREDIT = 26,
+    BR_R_MISSING_REASON = 27,
     BR_R_COUNT
 };
 
@@ -49,8 +55,9 @@ enum br_kind {
     BR_KIND_ACCOUNTS = 0,
     BR_KIND_PRICES = 1,
     BR_KIND_ORDERS = 2,
-    BR_KIND_EAS = 3,
-    BR_KIND_OSS = 4,
+    BR_KIND_ADJUSTMENTS = 3, /* corrections.md section 3 */
+    BR_KIND_EAS = 4,
+    BR_KIND_OSS = 5,
     BR_KIND_COUNT
 };
 
@@ -143,6 +150,32 @@ static inline bool br_order_is_storage_plan(const struct br_order *o)
     return o->kind == BR_ORDER_PLAN && !o->scope_star && o->scope == (1u << BR_ITEM_STORAGE);
 }
 
+/* A credit or debit note's adjustment (corrections.md section 3). */
+struct br_adjustment {
+    char *adjustment_id; /* owned by the book's arena */
+    uint32_t account;
+    int64_t at;  /* adjustment_time */
+    bool credit; /* else a debit */
+    enum br_item item;
+    int64_t amount_e8; /* > 0 */
+    char *invoice_no;  /* NULL when empty */
+    char *reason;
+    bool is_new; /* accepted by this run */
+    /* a credit applied by an earlier run and dated after this run's earliest
+     * piece: like a top-up, its money comes back at its own time */
+    bool recredit;
+    uint32_t file, line;
+};
+
+/* A final invoice an adjustment may name: its account, and what credits may
+ * still take of it (gross - free, less the credits accepted before). */
+struct br_invoice_ref {
+    char *invoice_no;
+    uint32_t account;
+    int64_t limit_e8;    /* gross - free */
+    int64_t credited_e8; /* credits naming it, accepted so far */
+};
+
 /* The book. Everything it points to lives until br_book_free. */
 struct br_book {
     struct br_arena arena;
@@ -157,6 +190,12 @@ struct br_book {
     struct br_strtab order_ids; /* order_id -> index in orders */
     uint32_t *storage_head;     /* per account: its latest storage plan, or BR_NO_ID */
     size_t storage_head_cap;
+    struct br_adjustment *adjustments;
+    size_t nadjustments, adjustments_cap;
+    struct br_strtab adjustment_ids; /* adjustment_id -> index in adjustments */
+    struct br_invoice_ref *invoices;
+    size_t ninvoices, invoices_cap;
+    struct br_strtab invoice_nos; /* invoice_no -> index in invoices */
 };
 
 void br_book_init(struct br_book *b);
@@ -180,6 +219,12 @@ enum br_status br_book_add_price(struct br_book *b, const struct br_price *p);
 enum br_status br_book_add_order(struct br_book *b, const struct br_order *o);
 bool br_book_order_find(const struct br_book *b, const char *id, size_t n, uint32_t *idx);
 const char *br_book_spec(const struct br_book *b, uint32_t spec);
+/* Adds an adjustment (strings copied); its index is b->nadjustments - 1. */
+enum br_status br_book_add_adjustment(struct br_book *b, const struct br_adjustment *a);
+bool br_book_adjustment_find(const struct br_book *b, const char *id, size_t n, uint32_t *idx);
+/* Adds a final invoice an adjustment may name (its number copied). */
+enum br_status br_book_add_invoice(struct br_book *b, const struct br_invoice_ref *inv);
+bool br_book_invoice_find(const struct br_book *b, const char *no, size_t n, uint32_t *idx);
 
 /* account_id is 1-64 of A-Z a-z 0-9 _ . - */
 bool br_account_id_valid(const char *s, size_t n);

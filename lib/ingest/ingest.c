@@ -28,6 +28,7 @@ void br_ingest_init(struct br_ingest *ing, struct br_book *book, struct br_calen
     ing->cal = cal;
     br_usage_init(&ing->usage, max_usage_rows);
     br_arena_init(&ing->arena, 0);
+    ing->window_start = INT64_MIN;
 }
 
 void br_ingest_free(struct br_ingest *ing)
@@ -290,6 +291,7 @@ struct rescan {
     struct br_strtab want; /* record id -> position in the wanted rows */
     bool *done;
     enum br_reason reason;
+    const char *const *details; /* per wanted row, or NULL */
     size_t found;
 };
 
@@ -307,15 +309,19 @@ static enum br_status rescan_record(void *ctx, const struct br_csv_record *rec)
         return BR_OK;
     rs->done[pos] = true;
     rs->found++;
-    return br_ingest_reject(rs->ing, rs->file, rec->line, rs->reason, rec->raw, rec->raw_len,
-                            rec->raw_truncated, 0);
+    enum br_status st = br_ingest_reject(rs->ing, rs->file, rec->line, rs->reason, rec->raw,
+                                         rec->raw_len, rec->raw_truncated, 0);
+    if (st == BR_OK && rs->details != NULL)
+        rs->ing->rejects[rs->ing->nrejects - 1].detail = rs->details[pos];
+    return st;
 }
 
 static enum br_status rescan_file(struct br_ingest *ing, uint32_t file, const uint32_t *rows,
-                                  size_t n, enum br_reason reason, struct br_error *err)
+                                  size_t n, enum br_reason reason, const char *const *details,
+                                  struct br_error *err)
 {
     struct br_ingest_file *f = &ing->files[file];
-    struct rescan rs = {.ing = ing, .file = file, .reason = reason};
+    struct rescan rs = {.ing = ing, .file = file, .reason = reason, .details = details};
     br_strtab_init(&rs.want, n + 1);
     rs.done = br_calloc(n, sizeof(*rs.done));
     enum br_status st = rs.done ? BR_OK : BR_ERR_NOMEM;
@@ -348,7 +354,8 @@ static enum br_status rescan_file(struct br_ingest *ing, uint32_t file, const ui
 }
 
 enum br_status br_ingest_reject_rows(struct br_ingest *ing, const uint32_t *rows, size_t n,
-                                     enum br_reason reason, struct br_error *err)
+                                     enum br_reason reason, const char *const *details,
+                                     struct br_error *err)
 {
     size_t k = 0;
     while (k < n) {
@@ -364,6 +371,8 @@ enum br_status br_ingest_reject_rows(struct br_ingest *ing, const uint32_t *rows
             for (size_t j = k; j < e && st == BR_OK; j++) {
                 int64_t origin = ing->origin[rows[j]];
                 st = br_ingest_reject(ing, file, 0, reason, "", 0, false, origin);
+                if (st == BR_OK && details != NULL)
+                    ing->rejects[ing->nrejects - 1].detail = details[j];
                 if (st == BR_OK && reason == ing->origin_reason[rows[j]])
                     ing->rejects[ing->nrejects - 1].unchanged = true;
                 for (size_t a = 0; a < ing->naccepted_origins; a++)
@@ -371,7 +380,7 @@ enum br_status br_ingest_reject_rows(struct br_ingest *ing, const uint32_t *rows
                         ing->accepted_origins[a] = ing->accepted_origins[--ing->naccepted_origins];
             }
         } else {
-            st = rescan_file(ing, file, rows + k, e - k, reason, err);
+            st = rescan_file(ing, file, rows + k, e - k, reason, details ? details + k : NULL, err);
         }
         if (st != BR_OK)
             return st;

@@ -42,6 +42,11 @@ struct br_reject {
     bool raw_truncated;
     int64_t origin_id; /* reprocessing: the reject this row came from; else 0 */
     bool unchanged;    /* reprocessing: rejected again for the reason it had */
+    /* a usage row that claimed its record id (a reason after
+     * duplicate_record): its number + 1 in usage.claimed[source], else 0 */
+    uint32_t claim;
+    uint8_t source;
+    const char *detail; /* more on the reason (owned by the ingest arena), or NULL */
 };
 
 struct br_ingest {
@@ -55,6 +60,9 @@ struct br_ingest {
     struct br_arena arena;
     br_rated_fn rated;
     void *rated_ctx;
+    /* usage charged before this instant is too_late (corrections.md section
+     * 2); INT64_MIN: no window */
+    int64_t window_start;
     /* Per-row origin of reprocessed rows (row -> reject id, and the reason
      * it was rejected for), else empty. */
     int64_t *origin;
@@ -96,10 +104,14 @@ enum br_status br_ingest_read_raw(struct br_ingest *ing, uint32_t file, const ch
                                   size_t raw_len, uint64_t line, int64_t origin_id,
                                   enum br_reason current, struct br_error *err);
 
-/* Rejects usage rows found unpriceable by rating (rows[], ascending): their
- * raw text and lines are read back from their files. Updates file counts. */
+/* Rejects accepted usage rows after ingest (found unpriceable by rating, or
+ * billed by an earlier batch): rows[] ascending, details[] (or NULL) the
+ * detail of each (kept as given: the caller keeps the strings alive as
+ * long as the ingest). Their raw text and lines are read back from their
+ * files. Updates file counts. */
 enum br_status br_ingest_reject_rows(struct br_ingest *ing, const uint32_t *rows, size_t n,
-                                     enum br_reason reason, struct br_error *err);
+                                     enum br_reason reason, const char *const *details,
+                                     struct br_error *err);
 
 /* Keeps a reject of file (copying the raw text into the ingest arena) and
  * counts it against the file. BR_ERR_NOMEM on exhaustion. */

@@ -281,11 +281,22 @@ static enum br_status on_usage(struct br_rows_ctx *rc, const struct br_csv_recor
     if (r == BR_R_NONE)
         r = kind == BR_KIND_EAS ? eas_fields(rc, rec, &u) : oss_fields(rc, rec, &u);
     uint32_t acct = 0;
+    if (r == BR_R_NONE && u.t < rc->ing->window_start)
+        r = BR_R_TOO_LATE; /* corrections.md section 2: by its charge time (an interval's start) */
     if (r == BR_R_NONE && !usage_account(rc, &rec->fields[1], &acct))
         r = BR_R_UNKNOWN_ACCOUNT;
     if (r != BR_R_NONE) {
-        enum br_status st = br_usage_claim_rejected(&rc->ing->usage, source, id->p, id->len);
-        return st != BR_OK ? st : reject(rc, rec, r);
+        uint32_t claim;
+        enum br_status st =
+            br_usage_claim_rejected(&rc->ing->usage, source, id->p, id->len, &claim);
+        if (st == BR_OK)
+            st = reject(rc, rec, r);
+        if (st == BR_OK) { /* an id an earlier run billed turns this into duplicate_record */
+            struct br_reject *x = &rc->ing->rejects[rc->ing->nrejects - 1];
+            x->claim = claim + 1;
+            x->source = (uint8_t)source;
+        }
+        return st;
     }
     uint16_t key;
     enum br_status st = usage_key(rc, u.item, u.spec, &key);
@@ -649,6 +660,117 @@ static enum br_status on_order(struct br_rows_ctx *rc, const struct br_csv_recor
     return st != BR_OK ? st : accept(rc);
 }
 
+/* --- adjustments (corrections.md section 3) --------------------------------- */
+
+struct adj_row {
+    struct br_adjustment a;
+    char invoice[BR_FIELD_MAX + 1], reason[BR_FIELD_MAX + 1];
+};
+
+/* The amount: greater than 0, at most 8 decimals; a minus sign is
+ * negative_quantity (corrections.md), -0 included. */
+static enum br_reason adjustment_amount(fld *f, int64_t *out)
+{
+    enum br_num k = br_dec_parse(f->p, f->len, 8, out);
+    if (f->len > 0 && f->p[0] == '-')
+        return k == BR_NUM_OK || k == BR_NUM_RANGE ? BR_R_NEGATIVE_QUANTITY : BR_R_BAD_NUMBER;
+    if (k != BR_NUM_OK || *out <= 0)
+        return BR_R_BAD_NUMBER;
+    return BR_R_NONE;
+}
+
+/* The single-field checks, in column order. */
+static enum br_reason adjustment_fields(struct br_rows_ctx *rc, const struct br_csv_record *rec,
+                                        struct adj_row *x)
+{
+    fld *f = rec->fields;
+    if (!br_account_id_valid(f[1].p, f[1].len))
+        return BR_R_BAD_ACCOUNT_ID;
+    bool present;
+    enum br_reason r = timestamp(&rc->ing->cal, &f[2], true, &x->a.at, &present);
+    if (r != BR_R_NONE)
+        return r;
+    x->a.credit = is(&f[3], "credit");
+    if (!x->a.credit && !is(&f[3], "debit"))
+        return BR_R_UNKNOWN_ENUM;
+    if (!br_item_parse(f[4].p, f[4].len, &x->a.item))
+        return BR_R_UNKNOWN_ENUM;
+    r = adjustment_amount(&f[5], &x->a.amount_e8);
+    if (r != BR_R_NONE)
+        return r;
+    if (f[7].len == 0)
+        return BR_R_MISSING_REASON;
+    memcpy(x->invoice, f[6].p, f[6].len);
+    x->invoice[f[6].len] = '\0';
+    memcpy(x->reason, f[7].p, f[7].len);
+    x->reason[f[7].len] = '\0';
+    x->a.invoice_no = f[6].len ? x->invoice : NULL;
+    x->a.reason = x->reason;
+    return BR_R_NONE;
+}
+
+static bool same_adjustment(const struct br_adjustment *a, const struct br_adjustment *b)
+{
+    return a->account == b->account && a->at == b->at && a->credit == b->credit &&
+           a->item == b->item && a->amount_e8 == b->amount_e8 &&
+           str_eq_opt(a->invoice_no, b->invoice_no) && strcmp(a->reason, b->reason) == 0;
+}
+
+/* The invoice an adjustment names: a final invoice of its account; a
+ * credit may take no more of it than its gross - free, with every credit
+ * accepted before. */
+static enum br_reason adjustment_invoice(struct br_book *b, const struct br_adjustment *a,
+                                         uint32_t *inv)
+{
+    *inv = BR_NO_ID;
+    if (a->invoice_no == NULL)
+        return BR_R_NONE;
+    if (!br_book_invoice_find(b, a->invoice_no, strlen(a->invoice_no), inv) ||
+        b->invoices[*inv].account != a->account)
+        return BR_R_UNKNOWN_INVOICE;
+    const struct br_invoice_ref *x = &b->invoices[*inv];
+    int64_t sum;
+    if (a->credit && (!br_add_i64(x->credited_e8, a->amount_e8, &sum) || sum > x->limit_e8))
+        return BR_R_OVER_CREDIT;
+    return BR_R_NONE;
+}
+
+static enum br_status on_adjustment(struct br_rows_ctx *rc, const struct br_csv_record *rec)
+{
+    fld *f = rec->fields;
+    if (any_too_long(rec, 8) || f[0].len == 0 || f[0].len > BR_RECORD_ID_MAX ||
+        f[1].len > BR_ACCOUNT_ID_MAX)
+        return reject(rc, rec, BR_R_FIELD_TOO_LONG);
+    struct adj_row x;
+    memset(&x.a, 0, sizeof(x.a));
+    enum br_reason r = adjustment_fields(rc, rec, &x);
+    struct br_book *b = rc->ing->book;
+    if (r == BR_R_NONE && !br_book_account_find(b, f[1].p, f[1].len, &x.a.account))
+        r = BR_R_UNKNOWN_ACCOUNT;
+    uint32_t prev;
+    if (r == BR_R_NONE && br_book_adjustment_find(b, f[0].p, f[0].len, &prev)) {
+        if (!same_adjustment(&b->adjustments[prev], &x.a))
+            return reject(rc, rec, BR_R_CONFLICTING_ADJUSTMENT);
+        return accept(rc); /* the same adjustment again: applied once */
+    }
+    uint32_t inv = BR_NO_ID;
+    if (r == BR_R_NONE)
+        r = adjustment_invoice(b, &x.a, &inv);
+    if (r != BR_R_NONE)
+        return reject(rc, rec, r);
+    char id[BR_RECORD_ID_MAX + 1];
+    memcpy(id, f[0].p, f[0].len);
+    id[f[0].len] = '\0';
+    x.a.adjustment_id = id;
+    x.a.is_new = true;
+    x.a.file = rc->file;
+    x.a.line = (uint32_t)line_of(rc, rec);
+    enum br_status st = br_book_add_adjustment(b, &x.a);
+    if (st == BR_OK && inv != BR_NO_ID && x.a.credit)
+        b->invoices[inv].credited_e8 += x.a.amount_e8;
+    return st != BR_OK ? st : accept(rc);
+}
+
 void br_rows_on_first(void *ctx, const char *p, size_t n)
 {
     struct br_rows_ctx *rc = ctx;
@@ -681,6 +803,8 @@ enum br_status br_rows_on_record(void *ctx, const struct br_csv_record *rec)
         return on_price(rc, rec);
     case BR_KIND_ORDERS:
         return on_order(rc, rec);
+    case BR_KIND_ADJUSTMENTS:
+        return on_adjustment(rc, rec);
     case BR_KIND_EAS:
     case BR_KIND_OSS:
         return on_usage(rc, rec, file->kind, hashed ? &h : NULL);

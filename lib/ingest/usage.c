@@ -170,10 +170,10 @@ bool br_usage_claimed(const struct br_usage *u, int source, const char *id, size
     }
 }
 
-enum br_status br_usage_claim_rejected(struct br_usage *u, int source, const char *id, size_t n)
+enum br_status br_usage_claim_rejected(struct br_usage *u, int source, const char *id, size_t n,
+                                       uint32_t *claim)
 {
-    uint32_t dummy;
-    return br_strtab_intern(&u->claimed[source], id, n, &dummy);
+    return br_strtab_intern(&u->claimed[source], id, n, claim);
 }
 
 static void slot_put(uint64_t *slots, size_t nslots, uint64_t h, uint32_t row)

@@ -71,8 +71,10 @@ void br_usage_prefetch(const struct br_usage *u, uint64_t h);
 
 /* Sizes the record id index for about `rows` rows (avoids rehashing). */
 enum br_status br_usage_reserve(struct br_usage *u, size_t rows);
-/* Claims id for a rejected row. */
-enum br_status br_usage_claim_rejected(struct br_usage *u, int source, const char *id, size_t n);
+/* Claims id for a rejected row; *claim is its number among the source's
+ * claimed ids (br_strtab_get(&u->claimed[source], claim)). */
+enum br_status br_usage_claim_rejected(struct br_usage *u, int source, const char *id, size_t n,
+                                       uint32_t *claim);
 
 /* Appends an accepted row and claims its id. */
 enum br_status br_usage_append(struct br_usage *u, uint32_t account, uint16_t key, int64_t t,

@@ -10,6 +10,7 @@
 
 #include "core/status.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,19 @@ struct br_inv_daily {
     int64_t gross_e8, outstanding_e8;
 };
 
+/* A credit or debit note (corrections.md section 3). */
+struct br_inv_note {
+    const char *note_no; /* CN-YYYYMM-NNNNNN or DN-YYYYMM-NNNNNN */
+    const char *adjustment_id;
+    bool credit;
+    const char *item, *label;
+    int64_t amount_e8;
+    const char *invoice_no; /* the invoice it corrects, "" when none */
+    const char *reason;
+    int64_t adjustment_time; /* UTC seconds */
+    bool late;               /* posted in a later period than its time's */
+};
+
 struct br_invoice_doc {
     struct br_party seller, buyer;
     const char *invoice_no; /* INV-YYYYMM-NNNNNN */
@@ -56,16 +70,39 @@ struct br_invoice_doc {
     size_t nlines;
     int64_t gross_e8, free_e8, plan_e8, coupon_e8, balance_e8, outstanding_e8;
     int64_t round_down_e8, amount_due_e8;
+    /* the period's notes (amount due = outstanding + debits - round-down;
+     * credits went to the prepaid balance) */
+    int64_t credits_e8, debits_e8;
+    const struct br_inv_note *notes;
+    size_t nnotes;
     const struct br_inv_plan *plans;
     size_t nplans;
     const struct br_inv_daily *daily;
     size_t ndaily;
 };
 
+/* A note workbook: the note, its parties, and the invoice of the period
+ * that lists it. */
+struct br_note_doc {
+    struct br_party seller, buyer;
+    const struct br_inv_note *note;
+    const char *period;    /* YYYY-MM: the period it was posted in */
+    const char *listed_on; /* that period's invoice of the account */
+    int64_t issued_at;     /* the close time */
+    int32_t tz_offset_s;
+    const char *currency;
+};
+
 struct br_sum_invoice {
     const char *invoice_no, *account_id, *name;
     int64_t gross_e8, free_e8, plan_e8, coupon_e8, balance_e8, outstanding_e8;
-    int64_t round_down_e8, amount_due_e8;
+    int64_t credits_e8, debits_e8, round_down_e8, amount_due_e8;
+};
+
+struct br_sum_note {
+    const char *account_id;
+    const char *listed_on; /* the period's invoice of the account */
+    const struct br_inv_note *note;
 };
 
 struct br_sum_tb {
@@ -83,7 +120,8 @@ struct br_sum_reject {
     const char *file;
     int64_t line;
     const char *reason;
-    const char *raw; /* may hold anything: written as text */
+    const char *raw;    /* may hold anything: written as text */
+    const char *detail; /* more on the reason ("" when none) */
 };
 
 struct br_summary_doc {
@@ -99,14 +137,22 @@ struct br_summary_doc {
     size_t nroll;
     const struct br_sum_reject *rejects;
     size_t nrejects;
+    const struct br_sum_note *notes;
+    size_t nnotes;
 };
 
-/* Writes the invoice workbook to path (sheets Invoice, Plans, Daily usage). */
+/* Writes the invoice workbook to path (sheets Invoice, Plans, Daily usage).
+ * With notes, the Invoice sheet adds a Debit notes row between Total and
+ * Round-down discount, and lists the notes below the amount due. */
 enum br_status br_xlsx_invoice(const struct br_invoice_doc *doc, const char *path,
                                struct br_error *err);
 
+/* Writes a credit or debit note's workbook to path (one sheet, "Credit
+ * note" or "Debit note"). */
+enum br_status br_xlsx_note(const struct br_note_doc *doc, const char *path, struct br_error *err);
+
 /* Writes the period summary (sheets Invoices, Trial balance, Contract
- * liability, Rejects). */
+ * liability, Rejects, Notes). */
 enum br_status br_xlsx_summary(const struct br_summary_doc *doc, const char *path,
                                struct br_error *err);
 

@@ -54,6 +54,13 @@ static const struct br_inv_daily daily[] = {
     {19724, "storage", "1234.5", "GB-hours", 123456789012, 20456789012},
 };
 
+static const struct br_inv_note notes[] = {
+    {"CN-202401-000001", "adj-1", true, "compute_shared", "GPU compute, shared edition", 1250000000,
+     "INV-202312-000004", "GPU jobs failed (ticket 4411); =HYPERLINK(\"x\")", 1704700800, false},
+    {"DN-202401-000001", "adj-2", false, "egress", "Outbound traffic", 320000000, "",
+     "Traffic of 2023-12-30 missing from the export", 1704704400, true},
+};
+
 static struct br_invoice_doc sample_invoice(void)
 {
     struct br_invoice_doc d = {
@@ -93,8 +100,9 @@ static struct br_invoice_doc sample_invoice(void)
 
 static const struct br_sum_invoice sum_invoices[] = {
     {"INV-202401-000001", "acct-001", HOSTILE, 123982455675, 10000000, 100000000000, 2000000000,
-     1000000000, 20972455675, 455675, 20972000000},
-    {"INV-202401-000002", "acct-002", "王芳, Ltd.", 100000000, 0, 0, 0, 0, 100000000, 0, 100000000},
+     1000000000, 20972455675, 0, 0, 455675, 20972000000},
+    {"INV-202401-000002", "acct-002", "王芳, Ltd.", 100000000, 0, 0, 0, 0, 100000000, 0, 0, 0,
+     100000000},
 };
 static const struct br_sum_tb sum_tb[] = {
     {1100, "Accounts receivable", 21072000000, 0},
@@ -108,9 +116,15 @@ static const struct br_sum_roll sum_roll[] = {
 static char long_raw[40001];
 
 static struct br_sum_reject sum_rejects[] = {
-    {"eas.csv", 7, "bad timestamp", "a,b,\\x00,c\x01\x02\x1f\x7f\r\x0b end \xef\xbf\xbe _x0041_"},
-    {"oss.csv", 9, "not UTF-8", "caf\xff,=cmd|' /C calc'!A0"},
-    {"oss.csv", 10, "line too long", long_raw},
+    {"eas.csv", 7, "bad timestamp", "a,b,\\x00,c\x01\x02\x1f\x7f\r\x0b end \xef\xbf\xbe _x0041_",
+     ""},
+    {"oss.csv", 9, "not UTF-8", "caf\xff,=cmd|' /C calc'!A0", NULL},
+    {"oss.csv", 10, "duplicate_record", long_raw, "billed by batch 3, file =cmd|' /C calc'!A0"},
+};
+
+static const struct br_sum_note sum_notes[] = {
+    {"acct-001", "INV-202401-000001", &notes[0]},
+    {"acct-001", "INV-202401-000001", &notes[1]},
 };
 
 static struct br_summary_doc sample_summary(void)
@@ -129,6 +143,8 @@ static struct br_summary_doc sample_summary(void)
         .nroll = 1,
         .rejects = sum_rejects,
         .nrejects = 3,
+        .notes = sum_notes,
+        .nnotes = 2,
     };
     return d;
 }
@@ -359,6 +375,71 @@ static void test_invoice_writes(void **state)
         print_message("xlsx_check.py not run (no BILLRUN_SOURCE_DIR or " PYTHON ")\n");
 }
 
+/* An invoice with notes: a Debit notes row joins the amount due, and the
+ * notes are listed below it; each note is a workbook of its own. */
+static void test_invoice_with_notes(void **state)
+{
+    (void)state;
+    char path[PATH_MAX];
+    path_in_dir(path, sizeof(path), "invoice-notes.xlsx");
+    struct br_invoice_doc doc = sample_invoice();
+    doc.notes = notes;
+    doc.nnotes = 2;
+    doc.credits_e8 = 1250000000;
+    doc.debits_e8 = 320000000;
+    doc.round_down_e8 = 455675;
+    doc.amount_due_e8 = 21292000000; /* 209.72455675 + 3.2 - 0.00455675 */
+    struct br_error err = {0};
+    assert_int_equal(br_xlsx_invoice(&doc, path, &err), BR_OK);
+    char *sheet = zip_part(path, "xl/worksheets/sheet1.xml", NULL);
+    char *sst = zip_part(path, "xl/sharedStrings.xml", NULL);
+    assert_non_null(sheet);
+    assert_non_null(sst);
+    assert_cell(sheet, "J17", "<f>SUM(J14:J16)</f><v>209.72455675</v>");
+    assert_cell(sheet, "J18", "<v>3.2</v>");
+    assert_cell(sheet, "J19", "<v>0.00455675</v>");
+    assert_cell(sheet, "J20", "<f>J17+J18-J19</f><v>212.92</v>");
+    assert_contains(sst, "<t>CN-202401-000001</t>");
+    assert_contains(sst, "<t>DN-202401-000001</t>");
+    assert_contains(sst, "GPU jobs failed (ticket 4411); =HYPERLINK(\"x\")");
+    assert_null(strstr(sheet, "HYPERLINK"));
+    free(sheet);
+    free(sst);
+    const char *const extra[] = {"--expect-due", "212.92", NULL};
+    run_checker(path, extra);
+
+    /* notes that do not add up to the totals are refused */
+    doc.debits_e8 = 320000001;
+    assert_int_equal(br_xlsx_invoice(&doc, path, &err), BR_ERR_VERIFY);
+
+    for (size_t i = 0; i < 2; i++) {
+        char npath[PATH_MAX];
+        path_in_dir(npath, sizeof(npath), i == 0 ? "cn.xlsx" : "dn.xlsx");
+        struct br_note_doc nd = {.seller = doc.seller,
+                                 .buyer = doc.buyer,
+                                 .note = &notes[i],
+                                 .period = "2024-01",
+                                 .listed_on = "INV-202401-000001",
+                                 .issued_at = doc.issued_at,
+                                 .tz_offset_s = doc.tz_offset_s,
+                                 .currency = "CNY"};
+        assert_int_equal(br_xlsx_note(&nd, npath, &err), BR_OK);
+        char *ns = zip_part(npath, "xl/sharedStrings.xml", NULL);
+        char *core = zip_part(npath, "docProps/core.xml", NULL);
+        assert_non_null(ns);
+        assert_non_null(core);
+        assert_contains(ns, i == 0 ? "<t>CN-202401-000001</t>" : "<t>DN-202401-000001</t>");
+        assert_contains(ns, i == 0 ? "<t>INV-202312-000004</t>" : "<t>(no invoice named)</t>");
+        assert_contains(ns, i == 0 ? "prepaid balance" : "included in the amount due");
+        assert_contains(core, i == 0 ? "<dc:title>Credit note CN-202401-000001</dc:title>"
+                                     : "<dc:title>Debit note DN-202401-000001</dc:title>");
+        free(ns);
+        free(core);
+        run_checker(npath, NULL);
+    }
+    assert_no_tmp_left();
+}
+
 static void test_summary_writes(void **state)
 {
     (void)state;
@@ -384,8 +465,8 @@ static void test_summary_writes(void **state)
 
     char *sheet = zip_part(path, "xl/worksheets/sheet1.xml", NULL);
     assert_non_null(sheet);
-    assert_cell(sheet, "K4", "<f>SUM(K2:K3)</f><v>210.72</v>");
-    assert_contains(sheet, "<autoFilter ref=\"A1:K3\"/>");
+    assert_cell(sheet, "M4", "<f>SUM(M2:M3)</f><v>210.72</v>");
+    assert_contains(sheet, "<autoFilter ref=\"A1:M3\"/>");
     free(sheet);
 
     if (!run_checker(path, (const char *const[]){"--hostile-text", HOSTILE, NULL}))
@@ -591,10 +672,15 @@ static int group_teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_invoice_writes),     cmocka_unit_test(test_summary_writes),
-        cmocka_unit_test(test_deterministic),      cmocka_unit_test(test_comma_locale),
-        cmocka_unit_test(test_missing_directory),  cmocka_unit_test(test_size_limit_leaves_nothing),
-        cmocka_unit_test(test_cut_part_is_caught), cmocka_unit_test(test_totals_must_match_lines),
+        cmocka_unit_test(test_invoice_writes),
+        cmocka_unit_test(test_invoice_with_notes),
+        cmocka_unit_test(test_summary_writes),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_comma_locale),
+        cmocka_unit_test(test_missing_directory),
+        cmocka_unit_test(test_size_limit_leaves_nothing),
+        cmocka_unit_test(test_cut_part_is_caught),
+        cmocka_unit_test(test_totals_must_match_lines),
         cmocka_unit_test(test_empty_documents),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -25,6 +25,7 @@
 #define D BR_COL_DATE
 #define BY BR_COL_BYTES
 #define IS BR_COL_INTS
+#define DG BR_COL_DIGEST
 
 static const char *const entries_c[] = {"entry_id",   "period", "effective_at",
                                         "account_id", "kind",   "item",
@@ -37,9 +38,9 @@ static const char *const files_c[] = {"file_id", "name",     "sha256",  "size_by
                                       "kind",    "status",   "reason",  "detail",
                                       "rows",    "accepted", "rejected"};
 static const enum br_coltype files_t[] = {I, T, BY, I, T, T, T, T, I, I, I};
-static const char *const rejects_c[] = {"reject_id", "file_id",   "line",     "reason",
-                                        "raw",       "raw_bytes", "truncated"};
-static const enum br_coltype rejects_t[] = {I, I, I, T, T, BY, B};
+static const char *const rejects_c[] = {"reject_id", "file_id",   "line",      "reason",
+                                        "raw",       "raw_bytes", "truncated", "detail"};
+static const enum br_coltype rejects_t[] = {I, I, I, T, T, BY, B, T};
 static const char *const outcomes_c[] = {"reject_id", "outcome", "reason"};
 static const enum br_coltype outcomes_t[] = {I, T, T};
 static const char *const accounts_c[] = {"account_id", "file_id", "line", "name",
@@ -89,10 +90,19 @@ static const enum br_coltype spans_t[] = {T, T, I, I};
 static const char *const closes_c[] = {"period", "closed_at", "forced", "seller"};
 static const enum br_coltype closes_t[] = {T, TM, B, T};
 static const char *const finals_c[] = {
-    "invoice_no",    "period",     "account_id",    "gross_e8",       "free_e8",
-    "plan_e8",       "coupon_e8",  "balance_e8",    "outstanding_e8", "round_down_e8",
-    "amount_due_e8", "buyer_name", "buyer_address", "buyer_tax_id",   "buyer_email"};
-static const enum br_coltype finals_t[] = {T, T, T, I, I, I, I, I, I, I, I, T, T, T, T};
+    "invoice_no",    "period",     "account_id",     "gross_e8",     "free_e8",    "plan_e8",
+    "coupon_e8",     "balance_e8", "outstanding_e8", "credits_e8",   "debits_e8",  "round_down_e8",
+    "amount_due_e8", "buyer_name", "buyer_address",  "buyer_tax_id", "buyer_email"};
+static const enum br_coltype finals_t[] = {T, T, T, I, I, I, I, I, I, I, I, I, I, T, T, T, T};
+static const char *const adjust_c[] = {"adjustment_id",   "file_id", "line",   "account_id",
+                                       "adjustment_time", "kind",    "item",   "amount_e8",
+                                       "invoice_no",      "reason",  "period", "late"};
+static const enum br_coltype adjust_t[] = {T, I, I, T, TM, T, T, I, T, T, T, B};
+static const char *const notes_c[] = {"note_no", "adjustment_id", "period"};
+static const enum br_coltype notes_t[] = {T, T, T};
+static const char *const recids_c[] = {"source", "part", "seq",   "n",   "t_min",  "t_max",
+                                       "files",  "rice", "width", "fps", "entries"};
+static const enum br_coltype recids_t[] = {T, I, I, I, TM, TM, IS, I, I, DG, DG};
 
 #undef I
 #undef T
@@ -101,6 +111,7 @@ static const enum br_coltype finals_t[] = {T, T, T, I, I, I, I, I, I, I, I, T, T
 #undef D
 #undef BY
 #undef IS
+#undef DG
 
 const struct br_table br_tables[BR_SEC_COUNT] = {
     [BR_SEC_ENTRIES] = TABLE("ledger.entries", BR_SCOPE_BATCH, entries_c, entries_t),
@@ -122,6 +133,9 @@ const struct br_table br_tables[BR_SEC_COUNT] = {
     [BR_SEC_RATED_SPANS] = TABLE("billing.rated_spans", BR_SCOPE_BATCH, spans_c, spans_t),
     [BR_SEC_PERIOD_CLOSES] = TABLE("billing.period_closes", BR_SCOPE_BATCH, closes_c, closes_t),
     [BR_SEC_INVOICE_FINALS] = TABLE("billing.invoice_finals", BR_SCOPE_BATCH, finals_c, finals_t),
+    [BR_SEC_ADJUSTMENTS] = TABLE("billing.adjustment_rows", BR_SCOPE_BATCH, adjust_c, adjust_t),
+    [BR_SEC_NOTES] = TABLE("billing.adjustment_notes", BR_SCOPE_BATCH, notes_c, notes_t),
+    [BR_SEC_RECORD_IDS] = TABLE("billing.record_ids", BR_SCOPE_BATCH, recids_c, recids_t),
 };
 
 /* ---- one row ------------------------------------------------------------------ */
@@ -268,6 +282,19 @@ void br_row_bytes(struct br_row *r, const void *p, size_t n)
         }
     }
     put(r, chunk, k);
+}
+
+void br_row_digest(struct br_row *r, const void *p, size_t n)
+{
+    struct br_sha256 h;
+    uint8_t d[32];
+    if (br_sha256_init(&h) != 0 || br_sha256_update(&h, p, n) != 0 || br_sha256_final(&h, d) != 0) {
+        if (r->st == BR_OK)
+            r->st = BR_ERR_NOMEM;
+        field(r);
+        return;
+    }
+    br_row_bytes(r, d, sizeof(d));
 }
 
 void br_row_ints(struct br_row *r, const int64_t *v, size_t n)

@@ -12,6 +12,9 @@
  *   date     YYYY-MM-DD (a local day)              2026-11-05
  *   bytes    \\x and lower-case hex                \\x9f86...
  *   integers {a,b,c}                               {0,12,0}
+ *   digest   a long bytes column, hashed as the     \\x<64 hex digits>
+ *            SHA-256 of its bytes (billing.record_ids: the row is
+ *            sent with the bytes themselves, hashed with their digest)
  *   NULL     \N
  *
  * That text is also valid input for PostgreSQL's COPY FROM (text format), so
@@ -44,6 +47,7 @@ enum br_coltype {
     BR_COL_DATE,
     BR_COL_BYTES,
     BR_COL_INTS,
+    BR_COL_DIGEST,
 };
 
 /* How a table's rows of one batch are found. */
@@ -81,6 +85,9 @@ enum br_section {
     BR_SEC_RATED_SPANS,
     BR_SEC_PERIOD_CLOSES,
     BR_SEC_INVOICE_FINALS,
+    BR_SEC_ADJUSTMENTS,
+    BR_SEC_NOTES,
+    BR_SEC_RECORD_IDS,
     BR_SEC_COUNT
 };
 
@@ -112,6 +119,8 @@ void br_row_date(struct br_row *r, int64_t day);   /* days since 1970-01-01 */
 void br_row_period(struct br_row *r, br_period p); /* as text "YYYY-MM" */
 void br_row_bytes(struct br_row *r, const void *p, size_t n);
 void br_row_ints(struct br_row *r, const int64_t *v, size_t n);
+/* A digest column: the SHA-256 of p[0..n), written as bytes. */
+void br_row_digest(struct br_row *r, const void *p, size_t n);
 void br_row_null(struct br_row *r);
 /* Ends the row (appends LF). Returns r->st. */
 enum br_status br_row_end(struct br_row *r);

@@ -16,8 +16,9 @@
 
 const char *br_entry_kind_str(enum br_entry_kind k)
 {
-    static const char *const n[BR_ENTRY_KIND_COUNT] = {
-        "purchase", "topup", "payment", "usage", "recognition", "breakage", "round_down"};
+    static const char *const n[BR_ENTRY_KIND_COUNT] = {"purchase",   "topup",       "payment",
+                                                       "usage",      "recognition", "breakage",
+                                                       "round_down", "adjustment"};
     BR_ASSERT((unsigned)k < BR_ENTRY_KIND_COUNT);
     return n[k];
 }
@@ -159,6 +160,50 @@ static enum br_status post_orders(struct br_journal *j, const struct br_journal_
         if (o->is_new && o->paid_e8 != 0 && o->kind != BR_ORDER_COUPON)
             st = post_order(j, in, o);
     }
+    return st;
+}
+
+/* --- adjustments (corrections.md section 3) ------------------------------------ */
+
+/* A credit: Dr adjustments (item) / Cr prepaid (customer); a debit: Dr
+ * receivable (customer) / Cr adjustments (item). Posted in the period of
+ * its time, or the first open period after it. */
+static enum br_status post_adjustment(struct br_journal *j, const struct br_journal_input *in,
+                                      const struct br_adjustment *a)
+{
+    br_period own = br_period_of(&in->cal, a->at);
+    br_period post = br_post_period(in->closed, in->nclosed, own);
+    const char *acct = br_book_account_id(in->book, a->account);
+    const char *item = br_items[a->item].name;
+    char money[32];
+    br_e8_format(a->amount_e8, money, sizeof(money));
+    struct br_entry e = {.period = post,
+                         .effective_at = a->at,
+                         .account = acct,
+                         .kind = BR_ENTRY_ADJUSTMENT,
+                         .item = (int)a->item,
+                         .order_id = a->adjustment_id,
+                         .late = post != own};
+    int64_t id;
+    enum br_status st =
+        br_journal_entry(j, &e, &id, "%s %s to %s, %s %s%s%s",
+                         a->credit ? "Credit note" : "Debit note", a->adjustment_id, acct, item,
+                         money, a->invoice_no ? ", on " : "", a->invoice_no ? a->invoice_no : "");
+    if (st != BR_OK)
+        return st;
+    if (a->credit)
+        return br_journal_transfer(j, id, BR_ACC_ADJUSTMENTS, item, BR_ACC_PREPAID, acct,
+                                   a->amount_e8);
+    return br_journal_transfer(j, id, BR_ACC_RECEIVABLE, acct, BR_ACC_ADJUSTMENTS, item,
+                               a->amount_e8);
+}
+
+static enum br_status post_adjustments(struct br_journal *j, const struct br_journal_input *in)
+{
+    enum br_status st = BR_OK;
+    for (size_t i = 0; i < in->book->nadjustments && st == BR_OK; i++)
+        if (in->book->adjustments[i].is_new)
+            st = post_adjustment(j, in, &in->book->adjustments[i]);
     return st;
 }
 
@@ -312,6 +357,8 @@ enum br_status br_journal_post(struct br_journal *j, const struct br_journal_inp
 {
     BR_ASSERT(br_rate_result_sorted(in->rated));
     enum br_status st = post_orders(j, in);
+    if (st == BR_OK)
+        st = post_adjustments(j, in);
     if (st == BR_OK)
         st = post_usage(j, in);
     if (st == BR_OK)

@@ -30,6 +30,7 @@ enum br_entry_kind {
     BR_ENTRY_RECOGNITION,
     BR_ENTRY_BREAKAGE,
     BR_ENTRY_ROUND_DOWN,
+    BR_ENTRY_ADJUSTMENT,
     BR_ENTRY_KIND_COUNT
 };
 
@@ -93,9 +94,10 @@ struct br_journal_input {
     const struct br_rate_result *rated; /* sorted by br_rate_result_sort */
 };
 
-/* Posts a run's orders (purchases, top-ups, payments), usage (one entry per
- * account, day and item with a funded draw) and recognition (straight-line
- * shares and breakage). Only reads its input. */
+/* Posts a run's orders (purchases, top-ups, payments), adjustments (credit
+ * and debit notes), usage (one entry per account, day and item with a funded
+ * draw) and recognition (straight-line shares and breakage). Only reads its
+ * input. */
 enum br_status br_journal_post(struct br_journal *j, const struct br_journal_input *in,
                                struct br_error *err);
 

@@ -397,11 +397,15 @@ static void gen_free(struct gen *g)
 /* --- writing inboxes ---------------------------------------------------------- */
 
 static const char *const HEADERS[BR_KIND_COUNT] = {
-    "account_id,name,address,tax_id,email",
-    "item,spec,unit_price,effective_from,effective_to,tod_from,tod_to,free_per_month",
-    "order_id,account_id,order_time,kind,scope,plan_type,quantity,unit,paid,valid_days,bundle_id",
-    "record_id,account_id,service_id,tool,edition,spec,start_time,end_time,gpu_ms",
-    "record_id,account_id,bucket,region,hour_start,metric,value",
+    [BR_KIND_ACCOUNTS] = "account_id,name,address,tax_id,email",
+    [BR_KIND_PRICES] =
+        "item,spec,unit_price,effective_from,effective_to,tod_from,tod_to,free_per_month",
+    [BR_KIND_ORDERS] = "order_id,account_id,order_time,kind,scope,plan_type,quantity,unit,paid,"
+                       "valid_days,bundle_id",
+    [BR_KIND_ADJUSTMENTS] =
+        "adjustment_id,account_id,adjustment_time,kind,item,amount,invoice_no,reason",
+    [BR_KIND_EAS] = "record_id,account_id,service_id,tool,edition,spec,start_time,end_time,gpu_ms",
+    [BR_KIND_OSS] = "record_id,account_id,bucket,region,hour_start,metric,value",
 };
 
 /* Writes rows idx[0..n) (all of one kind) as dir/name. */

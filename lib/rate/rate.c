@@ -181,7 +181,10 @@ static void *prep_count(void *arg)
     struct prep *p = arg;
     const struct br_usage *u = p->in->usage;
     uint64_t total = 0;
+    const uint8_t *skip = p->in->skip_rows;
     for (size_t r = p->r0; r < p->r1; r++) {
+        if (skip != NULL && skip[r])
+            continue;
         uint32_t n = br_piece_count(u, r, br_usage_t(u, r));
         p->next[u->account[r]] += n;
         total += n;
@@ -206,6 +209,8 @@ static void *prep_fill(void *arg)
     for (size_t r = p->r0; r < p->r1 && p->st == BR_OK; r++) {
         if (r + 16 < p->r1) /* rows go to scattered accounts: fetch ahead where they land */
             __builtin_prefetch(p->ev + p->next[u->account[r + 16]], 1);
+        if (p->in->skip_rows != NULL && p->in->skip_rows[r])
+            continue;
         int64_t t0 = br_usage_t(u, r);
         uint32_t n = br_piece_count(u, r, t0);
         if (n == 0)
@@ -308,7 +313,7 @@ static int64_t min_time(const struct br_rate_input *in, const struct events *ev)
             tmin = t;
     }
     for (size_t i = 0; i < ev->ntopups; i++) {
-        int64_t t = in->book->orders[ev->topups[i]].order_time;
+        int64_t t = br_credit_time(in->book, ev->topups[i]);
         if (t < tmin)
             tmin = t;
     }
@@ -318,12 +323,18 @@ static int64_t min_time(const struct br_rate_input *in, const struct events *ev)
 static enum br_status collect_topups(const struct br_rate_input *in, struct events *ev)
 {
     const struct br_book *b = in->book;
-    ev->topups = br_mallocn(b->norders + 1, sizeof(*ev->topups));
+    BR_ASSERT(b->nadjustments < BR_CREDIT_ADJ);
+    ev->topups = br_mallocn(b->norders + b->nadjustments + 1, sizeof(*ev->topups));
     if (ev->topups == NULL)
         return BR_ERR_NOMEM;
     for (size_t i = 0; i < b->norders; i++)
         if ((b->orders[i].is_new || b->orders[i].recredit) && b->orders[i].kind == BR_ORDER_TOPUP)
             ev->topups[ev->ntopups++] = (uint32_t)i;
+    for (size_t i = 0; i < b->nadjustments; i++) {
+        const struct br_adjustment *a = &b->adjustments[i];
+        if ((a->is_new || a->recredit) && a->credit)
+            ev->topups[ev->ntopups++] = BR_CREDIT_ADJ | (uint32_t)i;
+    }
     return BR_OK;
 }
 
@@ -340,7 +351,7 @@ static enum br_status layout(const struct br_rate_input *in, struct events *ev, 
         return br_fail(err, BR_ERR_NOMEM, "out of memory laying out pieces");
     }
     for (size_t i = 0; i < ev->ntopups; i++)
-        ntop[in->book->orders[ev->topups[i]].account]++;
+        ntop[br_credit_account(in->book, ev->topups[i])]++;
     uint64_t pos = 0;
     for (size_t a = 0; a < na; a++) {
         ev->off[a] = pos;
@@ -416,12 +427,13 @@ static enum br_status build_events(const struct br_rate_input *in, struct events
                 st = br_fail(err, BR_ERR_NOMEM, "out of memory pricing pieces");
         }
     }
-    if (st == BR_OK) { /* top-ups after the pieces of their account */
+    if (st == BR_OK) { /* balance credits after the pieces of their account */
         for (size_t i = 0; i < ev->ntopups; i++) {
-            const struct br_order *o = &in->book->orders[ev->topups[i]];
-            uint32_t *next = &pr[nt - 1].next[o->account];
-            ev->ev[(*next)++] = (struct br_event){(uint64_t)(o->order_time - ev->tmin) << 1, i,
-                                                  BR_EV_TOPUP, BR_EV_NO_ROW};
+            uint32_t c = ev->topups[i];
+            uint32_t *next = &pr[nt - 1].next[br_credit_account(in->book, c)];
+            ev->ev[(*next)++] =
+                (struct br_event){(uint64_t)(br_credit_time(in->book, c) - ev->tmin) << 1, i,
+                                  BR_EV_TOPUP, BR_EV_NO_ROW};
         }
     }
     for (int i = 0; i < nt; i++) {

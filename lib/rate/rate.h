@@ -62,7 +62,8 @@ struct br_rate_input {
     int64_t as_of;
     const br_period *closed; /* closed periods, ascending */
     size_t nclosed;
-    int threads; /* 1 or more */
+    int threads;              /* 1 or more */
+    const uint8_t *skip_rows; /* rows not to rate (rejected after ingest), or NULL */
 };
 
 /* Per account, posting period, local day and item: what the pieces cost and

@@ -19,10 +19,11 @@ static int tie_cmp(const void *pa, const void *pb, void *arg)
     bool oa = a->row == BR_EV_NO_ROW, ob = b->row == BR_EV_NO_ROW;
     if (oa != ob)
         return oa ? -1 : 1;
-    if (oa) {
-        const struct br_order *x = &c->book->orders[c->topups[a->qty]];
-        const struct br_order *y = &c->book->orders[c->topups[b->qty]];
-        int s = strcmp(x->order_id, y->order_id);
+    if (oa) { /* orders before adjustments, each by id */
+        uint32_t x = c->topups[a->qty], y = c->topups[b->qty];
+        if (br_credit_is_adj(x) != br_credit_is_adj(y))
+            return br_credit_is_adj(x) ? 1 : -1;
+        int s = strcmp(br_credit_id(c->book, x), br_credit_id(c->book, y));
         return s != 0 ? s : (a->qty > b->qty) - (a->qty < b->qty);
     }
     if (a->row != b->row) {

@@ -18,10 +18,51 @@ struct br_event {
 
 #define BR_EV_NO_ROW UINT32_MAX
 
+/* A credit to an account's prepaid balance (an event without a row): a
+ * top-up order, or a credit adjustment (corrections.md section 3: it joins
+ * the balance exactly like a top-up). The rating's list of them holds an
+ * order's index, or BR_CREDIT_ADJ | an adjustment's index. At one instant,
+ * orders come first (by order_id), then adjustments (by adjustment_id),
+ * then pieces. */
+#define BR_CREDIT_ADJ 0x80000000u
+
+static inline bool br_credit_is_adj(uint32_t c)
+{
+    return (c & BR_CREDIT_ADJ) != 0;
+}
+
+static inline uint32_t br_credit_account(const struct br_book *b, uint32_t c)
+{
+    return br_credit_is_adj(c) ? b->adjustments[c & ~BR_CREDIT_ADJ].account : b->orders[c].account;
+}
+
+static inline int64_t br_credit_time(const struct br_book *b, uint32_t c)
+{
+    return br_credit_is_adj(c) ? b->adjustments[c & ~BR_CREDIT_ADJ].at : b->orders[c].order_time;
+}
+
+static inline int64_t br_credit_amount(const struct br_book *b, uint32_t c)
+{
+    return br_credit_is_adj(c) ? b->adjustments[c & ~BR_CREDIT_ADJ].amount_e8
+                               : b->orders[c].paid_e8;
+}
+
+static inline bool br_credit_recredit(const struct br_book *b, uint32_t c)
+{
+    return br_credit_is_adj(c) ? b->adjustments[c & ~BR_CREDIT_ADJ].recredit
+                               : b->orders[c].recredit;
+}
+
+static inline const char *br_credit_id(const struct br_book *b, uint32_t c)
+{
+    return br_credit_is_adj(c) ? b->adjustments[c & ~BR_CREDIT_ADJ].adjustment_id
+                               : b->orders[c].order_id;
+}
+
 struct br_sort_ctx {
     const struct br_book *book;
     const struct br_usage *usage;
-    const uint32_t *topups; /* per top-up event: book order index */
+    const uint32_t *topups; /* per credit event: an order, or BR_CREDIT_ADJ | an adjustment */
 };
 
 /* Room for merging, grown when an account's events need it. */

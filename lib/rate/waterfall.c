@@ -403,15 +403,16 @@ static void piece(struct br_pass *p, size_t i)
     waterfall(p, &u, item, t, price);
 }
 
+/* A balance credit: a top-up or a credit adjustment. */
 static void topup(struct br_pass *p, size_t i)
 {
-    const struct br_order *o = &p->in->book->orders[p->ev.topups[p->ev.ev[i].qty]];
+    uint32_t c = p->ev.topups[p->ev.ev[i].qty];
     int64_t *bal = &p->state->balance_e8[p->account];
-    if (!br_add_i64(*bal, o->paid_e8, bal)) {
+    if (!br_add_i64(*bal, br_credit_amount(p->in->book, c), bal)) {
         fail(p, BR_ERR_OVERFLOW);
         return;
     }
-    if (!o->recredit) /* a recredit only gives back what loading took out */
+    if (!br_credit_recredit(p->in->book, c)) /* a recredit gives back what loading took out */
         p->state->balance_dirty[p->account] = true;
 }
 

@@ -82,14 +82,17 @@ static const struct {
                                                    "  UNION ALL SELECT account_id, -paid_e8 FROM "
                                                    "billing.orders WHERE kind = 'payment' "
                                                    "  UNION ALL SELECT account_id, -round_down_e8 "
-                                                   "FROM billing.invoice_finals) y GROUP BY 1) "
+                                                   "FROM billing.invoice_finals "
+                                                   "  UNION ALL SELECT account_id, amount_e8 FROM "
+                                                   "billing.adjustment_rows WHERE kind = 'debit') "
+                                                   "y GROUP BY 1) "
                                                    "SELECT coalesce(gl.sub, f.sub) AS account_id, "
                                                    "coalesce(gl.net, 0) AS ledger_e8, "
                                                    "coalesce(f.net, 0) AS facts_e8 FROM gl FULL "
                                                    "JOIN f ON gl.sub = f.sub "
                                                    "WHERE coalesce(gl.net, 0) <> coalesce(f.net, "
                                                    "0) LIMIT 10",
-     "every customer's receivable sub-ledger = outstanding - payments - round-down"},
+     "every customer's receivable sub-ledger = outstanding + debit notes - payments - round-down"},
     {"revenue recognition",
      "SELECT o.order_id, s.recognised_e8, o.paid_e8, s.consumed, o.face FROM billing.orders o "
      "JOIN billing.order_state_latest s USING (order_id) WHERE o.kind = 'plan' "
@@ -133,6 +136,54 @@ static const struct {
      "SELECT f.invoice_no FROM billing.invoice_finals f JOIN billing.invoices i USING (invoice_no) "
      "WHERE billing.cny(f.outstanding_e8) <> i.outstanding LIMIT 10",
      "final invoices equal their rated lines"},
+    {"adjustments (" CODE(BR_ACC_ADJUSTMENTS) ")",
+     "WITH gl AS (SELECT e.period, x.sub AS item, sum(x.amt) AS net FROM (SELECT entry_id, "
+     "  debit_sub AS sub, amount_e8 AS amt FROM ledger.transfers WHERE debit_code = " CODE(
+         BR_ACC_ADJUSTMENTS) " UNION ALL SELECT entry_id, credit_sub, -amount_e8 FROM "
+                             "ledger.transfers WHERE credit_code = " CODE(
+                                 BR_ACC_ADJUSTMENTS) ") x "
+                                                     "JOIN ledger.entries e USING (entry_id) "
+                                                     "GROUP BY 1, 2), "
+                                                     "f AS (SELECT period, item, sum(CASE kind "
+                                                     "WHEN 'credit' THEN amount_e8 ELSE -amount_e8 "
+                                                     "END) "
+                                                     "  AS net FROM billing.adjustment_rows GROUP "
+                                                     "BY 1, 2) "
+                                                     "SELECT coalesce(gl.period, f.period) AS "
+                                                     "period, coalesce(gl.item, f.item) AS item, "
+                                                     "coalesce(gl.net, 0) AS ledger_e8, "
+                                                     "coalesce(f.net, 0) AS notes_e8 FROM gl FULL "
+                                                     "JOIN f "
+                                                     "ON gl.period = f.period AND gl.item = f.item "
+                                                     "WHERE coalesce(gl.net, 0) <> coalesce(f.net, "
+                                                     "0) LIMIT 10",
+     "contra-revenue by period and item = credit notes - debit notes of that period"},
+    {"credit notes within their invoices",
+     "SELECT a.invoice_no, a.account_id, sum(a.amount_e8)::text AS credited_e8, "
+     "(max(f.gross_e8) - max(f.free_e8))::text AS creditable_e8 "
+     "FROM billing.adjustment_rows a LEFT JOIN billing.invoice_finals f "
+     "ON f.invoice_no = a.invoice_no AND f.account_id = a.account_id "
+     "WHERE a.invoice_no IS NOT NULL GROUP BY a.invoice_no, a.account_id "
+     "HAVING count(f.invoice_no) < count(*) "
+     "OR sum(a.amount_e8) FILTER (WHERE a.kind = 'credit') > max(f.gross_e8) - max(f.free_e8) "
+     "LIMIT 10",
+     "every note names a final invoice of its account; no invoice is credited more than its "
+     "gross - free"},
+    {"note numbers",
+     "WITH n AS (SELECT a.adjustment_id, a.period, a.kind, n.note_no, n.period AS note_period, "
+     "  c.period IS NOT NULL AS closed, row_number() OVER (PARTITION BY a.period, a.kind "
+     "  ORDER BY a.account_id COLLATE \"C\", a.adjustment_time, a.adjustment_id COLLATE \"C\") "
+     "  AS k FROM billing.adjustment_rows a "
+     "  LEFT JOIN billing.adjustment_notes n USING (adjustment_id) "
+     "  LEFT JOIN billing.period_closes c ON c.period = a.period) "
+     "SELECT adjustment_id, period, note_no FROM n WHERE closed <> (note_no IS NOT NULL) "
+     "OR (note_no IS NOT NULL AND (note_period <> period OR note_no <> (CASE kind WHEN 'credit' "
+     "THEN 'CN-' ELSE 'DN-' END) || replace(period, '-', '') || '-' || lpad(k::text, 6, '0'))) "
+     "UNION ALL SELECT n.adjustment_id, n.period, n.note_no FROM billing.adjustment_notes n "
+     "WHERE NOT EXISTS (SELECT 1 FROM billing.adjustment_rows a WHERE a.adjustment_id = "
+     "n.adjustment_id) LIMIT 10",
+     "every adjustment of a closed period has its note number, gapless per series in (account, "
+     "time, id) order; none of an open period has one"},
 };
 
 size_t br_checks_count(void)

@@ -148,14 +148,111 @@ static enum br_status load_orders(struct br_db *db, struct br_book *b, int64_t a
     return st;
 }
 
+static bool item_of(const char *s, enum br_item *out)
+{
+    return s != NULL && br_item_parse(s, strlen(s), out);
+}
+
+/* One adjustment row of a result (adjustment_id, account_id, epoch time,
+ * kind, item, amount_e8, invoice_no, reason) into the book, not new. */
+static enum br_status add_adjustment(struct br_book *b, const PGresult *r, int i, bool recredit,
+                                     struct br_error *err)
+{
+    struct br_adjustment a = {.adjustment_id = PQgetvalue(r, i, 0),
+                              .at = i64(r, i, 2, 0),
+                              .credit = strcmp(PQgetvalue(r, i, 3), "credit") == 0,
+                              .amount_e8 = i64(r, i, 5, 0),
+                              .invoice_no = (char *)str(r, i, 6),
+                              .reason = PQgetvalue(r, i, 7),
+                              .recredit = recredit};
+    const char *acct = PQgetvalue(r, i, 1);
+    if (!br_book_account_find(b, acct, strlen(acct), &a.account) ||
+        !item_of(PQgetvalue(r, i, 4), &a.item))
+        return br_fail(err, BR_ERR_STATE, "adjustment %s names an unknown account or item",
+                       a.adjustment_id);
+    enum br_status st = br_book_add_adjustment(b, &a);
+    return st == BR_OK ? BR_OK : br_fail(err, st, "out of memory loading adjustments");
+}
+
+#define ADJUSTMENT_COLUMNS                                                                         \
+    "adjustment_id, account_id, extract(epoch FROM adjustment_time)::bigint, kind, item, "         \
+    "amount_e8, invoice_no, reason"
+
+/* The adjustments a night's files name (to tell a re-sent one from a
+ * conflicting one), and the final invoices they name (for unknown_invoice
+ * and over_credit: gross - free, and the credits accepted so far). */
+static enum br_status load_adjustments(struct br_db *db, struct br_book *b,
+                                       const struct br_load_ids *ids, struct br_error *err)
+{
+    struct br_buf adj, inv;
+    br_buf_init(&adj, (size_t)1 << 30);
+    br_buf_init(&inv, (size_t)1 << 30);
+    if (br_sql_array(ids ? &ids->adjustments : NULL, &adj) != BR_OK ||
+        br_sql_array(ids ? &ids->invoices : NULL, &inv) != BR_OK) {
+        br_buf_free(&adj);
+        br_buf_free(&inv);
+        return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    }
+    const char *p1[1] = {adj.data}, *p2[1] = {inv.data};
+    PGresult *r = NULL;
+    enum br_status st = br_sql_query(db,
+                                     "SELECT " ADJUSTMENT_COLUMNS " FROM billing.adjustment_rows "
+                                     "WHERE adjustment_id = ANY ($1::text[]) ORDER BY 1",
+                                     1, p1, &r, err);
+    for (int i = 0; st == BR_OK && i < PQntuples(r); i++)
+        st = add_adjustment(b, r, i, false, err);
+    if (r != NULL)
+        PQclear(r);
+    r = NULL;
+    if (st == BR_OK)
+        st = br_sql_query(
+            db,
+            "SELECT f.invoice_no, f.account_id, f.gross_e8 - f.free_e8, "
+            "coalesce((SELECT sum(a.amount_e8) FROM billing.adjustment_rows a "
+            "  WHERE a.invoice_no = f.invoice_no AND a.kind = 'credit'), 0) "
+            "FROM billing.invoice_finals f WHERE f.invoice_no = ANY ($1::text[]) ORDER BY 1",
+            1, p2, &r, err);
+    for (int i = 0; st == BR_OK && i < PQntuples(r); i++) {
+        const char *acct = PQgetvalue(r, i, 1);
+        struct br_invoice_ref x = {.invoice_no = PQgetvalue(r, i, 0),
+                                   .limit_e8 = i64(r, i, 2, 0),
+                                   .credited_e8 = i64(r, i, 3, 0)};
+        if (!br_book_account_find(b, acct, strlen(acct), &x.account))
+            st = br_fail(err, BR_ERR_STATE, "invoice %s names an unknown account", x.invoice_no);
+        else if (br_book_add_invoice(b, &x) != BR_OK)
+            st = br_fail(err, BR_ERR_NOMEM, "out of memory loading invoices");
+    }
+    if (r != NULL)
+        PQclear(r);
+    br_buf_free(&adj);
+    br_buf_free(&inv);
+    return st;
+}
+
+void br_load_ids_init(struct br_load_ids *ids)
+{
+    br_strtab_init(&ids->orders, (size_t)1 << 30);
+    br_strtab_init(&ids->adjustments, (size_t)1 << 30);
+    br_strtab_init(&ids->invoices, (size_t)1 << 30);
+}
+
+void br_load_ids_free(struct br_load_ids *ids)
+{
+    br_strtab_free(&ids->orders);
+    br_strtab_free(&ids->adjustments);
+    br_strtab_free(&ids->invoices);
+}
+
 enum br_status br_load_book(struct br_db *db, struct br_book *book, int64_t as_of,
-                            const struct br_strtab *ids, struct br_error *err)
+                            const struct br_load_ids *ids, struct br_error *err)
 {
     enum br_status st = load_accounts(db, book, err);
     if (st == BR_OK)
         st = load_prices(db, book, err);
     if (st == BR_OK)
-        st = load_orders(db, book, as_of, ids, err);
+        st = load_orders(db, book, as_of, ids ? &ids->orders : NULL, err);
+    if (st == BR_OK)
+        st = load_adjustments(db, book, ids, err);
     return st;
 }
 
@@ -251,6 +348,46 @@ static enum br_status load_balances(struct br_db *db, const struct br_book *b,
     return BR_OK;
 }
 
+/* Credit adjustments of earlier runs dated after `since`: like top-ups, out
+ * of the opening balance, back at their own time (corrections.md 3). */
+static enum br_status load_credit_recredits(struct br_db *db, struct br_book *book,
+                                            struct br_rate_state *state, const char *since,
+                                            struct br_error *err)
+{
+    const char *p[1] = {since};
+    PGresult *r;
+    enum br_status st = br_sql_query(db,
+                                     "SELECT " ADJUSTMENT_COLUMNS " FROM billing.adjustment_rows "
+                                     "WHERE kind = 'credit' AND adjustment_time > $1::timestamptz "
+                                     "ORDER BY adjustment_id",
+                                     1, p, &r, err);
+    if (st != BR_OK)
+        return st;
+    for (int i = 0; i < PQntuples(r) && st == BR_OK; i++) {
+        const char *id = PQgetvalue(r, i, 0);
+        uint32_t k;
+        if (br_book_adjustment_find(book, id, strlen(id), &k)) {
+            struct br_adjustment *a = &book->adjustments[k];
+            if (a->is_new || a->recredit)
+                continue; /* sent again by this run: applied once, as before */
+            a->recredit = true;
+        } else {
+            st = add_adjustment(book, r, i, true, err);
+            if (st != BR_OK)
+                break;
+            k = (uint32_t)book->nadjustments - 1;
+        }
+        if (br_rate_state_fit(state, book) != BR_OK) {
+            st = br_fail(err, BR_ERR_NOMEM, "out of memory for the rating state");
+            break;
+        }
+        /* may go below zero: draws need a positive balance */
+        state->balance_e8[book->adjustments[k].account] -= book->adjustments[k].amount_e8;
+    }
+    PQclear(r);
+    return st;
+}
+
 enum br_status br_load_recredits(struct br_db *db, struct br_book *book,
                                  struct br_rate_state *state, int64_t t_min, struct br_error *err)
 {
@@ -299,6 +436,8 @@ enum br_status br_load_recredits(struct br_db *db, struct br_book *book,
         state->balance_e8[a] -= i64(r, i, 3, 0);
     }
     PQclear(r);
+    if (st == BR_OK)
+        st = load_credit_recredits(db, book, state, since, err);
     if (st == BR_OK && br_rate_state_fit(state, book) != BR_OK)
         st = br_fail(err, BR_ERR_NOMEM, "out of memory for the rating state");
     return st;
@@ -533,4 +672,39 @@ enum br_status br_load_open_rejects(struct br_db *db,
     }
     PQclear(r);
     return st;
+}
+
+enum br_status br_load_file_name(struct br_db *db, int64_t file_id, char *buf, size_t size,
+                                 struct br_error *err)
+{
+    char id[24];
+    snprintf(id, sizeof(id), "%lld", (long long)file_id);
+    const char *p[1] = {id};
+    PGresult *r;
+    enum br_status st =
+        br_sql_query(db, "SELECT name FROM billing.files WHERE file_id = $1", 1, p, &r, err);
+    if (st != BR_OK)
+        return st;
+    snprintf(buf, size, "%s", PQntuples(r) == 1 ? PQgetvalue(r, 0, 0) : "?");
+    PQclear(r);
+    return BR_OK;
+}
+
+enum br_status br_load_clock(struct br_db *db, int64_t *server_now, int64_t *max_run_as_of,
+                             bool *any, struct br_error *err)
+{
+    PGresult *r;
+    enum br_status st =
+        br_sql_query(db,
+                     "SELECT floor(extract(epoch FROM clock_timestamp()))::bigint, "
+                     "(SELECT extract(epoch FROM max(as_of))::bigint FROM ledger.batches "
+                     " WHERE kind IN ('run', 'reprocess'))",
+                     0, NULL, &r, err);
+    if (st != BR_OK)
+        return st;
+    *server_now = br_sql_i64(r, 0, 0, 0);
+    *any = !PQgetisnull(r, 0, 1);
+    *max_run_as_of = br_sql_i64(r, 0, 1, 0);
+    PQclear(r);
+    return BR_OK;
 }

@@ -8,13 +8,23 @@
 #include "store/db.h"
 #include "rate/rate.h"
 
+/* The ids a night's files name (batch/inbox.c scans them first): orders
+ * and adjustments (whether one sent again is the same or conflicts), and
+ * the invoices adjustments name. */
+struct br_load_ids {
+    struct br_strtab orders, adjustments, invoices;
+};
+
+void br_load_ids_init(struct br_load_ids *ids);
+void br_load_ids_free(struct br_load_ids *ids);
+
 /* Loads into an empty book every account and price row, and the orders a
  * batch may need, so the cost does not grow with the history: every plan
  * whose expiry is not processed yet, coupons valid after as_of - 366 days,
- * and the orders named in ids (those of the run's orders files, for the
- * conflict checks); ids may be NULL. */
+ * and the orders and adjustments named in ids, and the final invoices they
+ * name; ids may be NULL. */
 enum br_status br_load_book(struct br_db *db, struct br_book *book, int64_t as_of,
-                            const struct br_strtab *ids, struct br_error *err);
+                            const struct br_load_ids *ids, struct br_error *err);
 
 /* Closed periods, ascending (caller frees *out). */
 enum br_status br_load_closed(struct br_db *db, br_period **out, size_t *n, struct br_error *err);
@@ -27,7 +37,7 @@ enum br_status br_load_state(struct br_db *db, const struct br_book *book,
                              struct br_rate_state *state, br_period min_period, int64_t min_hour,
                              struct br_error *err);
 
-/* Top-ups applied by earlier runs and dated after t_min (the earliest piece
+/* Top-ups and credit adjustments applied by earlier runs and dated after t_min (the earliest piece
  * of this run), flagged recredit in the book (added to it when not there)
  * and taken out of their accounts' opening balances in state, which
  * br_load_state filled: the rating adds each back at its own time (rules.md
@@ -69,5 +79,14 @@ struct br_open_reject {
 enum br_status br_load_open_rejects(struct br_db *db,
                                     enum br_status (*fn)(void *ctx, const struct br_open_reject *r),
                                     void *ctx, struct br_error *err);
+
+/* The name of file file_id (billing.files), into buf ("?" when unknown). */
+enum br_status br_load_file_name(struct br_db *db, int64_t file_id, char *buf, size_t size,
+                                 struct br_error *err);
+
+/* The database server's clock (epoch seconds) and the greatest as-of of
+ * the run and reprocess batches committed (*any false: none). */
+enum br_status br_load_clock(struct br_db *db, int64_t *server_now, int64_t *max_run_as_of,
+                             bool *any, struct br_error *err);
 
 #endif

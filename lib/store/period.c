@@ -25,9 +25,13 @@ struct br_period_docs {
     int32_t tz;
     char *seller_text;
     struct br_party seller;
-    PGresult *inv, *lines, *daily, *plans, *tb, *roll, *rejects;
-    /* per invoice: first row of its lines, daily and plans */
-    int *line_at, *daily_at, *plan_at;
+    PGresult *inv, *lines, *daily, *plans, *tb, *roll, *rejects, *notes;
+    /* per invoice: first row of its lines, daily, plans and notes */
+    int *line_at, *daily_at, *plan_at, *note_at;
+    /* the notes (in their rows' order: account, time, id), and per note
+     * the invoice that lists it */
+    struct br_inv_note *note;
+    int *note_inv;
 };
 
 static const char *v(const PGresult *r, int row, int col)
@@ -53,7 +57,8 @@ static enum br_status q(struct br_db *db, const char *sql, const struct br_perio
 static const char *const sql_invoices =
     "SELECT invoice_no, account_id, buyer_name, buyer_address, buyer_tax_id, buyer_email, "
     "gross_e8, free_e8, plan_e8, coupon_e8, balance_e8, outstanding_e8, round_down_e8, "
-    "amount_due_e8 FROM billing.invoice_finals WHERE period = $1 AND $2::text IS NOT NULL "
+    "amount_due_e8, credits_e8, debits_e8 FROM billing.invoice_finals WHERE period = $1 "
+    "AND $2::text IS NOT NULL "
     "AND $3::text IS NOT NULL ORDER BY invoice_no";
 
 static const char *const sql_lines =
@@ -124,12 +129,19 @@ static const char *const sql_roll =
     "AND $2::text IS NOT NULL AND $3::text IS NOT NULL ORDER BY order_id COLLATE \"C\"";
 
 static const char *const sql_rejects =
-    "SELECT f.name, r.line, r.reason, r.raw FROM billing.reject_rows r "
+    "SELECT f.name, r.line, r.reason, r.raw, coalesce(r.detail, '') FROM billing.reject_rows r "
     "JOIN billing.files f USING (file_id) "
     "WHERE r.batch_id > coalesce((SELECT max(batch_id) FROM billing.period_closes "
     "  WHERE period < $1), 0) "
     "AND r.batch_id < (SELECT batch_id FROM billing.period_closes WHERE period = $1) "
     "AND $2::text IS NOT NULL AND $3::text IS NOT NULL ORDER BY r.reject_id LIMIT 1000000";
+
+static const char *const sql_notes =
+    "SELECT a.account_id, n.note_no, a.adjustment_id, a.kind, a.item, a.amount_e8, "
+    "coalesce(a.invoice_no, ''), a.reason, extract(epoch FROM a.adjustment_time)::bigint, "
+    "a.late::int FROM billing.adjustment_notes n JOIN billing.adjustment_rows a "
+    "USING (adjustment_id) WHERE n.period = $1 AND $2::text IS NOT NULL AND $3::text IS NOT NULL "
+    "ORDER BY a.account_id COLLATE \"C\", a.adjustment_time, a.adjustment_id COLLATE \"C\"";
 
 /* For each invoice (ordered like the rows, by account), its first row in r. */
 static enum br_status index_rows(const PGresult *inv, const PGresult *r, int **at)
@@ -151,7 +163,7 @@ static enum br_status index_rows(const PGresult *inv, const PGresult *r, int **a
 
 static void period_data_free(struct br_period_docs *d)
 {
-    PGresult *rs[] = {d->inv, d->lines, d->daily, d->plans, d->tb, d->roll, d->rejects};
+    PGresult *rs[] = {d->inv, d->lines, d->daily, d->plans, d->tb, d->roll, d->rejects, d->notes};
     for (size_t i = 0; i < sizeof(rs) / sizeof(rs[0]); i++)
         if (rs[i])
             PQclear(rs[i]);
@@ -159,6 +171,44 @@ static void period_data_free(struct br_period_docs *d)
     free(d->line_at);
     free(d->daily_at);
     free(d->plan_at);
+    free(d->note_at);
+    free(d->note);
+    free(d->note_inv);
+}
+
+static const char *item_label(const char *item);
+
+/* The notes as documents see them, each with the invoice that lists it
+ * (every account with a note in the period has an invoice: rules of
+ * corrections.md section 3). */
+static enum br_status load_notes(struct br_period_docs *d, struct br_error *err)
+{
+    int n = PQntuples(d->notes), ni = PQntuples(d->inv);
+    d->note = br_calloc((size_t)n + 1, sizeof(*d->note));
+    d->note_inv = br_calloc((size_t)n + 1, sizeof(*d->note_inv));
+    if (d->note == NULL || d->note_inv == NULL)
+        return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    const PGresult *r = d->notes;
+    int k = 0;
+    for (int i = 0; i < n; i++) {
+        d->note[i] = (struct br_inv_note){.note_no = v(r, i, 1),
+                                          .adjustment_id = v(r, i, 2),
+                                          .credit = strcmp(v(r, i, 3), "credit") == 0,
+                                          .item = v(r, i, 4),
+                                          .label = item_label(v(r, i, 4)),
+                                          .amount_e8 = n64(r, i, 5),
+                                          .invoice_no = v(r, i, 6),
+                                          .reason = v(r, i, 7),
+                                          .adjustment_time = n64(r, i, 8),
+                                          .late = n64(r, i, 9) != 0};
+        while (k < ni && strcmp(v(d->inv, k, 1), v(r, i, 0)) < 0)
+            k++;
+        if (k == ni || strcmp(v(d->inv, k, 1), v(r, i, 0)) != 0)
+            return br_fail(err, BR_ERR_STATE, "note %s of %s: %s has no invoice in %s", v(r, i, 1),
+                           d->per, v(r, i, 0), d->per);
+        d->note_inv[i] = k;
+    }
+    return BR_OK;
 }
 
 static enum br_status load_period(struct br_db *db, struct br_period_docs *d, struct br_error *err)
@@ -195,10 +245,15 @@ static enum br_status load_period(struct br_db *db, struct br_period_docs *d, st
         st = q(db, sql_roll, d, &d->roll, err);
     if (st == BR_OK)
         st = q(db, sql_rejects, d, &d->rejects, err);
+    if (st == BR_OK)
+        st = q(db, sql_notes, d, &d->notes, err);
     if (st == BR_OK && (index_rows(d->inv, d->lines, &d->line_at) != BR_OK ||
                         index_rows(d->inv, d->daily, &d->daily_at) != BR_OK ||
-                        index_rows(d->inv, d->plans, &d->plan_at) != BR_OK))
+                        index_rows(d->inv, d->plans, &d->plan_at) != BR_OK ||
+                        index_rows(d->inv, d->notes, &d->note_at) != BR_OK))
         st = br_fail(err, BR_ERR_NOMEM, "out of memory");
+    if (st == BR_OK)
+        st = load_notes(d, err);
     return st;
 }
 
@@ -293,6 +348,7 @@ static enum br_status build_doc(const struct br_period_docs *d, int i, struct br
     int l0 = d->line_at[i], l1 = d->line_at[i + 1];
     int d0 = d->daily_at[i], d1 = d->daily_at[i + 1];
     int p0 = d->plan_at[i], p1 = d->plan_at[i + 1];
+    int n0 = d->note_at[i], n1 = d->note_at[i + 1];
     const char *acct = v(inv, i, 1);
     while (l1 > l0 && strcmp(v(d->lines, l1 - 1, 0), acct) != 0)
         l1--;
@@ -300,6 +356,8 @@ static enum br_status build_doc(const struct br_period_docs *d, int i, struct br
         d1--;
     while (p1 > p0 && strcmp(v(d->plans, p1 - 1, 0), acct) != 0)
         p1--;
+    while (n1 > n0 && strcmp(v(d->notes, n1 - 1, 0), acct) != 0)
+        n1--;
     scratch_clear(b);
     b->lines = br_calloc((size_t)(l1 - l0) + 1, sizeof(*b->lines));
     b->daily = br_calloc((size_t)(d1 - d0) + 1, sizeof(*b->daily));
@@ -353,6 +411,10 @@ static enum br_status build_doc(const struct br_period_docs *d, int i, struct br
                                    .outstanding_e8 = n64(inv, i, 11),
                                    .round_down_e8 = n64(inv, i, 12),
                                    .amount_due_e8 = n64(inv, i, 13),
+                                   .credits_e8 = n64(inv, i, 14),
+                                   .debits_e8 = n64(inv, i, 15),
+                                   .notes = d->note + n0,
+                                   .nnotes = (size_t)(n1 - n0),
                                    .plans = b->plans,
                                    .nplans = (size_t)(p1 - p0),
                                    .daily = b->daily,
@@ -421,12 +483,42 @@ enum br_status br_period_docs_invoice(const struct br_period_docs *d, size_t i,
     return build_doc(d, (int)i, s, doc);
 }
 
+size_t br_period_docs_note_count(const struct br_period_docs *d)
+{
+    return (size_t)PQntuples(d->notes);
+}
+
+void br_period_docs_note(const struct br_period_docs *d, size_t i, struct br_note_doc *doc)
+{
+    BR_ASSERT(i < br_period_docs_note_count(d));
+    int k = d->note_inv[i];
+    *doc = (struct br_note_doc){.seller = d->seller,
+                                .buyer = {.account_id = v(d->inv, k, 1),
+                                          .name = v(d->inv, k, 2),
+                                          .address = v(d->inv, k, 3),
+                                          .tax_id = v(d->inv, k, 4),
+                                          .email = v(d->inv, k, 5)},
+                                .note = &d->note[i],
+                                .period = d->per,
+                                .listed_on = v(d->inv, k, 0),
+                                .issued_at = d->issued_at,
+                                .tz_offset_s = d->tz,
+                                .currency = "CNY"};
+}
+
 struct br_summary_scratch {
     struct br_sum_invoice *inv;
     struct br_sum_tb *tb;
     struct br_sum_roll *roll;
     struct br_sum_reject *rej;
+    struct br_sum_note *notes;
 };
+
+static int sum_note_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct br_sum_note *)a)->note->note_no,
+                  ((const struct br_sum_note *)b)->note->note_no);
+}
 
 enum br_status br_period_docs_summary(const struct br_period_docs *d,
                                       struct br_summary_scratch **scratch,
@@ -442,8 +534,15 @@ enum br_status br_period_docs_summary(const struct br_period_docs *d,
     x->tb = br_calloc((size_t)nt + 1, sizeof(*x->tb));
     x->roll = br_calloc((size_t)nr + 1, sizeof(*x->roll));
     x->rej = br_calloc((size_t)nj + 1, sizeof(*x->rej));
-    if (!x->inv || !x->tb || !x->roll || !x->rej)
+    int nn = PQntuples(d->notes);
+    x->notes = br_calloc((size_t)nn + 1, sizeof(*x->notes));
+    if (!x->inv || !x->tb || !x->roll || !x->rej || !x->notes)
         return BR_ERR_NOMEM;
+    for (int i = 0; i < nn; i++)
+        x->notes[i] = (struct br_sum_note){.account_id = v(d->notes, i, 0),
+                                           .listed_on = v(d->inv, d->note_inv[i], 0),
+                                           .note = &d->note[i]};
+    qsort(x->notes, (size_t)nn, sizeof(*x->notes), sum_note_cmp);
     for (int i = 0; i < ni; i++)
         x->inv[i] = (struct br_sum_invoice){.invoice_no = v(d->inv, i, 0),
                                             .account_id = v(d->inv, i, 1),
@@ -454,6 +553,8 @@ enum br_status br_period_docs_summary(const struct br_period_docs *d,
                                             .coupon_e8 = n64(d->inv, i, 9),
                                             .balance_e8 = n64(d->inv, i, 10),
                                             .outstanding_e8 = n64(d->inv, i, 11),
+                                            .credits_e8 = n64(d->inv, i, 14),
+                                            .debits_e8 = n64(d->inv, i, 15),
                                             .round_down_e8 = n64(d->inv, i, 12),
                                             .amount_due_e8 = n64(d->inv, i, 13)};
     for (int i = 0; i < nt; i++)
@@ -464,8 +565,9 @@ enum br_status br_period_docs_summary(const struct br_period_docs *d,
             v(d->roll, i, 0),   v(d->roll, i, 1),   v(d->roll, i, 2),   n64(d->roll, i, 3),
             n64(d->roll, i, 4), n64(d->roll, i, 5), n64(d->roll, i, 6), n64(d->roll, i, 7)};
     for (int i = 0; i < nj; i++)
-        x->rej[i] = (struct br_sum_reject){v(d->rejects, i, 0), n64(d->rejects, i, 1),
-                                           v(d->rejects, i, 2), v(d->rejects, i, 3)};
+        x->rej[i] =
+            (struct br_sum_reject){v(d->rejects, i, 0), n64(d->rejects, i, 1), v(d->rejects, i, 2),
+                                   v(d->rejects, i, 3), v(d->rejects, i, 4)};
     *doc = (struct br_summary_doc){.period = d->per,
                                    .issued_at = d->issued_at,
                                    .tz_offset_s = d->tz,
@@ -477,7 +579,9 @@ enum br_status br_period_docs_summary(const struct br_period_docs *d,
                                    .roll = x->roll,
                                    .nroll = (size_t)nr,
                                    .rejects = x->rej,
-                                   .nrejects = (size_t)nj};
+                                   .nrejects = (size_t)nj,
+                                   .notes = x->notes,
+                                   .nnotes = (size_t)nn};
     return BR_OK;
 }
 
@@ -489,6 +593,7 @@ void br_summary_scratch_free(struct br_summary_scratch *x)
     free(x->tb);
     free(x->roll);
     free(x->rej);
+    free(x->notes);
     free(x);
 }
 
@@ -508,6 +613,7 @@ enum br_status br_period_closed(struct br_db *db, const char *period, bool *clos
 void br_close_totals_free(struct br_close_totals *t)
 {
     free(t->inv);
+    free(t->notes);
     br_arena_free(&t->strings);
     memset(t, 0, sizeof(*t));
 }
@@ -520,6 +626,35 @@ static const char *keep(struct br_close_totals *t, const PGresult *r, int i, int
     return x != NULL ? x : "";
 }
 
+static enum br_status period_notes(struct br_db *db, const char *period, struct br_close_totals *t,
+                                   struct br_error *err)
+{
+    const char *p[1] = {period};
+    PGresult *r;
+    enum br_status st = br_sql_query(
+        db,
+        "SELECT adjustment_id, account_id, kind FROM billing.adjustment_rows WHERE period = $1 "
+        "ORDER BY account_id COLLATE \"C\", adjustment_time, adjustment_id COLLATE \"C\"",
+        1, p, &r, err);
+    if (st != BR_OK)
+        return st;
+    int n = PQntuples(r);
+    t->notes = br_calloc((size_t)n + 1, sizeof(*t->notes));
+    bool ok = t->notes != NULL;
+    int next[2] = {1, 1}; /* debit, credit */
+    for (int i = 0; ok && i < n; i++) {
+        struct br_note *x = &t->notes[i];
+        x->credit = strcmp(v(r, i, 2), "credit") == 0;
+        snprintf(x->note_no, sizeof(x->note_no), "%s-%.4s%.2s-%06d", x->credit ? "CN" : "DN",
+                 period, period + 5, next[x->credit]++);
+        x->adjustment_id = keep(t, r, i, 0, &ok);
+        x->account_id = keep(t, r, i, 1, &ok);
+    }
+    t->nnotes = ok ? (size_t)n : 0;
+    PQclear(r);
+    return ok ? BR_OK : br_fail(err, BR_ERR_NOMEM, "out of memory numbering notes");
+}
+
 enum br_status br_period_totals(struct br_db *db, const char *period, struct br_close_totals *t,
                                 struct br_error *err)
 {
@@ -530,15 +665,21 @@ enum br_status br_period_totals(struct br_db *db, const char *period, struct br_
     enum br_status st = br_sql_query(
         db,
         "WITH activity AS (SELECT account_id FROM billing.usage_lines WHERE period = $1 "
-        "  UNION SELECT account_id FROM billing.orders WHERE period = $1) "
-        "SELECT a.account_id, coalesce(sum(u.gross_e8), 0), coalesce(sum(u.free_e8), 0), "
-        "coalesce(sum(u.plan_e8), 0), coalesce(sum(u.coupon_e8), 0), "
-        "coalesce(sum(u.balance_e8), 0), coalesce(sum(u.outstanding_e8), 0), "
-        "coalesce(min(c.name), ''), coalesce(min(c.address), ''), coalesce(min(c.tax_id), ''), "
-        "coalesce(min(c.email), '') "
-        "FROM activity a LEFT JOIN billing.usage_lines u ON u.account_id = a.account_id "
-        "AND u.period = $1 LEFT JOIN billing.accounts c ON c.account_id = a.account_id "
-        "GROUP BY a.account_id ORDER BY a.account_id COLLATE \"C\"",
+        "  UNION SELECT account_id FROM billing.orders WHERE period = $1 "
+        "  UNION SELECT account_id FROM billing.adjustment_rows WHERE period = $1), "
+        "u AS (SELECT account_id, sum(gross_e8) AS g, sum(free_e8) AS f, sum(plan_e8) AS p, "
+        "  sum(coupon_e8) AS c, sum(balance_e8) AS b, sum(outstanding_e8) AS o "
+        "  FROM billing.usage_lines WHERE period = $1 GROUP BY account_id), "
+        "adj AS (SELECT account_id, sum(amount_e8) FILTER (WHERE kind = 'credit') AS cr, "
+        "  sum(amount_e8) FILTER (WHERE kind = 'debit') AS dr "
+        "  FROM billing.adjustment_rows WHERE period = $1 GROUP BY account_id) "
+        "SELECT a.account_id, coalesce(u.g, 0), coalesce(u.f, 0), coalesce(u.p, 0), "
+        "coalesce(u.c, 0), coalesce(u.b, 0), coalesce(u.o, 0), "
+        "coalesce(c.name, ''), coalesce(c.address, ''), coalesce(c.tax_id, ''), "
+        "coalesce(c.email, ''), coalesce(adj.cr, 0), coalesce(adj.dr, 0) "
+        "FROM activity a LEFT JOIN u USING (account_id) LEFT JOIN adj USING (account_id) "
+        "LEFT JOIN billing.accounts c ON c.account_id = a.account_id "
+        "ORDER BY a.account_id COLLATE \"C\"",
         1, p, &r, err);
     if (st != BR_OK)
         return st;
@@ -556,8 +697,16 @@ enum br_status br_period_totals(struct br_db *db, const char *period, struct br_
         x->coupon_e8 = n64(r, i, 4);
         x->balance_e8 = n64(r, i, 5);
         x->outstanding_e8 = n64(r, i, 6);
-        x->round_down_e8 = x->outstanding_e8 - br_floor_fen(x->outstanding_e8);
-        x->amount_due_e8 = x->outstanding_e8 - x->round_down_e8;
+        x->credits_e8 = n64(r, i, 11);
+        x->debits_e8 = n64(r, i, 12);
+        int64_t owed;
+        if (__builtin_add_overflow(x->outstanding_e8, x->debits_e8, &owed)) {
+            PQclear(r);
+            return br_fail(err, BR_ERR_OVERFLOW, "%s: %s owes more than 2^63 e8", period,
+                           x->account_id);
+        }
+        x->amount_due_e8 = br_floor_fen(owed);
+        x->round_down_e8 = owed - x->amount_due_e8;
         x->buyer_name = keep(t, r, i, 7, &ok);
         x->buyer_address = keep(t, r, i, 8, &ok);
         x->buyer_tax_id = keep(t, r, i, 9, &ok);
@@ -565,5 +714,7 @@ enum br_status br_period_totals(struct br_db *db, const char *period, struct br_
     }
     t->n = ok ? (size_t)n : 0;
     PQclear(r);
-    return ok ? BR_OK : br_fail(err, BR_ERR_NOMEM, "out of memory closing");
+    if (!ok)
+        return br_fail(err, BR_ERR_NOMEM, "out of memory closing");
+    return period_notes(db, period, t, err);
 }

@@ -34,6 +34,11 @@ void br_doc_scratch_free(struct br_doc_scratch *s);
 enum br_status br_period_docs_invoice(const struct br_period_docs *d, size_t i,
                                       struct br_doc_scratch *s, struct br_invoice_doc *doc);
 
+/* The period's credit and debit notes: how many, and note i's document
+ * (i < br_period_docs_note_count; pointers into the loaded period). */
+size_t br_period_docs_note_count(const struct br_period_docs *d);
+void br_period_docs_note(const struct br_period_docs *d, size_t i, struct br_note_doc *doc);
+
 /* The summary's document; *scratch is to be freed with
  * br_summary_scratch_free whatever the outcome. */
 enum br_status br_period_docs_summary(const struct br_period_docs *d,
@@ -45,13 +50,19 @@ void br_summary_scratch_free(struct br_summary_scratch *x);
 enum br_status br_period_closed(struct br_db *db, const char *period, bool *closed,
                                 struct br_error *err);
 
-/* The invoices a close of period issues: one per account with usage or an
- * applied order in it, numbered INV-YYYYMM-NNNNNN in account_id byte order,
- * with their totals, round-down and amount due, and the buyer as the
- * account stands now. */
+/* The invoices a close of period issues: one per account with usage, an
+ * applied order or an adjustment in it, numbered INV-YYYYMM-NNNNNN in
+ * account_id byte order, with their totals, credits and debits, round-down
+ * and amount due (outstanding + debits, rounded down to the fen), and the
+ * buyer as the account stands now; and the period's notes. */
 struct br_close_totals {
     struct br_invoice_final *inv;
     size_t n;
+    /* the period's adjustments numbered as notes: credits CN-YYYYMM-NNNNNN
+     * and debits DN-YYYYMM-NNNNNN, each series gapless in (account_id
+     * bytewise, adjustment_time, adjustment_id bytewise) order */
+    struct br_note *notes;
+    size_t nnotes;
     struct br_arena strings;
 };
 

@@ -22,6 +22,8 @@ static enum br_status column_expr(struct br_buf *b, const char *col, enum br_col
         return br_buf_printf(b, "(%s - date '1970-01-01')", col);
     case BR_COL_BYTES:
         return br_buf_printf(b, "encode(%s, 'hex')", col);
+    case BR_COL_DIGEST:
+        return br_buf_printf(b, "encode(sha256(%s), 'hex')", col);
     case BR_COL_INT:
     case BR_COL_TEXT:
     case BR_COL_BOOL:
@@ -167,6 +169,7 @@ static enum br_status put_field(struct br_row *r, enum br_coltype t, const char 
     case BR_COL_INTS:
         return put_ints(r, s);
     case BR_COL_BYTES:
+    case BR_COL_DIGEST:
         st = hex_bytes(s, tmp->len, tmp2);
         if (st == BR_OK)
             br_row_bytes(r, tmp2->data, tmp2->len);

@@ -88,25 +88,37 @@ static enum br_status apply_migrations(struct br_db *db, int *applied, struct br
     return st;
 }
 
-static enum br_status set_calendar(struct br_db *db, bool has_tz, int32_t tz, struct br_error *err)
+/* The settings fixed at creation: the calendar and the lateness window.
+ * Given again later, they must be the same. */
+static enum br_status set_settings(struct br_db *db, const struct br_schema_opts *o,
+                                   struct br_error *err)
 {
-    int64_t cur;
+    PGresult *r;
     enum br_status st =
-        br_sql_int64(db, "SELECT tz_offset_s FROM billing.settings", 0, NULL, INT64_MIN, &cur, err);
+        br_sql_query(db, "SELECT tz_offset_s, late_days FROM billing.settings", 0, NULL, &r, err);
     if (st != BR_OK)
         return st;
-    if (cur == INT64_MIN) {
-        char v[16];
-        snprintf(v, sizeof(v), "%d", has_tz ? tz : 8 * 3600);
-        const char *p[1] = {v};
-        return br_sql_execp(db, "INSERT INTO billing.settings (tz_offset_s) VALUES ($1)", 1, p,
-                            err);
+    bool have = PQntuples(r) > 0;
+    int64_t tz = have ? br_sql_i64(r, 0, 0, 0) : 0, late = have ? br_sql_i64(r, 0, 1, 0) : 0;
+    PQclear(r);
+    if (!have) {
+        char v[16], d[16];
+        snprintf(v, sizeof(v), "%d", o->has_tz ? o->tz_offset_s : BR_DEFAULT_TZ_S);
+        snprintf(d, sizeof(d), "%d", o->late_days > 0 ? o->late_days : BR_DEFAULT_LATE_DAYS);
+        const char *p[2] = {v, d};
+        return br_sql_execp(
+            db, "INSERT INTO billing.settings (tz_offset_s, late_days) VALUES ($1, $2)", 2, p, err);
     }
-    if (has_tz && cur != tz)
+    if (o->has_tz && tz != o->tz_offset_s)
         return br_fail(err, BR_ERR_STATE,
                        "the billing calendar is fixed when the database is created "
                        "(it is UTC%+03d:%02d here)",
-                       (int)(cur / 3600), (int)(llabs(cur) / 60 % 60));
+                       (int)(tz / 3600), (int)(llabs(tz) / 60 % 60));
+    if (o->late_days > 0 && late != o->late_days)
+        return br_fail(err, BR_ERR_STATE,
+                       "the lateness window is fixed when the database is created (it is %lld "
+                       "days here)",
+                       (long long)late);
     return BR_OK;
 }
 
@@ -183,7 +195,7 @@ static enum br_status fill_items(struct br_db *db, struct br_error *err)
     return st;
 }
 
-enum br_status br_schema_init(struct br_db *db, bool has_tz, int32_t tz_offset_s, int *applied,
+enum br_status br_schema_init(struct br_db *db, const struct br_schema_opts *o, int *applied,
                               struct br_error *err)
 {
     *applied = 0;
@@ -199,7 +211,7 @@ enum br_status br_schema_init(struct br_db *db, bool has_tz, int32_t tz_offset_s
     if (st == BR_OK)
         st = br_sql_exec(db, grants, err);
     if (st == BR_OK)
-        st = set_calendar(db, has_tz, tz_offset_s, err);
+        st = set_settings(db, o, err);
     if (st == BR_OK)
         st = br_sql_exec(db, "COMMIT", err);
     if (st != BR_OK) {
@@ -209,7 +221,7 @@ enum br_status br_schema_init(struct br_db *db, bool has_tz, int32_t tz_offset_s
     return st;
 }
 
-enum br_status br_schema_calendar(struct br_db *db, int32_t *tz_offset_s, struct br_error *err)
+enum br_status br_schema_settings(struct br_db *db, struct br_settings *out, struct br_error *err)
 {
     int64_t have;
     enum br_status st = br_sql_int64(
@@ -221,12 +233,26 @@ enum br_status br_schema_calendar(struct br_db *db, int32_t *tz_offset_s, struct
     if (have == 0)
         return br_fail(err, BR_ERR_STATE,
                        "the database has no billrun schema: run `billrun db init` first");
-    int64_t v;
-    st = br_sql_int64(db, "SELECT tz_offset_s FROM billing.settings", 0, NULL, INT64_MIN, &v, err);
+    PGresult *r;
+    st = br_sql_query(db, "SELECT tz_offset_s, late_days FROM billing.settings", 0, NULL, &r, err);
     if (st != BR_OK)
         return st;
-    if (v == INT64_MIN)
+    bool any = PQntuples(r) > 0;
+    if (any) {
+        out->tz_offset_s = (int32_t)br_sql_i64(r, 0, 0, 0);
+        out->late_days = (int32_t)br_sql_i64(r, 0, 1, 0);
+    }
+    PQclear(r);
+    if (!any)
         return br_fail(err, BR_ERR_STATE, "billing.settings is empty: run `billrun db init`");
-    *tz_offset_s = (int32_t)v;
     return BR_OK;
+}
+
+enum br_status br_schema_calendar(struct br_db *db, int32_t *tz_offset_s, struct br_error *err)
+{
+    struct br_settings s;
+    enum br_status st = br_schema_settings(db, &s, err);
+    if (st == BR_OK)
+        *tz_offset_s = s.tz_offset_s;
+    return st;
 }

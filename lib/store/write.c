@@ -8,6 +8,7 @@
 #include "core/money.h"
 #include "ingest/csvread.h"
 #include "store/sql.h"
+#include "store/table.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -40,87 +41,6 @@ enum br_status br_writer_sums(struct br_batch_writer *w, struct br_batch_sums *o
             return br_fail(err, st, "out of memory hashing the batch");
     }
     return BR_OK;
-}
-
-/* ---- one table -------------------------------------------------------------- */
-
-struct tw {
-    struct br_batch_writer *w;
-    enum br_section sec;
-    struct br_copy c;
-    struct br_row *row;
-    char prefix[32]; /* "<batch_id>\t", or nothing for transfers */
-    size_t prefix_n;
-    enum br_status st; /* a row that could not be made */
-    double t0;
-};
-
-static enum br_status tw_begin(struct tw *t, struct br_db *db, struct br_batch_writer *w,
-                               enum br_section sec, struct br_error *err)
-{
-    const struct br_table *tb = &br_tables[sec];
-    *t = (struct tw){.w = w, .sec = sec, .row = &w->row, .t0 = br_now_s()};
-    if (tb->scope == BR_SCOPE_BATCH)
-        t->prefix_n =
-            (size_t)snprintf(t->prefix, sizeof(t->prefix), "%lld\t", (long long)w->batch_id);
-    struct br_buf sql;
-    br_buf_init(&sql, 4096);
-    enum br_status st =
-        br_buf_printf(&sql, "COPY %s (%s", tb->name, tb->scope == BR_SCOPE_BATCH ? "batch_id" : "");
-    for (size_t i = 0; i < tb->ncols && st == BR_OK; i++)
-        st = br_buf_printf(&sql, "%s%s", i == 0 && tb->scope != BR_SCOPE_BATCH ? "" : ", ",
-                           tb->cols[i]);
-    if (st == BR_OK)
-        st = br_buf_printf(&sql, ") FROM STDIN");
-    if (st == BR_OK)
-        st = br_copy_begin(&t->c, db, sql.data, err);
-    else
-        st = br_fail(err, st, "out of memory");
-    br_buf_free(&sql);
-    return st;
-}
-
-static struct br_row *tw_row(struct tw *t)
-{
-    br_row_reset(t->row);
-    return t->row;
-}
-
-/* Ends the row: hashed into the section, sent to the COPY. */
-static void tw_end(struct tw *t)
-{
-    struct br_row *r = t->row;
-    BR_ASSERT(r->fields == br_tables[t->sec].ncols || r->st != BR_OK);
-    if (br_row_end(r) != BR_OK) {
-        t->st = r->st;
-        return;
-    }
-    br_section_add(&t->w->sec[t->sec], r->p, r->n);
-    t->w->rows[t->sec]++;
-    br_copy_put(&t->c, t->prefix, t->prefix_n);
-    br_copy_put(&t->c, r->p, r->n);
-    br_copy_row_done(&t->c);
-}
-
-static enum br_status tw_finish(struct tw *t, enum br_status st, struct br_error *err)
-{
-    if (st == BR_OK && t->st != BR_OK) {
-        t->c.st = t->st; /* abort the COPY */
-        st = br_fail(err, t->st, "a row of %s could not be made: %s", br_tables[t->sec].name,
-                     br_status_str(t->st));
-    }
-    if (st != BR_OK) {
-        struct br_error ignore;
-        t->c.st = t->c.st == BR_OK ? st : t->c.st;
-        br_copy_finish(&t->c, &ignore);
-        return st;
-    }
-    st = br_copy_finish(&t->c, err);
-    if (st == BR_OK && t->w->sec[t->sec].st != BR_OK)
-        st = br_fail(err, t->w->sec[t->sec].st, "out of memory hashing %s", br_tables[t->sec].name);
-    br_log(BR_LOG_DEBUG, "post_step", "step=%s rows=%llu seconds=%.3f", br_tables[t->sec].name,
-           (unsigned long long)t->c.rows, br_now_s() - t->t0);
-    return st;
 }
 
 /* ---- the journal --------------------------------------------------------------- */
@@ -265,6 +185,7 @@ static enum br_status write_rejects(struct br_db *db, struct br_batch_writer *w,
         br_row_textn(r, text.data != NULL ? text.data : "", text.len);
         br_row_bytes(r, x->raw, x->raw_len);
         br_row_bool(r, x->raw_truncated);
+        br_row_text(r, x->detail);
         tw_end(&t);
     }
     br_buf_free(&text);
@@ -411,6 +332,37 @@ static enum br_status write_orders(struct br_db *db, struct br_batch_writer *w,
         if (!o->is_new)
             continue;
         order_row(tw_row(&t), f, o);
+        tw_end(&t);
+    }
+    return tw_finish(&t, BR_OK, err);
+}
+
+static enum br_status write_adjustments(struct br_db *db, struct br_batch_writer *w,
+                                        const struct br_facts *f, struct br_error *err)
+{
+    struct tw t;
+    enum br_status st = tw_begin(&t, db, w, BR_SEC_ADJUSTMENTS, err);
+    if (st != BR_OK)
+        return st;
+    for (size_t i = 0; i < f->book->nadjustments; i++) {
+        const struct br_adjustment *a = &f->book->adjustments[i];
+        if (!a->is_new)
+            continue;
+        br_period own = br_period_of(&f->cal, a->at);
+        br_period post = br_post_period(f->closed, f->nclosed, own);
+        struct br_row *r = tw_row(&t);
+        br_row_text(r, a->adjustment_id);
+        br_row_int(r, f->file_ids[a->file]);
+        br_row_int(r, a->line);
+        br_row_text(r, br_book_account_id(f->book, a->account));
+        br_row_time(r, a->at);
+        br_row_text(r, a->credit ? "credit" : "debit");
+        br_row_text(r, br_items[a->item].name);
+        br_row_int(r, a->amount_e8);
+        br_row_text(r, a->invoice_no);
+        br_row_text(r, a->reason);
+        br_row_period(r, post);
+        br_row_bool(r, post != own);
         tw_end(&t);
     }
     return tw_finish(&t, BR_OK, err);
@@ -687,9 +639,9 @@ enum br_status br_write_facts(struct br_db *db, struct br_batch_writer *w, const
 {
     static enum br_status (*const steps[])(struct br_db *, struct br_batch_writer *,
                                            const struct br_facts *, struct br_error *) = {
-        write_files,    write_rejects, write_outcomes,  write_accounts,    write_prices,
-        write_orders,   write_lines,   write_draws,     write_plan_events, write_order_state,
-        write_balances, write_buckets, write_allowance, write_spans};
+        write_files,       write_rejects,     write_outcomes, write_accounts,  write_prices,
+        write_orders,      write_adjustments, write_lines,    write_draws,     write_plan_events,
+        write_order_state, write_balances,    write_buckets,  write_allowance, write_spans};
     enum br_status st = BR_OK;
     for (size_t i = 0; st == BR_OK && i < sizeof(steps) / sizeof(steps[0]); i++)
         st = steps[i](db, w, f, err);
@@ -732,12 +684,31 @@ enum br_status br_write_close(struct br_db *db, struct br_batch_writer *w, const
         br_row_int(r, x->coupon_e8);
         br_row_int(r, x->balance_e8);
         br_row_int(r, x->outstanding_e8);
+        br_row_int(r, x->credits_e8);
+        br_row_int(r, x->debits_e8);
         br_row_int(r, x->round_down_e8);
         br_row_int(r, x->amount_due_e8);
         br_row_text(r, x->buyer_name);
         br_row_text(r, x->buyer_address);
         br_row_text(r, x->buyer_tax_id);
         br_row_text(r, x->buyer_email);
+        tw_end(&t);
+    }
+    return tw_finish(&t, BR_OK, err);
+}
+
+enum br_status br_write_notes(struct br_db *db, struct br_batch_writer *w, const char *period,
+                              const struct br_note *notes, size_t n, struct br_error *err)
+{
+    struct tw t;
+    enum br_status st = tw_begin(&t, db, w, BR_SEC_NOTES, err);
+    if (st != BR_OK)
+        return st;
+    for (size_t i = 0; i < n; i++) {
+        struct br_row *r = tw_row(&t);
+        br_row_text(r, notes[i].note_no);
+        br_row_text(r, notes[i].adjustment_id);
+        br_row_text(r, period);
         tw_end(&t);
     }
     return tw_finish(&t, BR_OK, err);

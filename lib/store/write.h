@@ -42,8 +42,8 @@ struct br_facts {
 };
 
 /* Writes files, rejects and reprocessing outcomes, accounts, prices,
- * orders, usage lines, draws, plan events, the rating state and the rated
- * spans of the batch. */
+ * orders, adjustments, usage lines, draws, plan events, the rating state and
+ * the rated spans of the batch. */
 enum br_status br_write_facts(struct br_db *db, struct br_batch_writer *w, const struct br_facts *f,
                               struct br_error *err);
 
@@ -56,9 +56,22 @@ struct br_invoice_final {
     char invoice_no[32];
     const char *account_id;
     int64_t gross_e8, free_e8, plan_e8, coupon_e8, balance_e8, outstanding_e8;
+    int64_t credits_e8, debits_e8;
     int64_t round_down_e8, amount_due_e8;
     const char *buyer_name, *buyer_address, *buyer_tax_id, *buyer_email;
 };
+
+/* A credit or debit note's number, given at close. */
+struct br_note {
+    char note_no[32];
+    const char *adjustment_id;
+    const char *account_id;
+    bool credit;
+};
+
+/* Writes the note numbers of a close. */
+enum br_status br_write_notes(struct br_db *db, struct br_batch_writer *w, const char *period,
+                              const struct br_note *notes, size_t n, struct br_error *err);
 
 /* Writes the close of a period: its period_closes row (closed_at: now, to
  * the second) and its final invoices. *closed_at receives the close time. */

@@ -1,0 +1,318 @@
+/* The night's record ids against those earlier batches billed (dups.h). */
+#include "batch/dups.h"
+
+#include "core/idhash.h"
+#include "core/log.h"
+#include "core/mem.h"
+#include "store/load.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { SKIP_DUPLICATE = 1, SKIP_REJECTED = 2 };
+
+void br_dups_free(struct br_dups *d)
+{
+    for (int s = 0; s < 2; s++)
+        free(d->q[s]);
+    free(d->skip);
+    memset(d, 0, sizeof(*d));
+}
+
+/* A question's record id: an accepted row's, or a rejected row's claim. */
+static const char *question_id(const struct br_ingest *ing, uint32_t idx, char *buf, size_t *len)
+{
+    if (idx & BR_IDQ_OTHER) {
+        const struct br_reject *r = &ing->rejects[idx & ~BR_IDQ_OTHER];
+        return br_strtab_get(&ing->usage.claimed[r->source], r->claim - 1, len);
+    }
+    return br_usage_rid(&ing->usage, idx, buf, len);
+}
+
+static uint64_t question_h2(void *ctx, uint32_t idx)
+{
+    char buf[BR_RID_MAX];
+    size_t len;
+    const char *id = question_id(ctx, idx, buf, &len);
+    return br_id_hash(id, len, 2);
+}
+
+/* ---- asking ----------------------------------------------------------------------- */
+
+/* Hashes the accepted rows [r0, r1) into their sources' questions, from
+ * positions at[] on. */
+struct hash_job {
+    const struct br_usage *u;
+    size_t r0, r1;
+    struct br_idq *q[2];
+    size_t at[2];
+    pthread_t thread;
+};
+
+static void *hash_rows(void *arg)
+{
+    struct hash_job *j = arg;
+    for (size_t r = j->r0; r < j->r1; r++) {
+        char buf[BR_RID_MAX];
+        size_t len;
+        const char *id = br_usage_rid(j->u, r, buf, &len);
+        int s = br_item_source(br_usage_item(j->u, r));
+        j->q[s][j->at[s]++] = (struct br_idq){br_id_hash(id, len, 1), (uint32_t)r};
+    }
+    return NULL;
+}
+
+static enum br_status make_questions(const struct br_night *n, struct br_dups *d)
+{
+    const struct br_ingest *ing = &n->ing;
+    const struct br_usage *u = &ing->usage;
+    int threads = n->threads > 1 ? 2 : 1;
+    size_t half = threads > 1 ? u->n / 2 : u->n, count[2] = {0}, first[2] = {0};
+    for (size_t r = 0; r < u->n; r++) {
+        if (r == half)
+            memcpy(first, count, sizeof(first));
+        count[br_item_source(br_usage_item(u, r))]++;
+    }
+    if (half == u->n)
+        memcpy(first, count, sizeof(first));
+    size_t rows[2] = {count[0], count[1]};
+    for (size_t i = 0; i < ing->nrejects; i++)
+        if (ing->rejects[i].claim != 0)
+            count[ing->rejects[i].source]++;
+    for (int s = 0; s < 2; s++) {
+        d->q[s] = br_mallocn(count[s] + 1, sizeof(*d->q[s]));
+        if (d->q[s] == NULL)
+            return BR_ERR_NOMEM;
+        d->nq[s] = count[s];
+    }
+    struct hash_job jobs[2] = {
+        {.u = u, .r0 = 0, .r1 = half, .q = {d->q[0], d->q[1]}, .at = {0, 0}},
+        {.u = u, .r0 = half, .r1 = u->n, .q = {d->q[0], d->q[1]}, .at = {first[0], first[1]}},
+    };
+    bool threaded = threads > 1 && pthread_create(&jobs[1].thread, NULL, hash_rows, &jobs[1]) == 0;
+    hash_rows(&jobs[0]);
+    if (threaded)
+        pthread_join(jobs[1].thread, NULL);
+    else
+        hash_rows(&jobs[1]);
+    size_t at[2] = {rows[0], rows[1]};
+    for (size_t i = 0; i < ing->nrejects; i++) {
+        const struct br_reject *x = &ing->rejects[i];
+        if (x->claim == 0)
+            continue;
+        size_t len;
+        const char *id = br_strtab_get(&u->claimed[x->source], x->claim - 1, &len);
+        d->q[x->source][at[x->source]++] =
+            (struct br_idq){br_id_hash(id, len, 1), BR_IDQ_OTHER | (uint32_t)i};
+    }
+    for (int s = 0; s < 2; s++) {
+        enum br_status st = br_idq_sort(d->q[s], d->nq[s]);
+        if (st != BR_OK)
+            return st;
+    }
+    return BR_OK;
+}
+
+/* What a reject's detail says of the batch and file that billed its id: one
+ * string per batch and file, in the ingest arena. */
+struct namer {
+    struct br_db *db;
+    struct br_ingest *ing;
+    struct {
+        int64_t batch_id, file_id;
+        const char *detail;
+    } seen[64];
+    size_t nseen, next;
+};
+
+static enum br_status detail_of(struct namer *m, const struct br_id_hit *h, const char **out,
+                                struct br_error *err)
+{
+    for (size_t i = 0; i < m->nseen; i++)
+        if (m->seen[i].batch_id == h->batch_id && m->seen[i].file_id == h->file_id) {
+            *out = m->seen[i].detail;
+            return BR_OK;
+        }
+    char name[512], text[700];
+    enum br_status st = br_load_file_name(m->db, h->file_id, name, sizeof(name), err);
+    if (st != BR_OK)
+        return st;
+    int len =
+        snprintf(text, sizeof(text), "billed by batch %lld, file %s", (long long)h->batch_id, name);
+    char *copy = br_arena_alloc(&m->ing->arena, (size_t)len + 1);
+    if (copy == NULL)
+        return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    memcpy(copy, text, (size_t)len + 1);
+    size_t slot = m->nseen < 64 ? m->nseen++ : m->next++ % 64;
+    m->seen[slot].batch_id = h->batch_id;
+    m->seen[slot].file_id = h->file_id;
+    m->seen[slot].detail = copy;
+    *out = copy;
+    return BR_OK;
+}
+
+struct dup_row {
+    uint32_t row;
+    const char *detail;
+};
+
+static int dup_row_cmp(const void *a, const void *b)
+{
+    uint32_t x = ((const struct dup_row *)a)->row, y = ((const struct dup_row *)b)->row;
+    return (x > y) - (x < y);
+}
+
+/* Rejects what the hits say an earlier batch billed. */
+static enum br_status apply_hits(struct br_db *db, struct br_night *n, struct br_dups *d,
+                                 const struct br_id_hit *hits, size_t nhits, struct br_error *err)
+{
+    struct br_ingest *ing = &n->ing;
+    struct namer m = {.db = db, .ing = ing};
+    struct dup_row *rows = br_mallocn(nhits + 1, sizeof(*rows));
+    if (rows == NULL)
+        return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    size_t nrows = 0;
+    enum br_status st = BR_OK;
+    for (size_t i = 0; i < nhits && st == BR_OK; i++) {
+        const char *detail = NULL;
+        st = detail_of(&m, &hits[i], &detail, err);
+        if (st != BR_OK)
+            break;
+        uint32_t idx = hits[i].idx;
+        if (idx & BR_IDQ_OTHER) {
+            struct br_reject *x = &ing->rejects[idx & ~BR_IDQ_OTHER];
+            x->reason = BR_R_DUPLICATE_RECORD;
+            x->detail = detail;
+            x->unchanged = false;
+        } else {
+            d->skip[idx] = SKIP_DUPLICATE;
+            rows[nrows++] = (struct dup_row){idx, detail};
+        }
+        d->found++;
+    }
+    if (st == BR_OK && nrows > 0) {
+        qsort(rows, nrows, sizeof(*rows), dup_row_cmp);
+        uint32_t *r = br_mallocn(nrows, sizeof(*r));
+        const char **det = br_mallocn(nrows, sizeof(*det));
+        if (r == NULL || det == NULL)
+            st = br_fail(err, BR_ERR_NOMEM, "out of memory");
+        for (size_t i = 0; st == BR_OK && i < nrows; i++) {
+            r[i] = rows[i].row;
+            det[i] = rows[i].detail;
+        }
+        if (st == BR_OK)
+            st = br_ingest_reject_rows(ing, r, nrows, BR_R_DUPLICATE_RECORD, det, err);
+        free(r);
+        free(det);
+    }
+    free(rows);
+    return st;
+}
+
+enum br_status br_dups_check(struct br_db *db, struct br_night *n, int64_t window_start,
+                             struct br_dups *d, struct br_error *err)
+{
+    memset(d, 0, sizeof(*d));
+    double t0 = br_now_s();
+    d->nrows = n->ing.usage.n;
+    d->skip = br_calloc(d->nrows + 1, 1);
+    enum br_status st = d->skip != NULL ? make_questions(n, d) : BR_ERR_NOMEM;
+    if (st != BR_OK)
+        return br_fail(err, st, "out of memory asking which record ids were billed");
+    double t1 = br_now_s();
+    for (int s = 0; s < 2 && st == BR_OK; s++) {
+        struct br_id_hit *hits = NULL;
+        size_t nhits = 0;
+        st = br_records_find(db, s, d->q[s], d->nq[s], window_start, question_h2, &n->ing, &hits,
+                             &nhits, err);
+        if (st == BR_OK)
+            st = apply_hits(db, n, d, hits, nhits, err);
+        free(hits);
+    }
+    br_log(BR_LOG_DEBUG, "post_step",
+           "step=record_ids_check questions=%zu found=%zu "
+           "hash_seconds=%.3f seconds=%.3f",
+           d->nq[0] + d->nq[1], d->found, t1 - t0, br_now_s() - t0);
+    return st;
+}
+
+/* ---- remembering ------------------------------------------------------------------ */
+
+struct file_range {
+    size_t row_begin, row_end;
+    uint32_t file;
+};
+
+struct remember {
+    const struct br_night *n;
+    const struct br_dups *d;
+    struct file_range *ranges;
+    size_t nranges;
+};
+
+static uint32_t file_of(const struct remember *m, size_t row)
+{
+    size_t lo = 0, hi = m->nranges;
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (m->ranges[mid].row_begin <= row)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    BR_ASSERT(row >= m->ranges[lo].row_begin && row < m->ranges[lo].row_end);
+    return m->ranges[lo].file;
+}
+
+static int range_cmp(const void *a, const void *b)
+{
+    size_t x = ((const struct file_range *)a)->row_begin,
+           y = ((const struct file_range *)b)->row_begin;
+    return (x > y) - (x < y);
+}
+
+static bool billed_entry(void *ctx, uint32_t idx, uint64_t *h2, int64_t *t, uint32_t *file)
+{
+    const struct remember *m = ctx;
+    if ((idx & BR_IDQ_OTHER) || m->d->skip[idx] != 0)
+        return false;
+    const struct br_usage *u = &m->n->ing.usage;
+    char buf[BR_RID_MAX];
+    size_t len;
+    const char *id = br_usage_rid(u, idx, buf, &len);
+    *h2 = br_id_hash(id, len, 2);
+    *t = br_usage_t(u, idx);
+    *file = file_of(m, idx);
+    return true;
+}
+
+enum br_status br_dups_write(struct br_db *db, struct br_batch_writer *w, const struct br_night *n,
+                             const struct br_dups *d, const int64_t *file_ids, struct br_error *err)
+{
+    const struct br_ingest *ing = &n->ing;
+    const struct br_rate_result *rr = &n->rated;
+    /* rows rejected by rating were not billed */
+    for (size_t i = 0; i < rr->nno_price; i++)
+        d->skip[rr->no_price_rows[i]] = SKIP_REJECTED;
+    for (size_t i = 0; i < rr->noverflow; i++)
+        d->skip[rr->overflow_rows[i]] = SKIP_REJECTED;
+    struct remember m = {.n = n, .d = d};
+    m.ranges = br_mallocn(ing->nfiles + 1, sizeof(*m.ranges));
+    if (m.ranges == NULL)
+        return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < ing->nfiles; i++)
+        if (ing->files[i].row_end > ing->files[i].row_begin)
+            m.ranges[m.nranges++] =
+                (struct file_range){ing->files[i].row_begin, ing->files[i].row_end, (uint32_t)i};
+    qsort(m.ranges, m.nranges, sizeof(*m.ranges), range_cmp);
+    double t0 = br_now_s();
+    enum br_status st = BR_OK;
+    for (int s = 0; s < 2 && st == BR_OK; s++)
+        st = br_records_write(db, w, s, d->q[s], d->nq[s], file_ids, ing->nfiles, billed_entry, &m,
+                              err);
+    br_log(BR_LOG_DEBUG, "post_step", "step=record_ids_write seconds=%.3f", br_now_s() - t0);
+    free(m.ranges);
+    return st;
+}

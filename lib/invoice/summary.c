@@ -1,0 +1,262 @@
+/* The period summary workbook (xlsx.h): sheets Invoices, Trial balance,
+ * Contract liability, Rejects and Notes. */
+#include "invoice/xlsx.h"
+
+#include "core/money.h"
+#include "invoice/xw.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+enum { SUM_INV_AMOUNTS = 10 };
+static const struct col_spec sum_inv_cols[3 + SUM_INV_AMOUNTS] = {
+    {"Invoice number", 22, false},
+    {"Account ID", 18, false},
+    {"Name", 30, false},
+    {"Gross", 16, true},
+    {"Free allowance", 16, true},
+    {"Plan deduction", 16, true},
+    {"Coupon deduction", 16, true},
+    {"Balance deduction", 16, true},
+    {"Outstanding", 16, true},
+    {"Credit notes", 16, true},
+    {"Debit notes", 16, true},
+    {"Round-down discount", 16, true},
+    {"Amount due", 16, true},
+};
+
+static void sum_inv_amounts(const struct br_sum_invoice *s, int64_t v[SUM_INV_AMOUNTS])
+{
+    v[0] = s->gross_e8, v[1] = s->free_e8, v[2] = s->plan_e8, v[3] = s->coupon_e8;
+    v[4] = s->balance_e8, v[5] = s->outstanding_e8, v[6] = s->credits_e8;
+    v[7] = s->debits_e8, v[8] = s->round_down_e8, v[9] = s->amount_due_e8;
+}
+
+static void sum_invoices(struct xw *w, const struct br_summary_doc *d, const char *title)
+{
+    const size_t ncols = 3 + SUM_INV_AMOUNTS;
+    int64_t sum[SUM_INV_AMOUNTS] = {0}, v[SUM_INV_AMOUNTS];
+    xw_sheet(w, "Invoices");
+    xw_head(w, 0, sum_inv_cols, ncols);
+    for (size_t i = 0; i < d->ninvoices && w->st == BR_OK; i++) {
+        const struct br_sum_invoice *s = &d->invoices[i];
+        lxw_row_t r = (lxw_row_t)(1 + i);
+        sum_inv_amounts(s, v);
+        if (!xw_add_all(sum, v, SUM_INV_AMOUNTS))
+            w->st = br_fail(w->err, BR_ERR_OVERFLOW, "xlsx: invoices total overflows");
+        xw_text(w, r, 0, s->invoice_no, NULL);
+        xw_text(w, r, 1, s->account_id, NULL);
+        xw_text(w, r, 2, s->name, NULL);
+        for (size_t k = 0; k < SUM_INV_AMOUNTS; k++)
+            xw_e8(w, r, (lxw_col_t)(3 + k), NULL, v[k], w->f.amount);
+    }
+    lxw_row_t tot = (lxw_row_t)(1 + d->ninvoices);
+    if (w->st == BR_OK)
+        xw_lxw(w, worksheet_autofilter(w->ws, 0, 0, tot - 1, (lxw_col_t)(ncols - 1)), 0, 0);
+    xw_text(w, tot, 0, "Total", w->f.bold);
+    for (size_t k = 0; k < SUM_INV_AMOUNTS; k++)
+        xw_sum(w, tot, (lxw_col_t)(3 + k), 1, d->ninvoices, sum[k], w->f.total);
+    xw_page(w, 0, tot, (lxw_col_t)(ncols - 1), title);
+}
+
+/* As ledger.trial_balance: debit and credit are the account's net balance
+ * for the period on its side, total debit and total credit its activity. */
+static const struct col_spec tb_cols[6] = {
+    {"Code", 10, false},  {"Account", 34, false},    {"Debit", 18, true},
+    {"Credit", 18, true}, {"Total debit", 18, true}, {"Total credit", 18, true},
+};
+
+static void sum_trial_balance(struct xw *w, const struct br_summary_doc *d, const char *title)
+{
+    int64_t sum[4] = {0}, v[4];
+    xw_sheet(w, "Trial balance");
+    xw_head(w, 0, tb_cols, 6);
+    for (size_t i = 0; i < d->ntb && w->st == BR_OK; i++) {
+        const struct br_sum_tb *t = &d->tb[i];
+        lxw_row_t r = (lxw_row_t)(1 + i);
+        /* both totals are sums of positive amounts below 2^63 (the ledger
+         * refuses more), so their difference cannot overflow */
+        int64_t net = t->debit_e8 - t->credit_e8;
+        v[0] = net > 0 ? net : 0, v[1] = net < 0 ? -net : 0;
+        v[2] = t->debit_e8, v[3] = t->credit_e8;
+        if (!xw_add_all(sum, v, 4))
+            w->st = br_fail(w->err, BR_ERR_OVERFLOW, "xlsx: trial balance overflows");
+        xw_int(w, r, 0, t->account_code);
+        xw_text(w, r, 1, t->account_name, NULL);
+        for (int k = 0; k < 4; k++)
+            xw_e8(w, r, (lxw_col_t)(2 + k), NULL, v[k], w->f.amount);
+    }
+    lxw_row_t tot = (lxw_row_t)(1 + d->ntb);
+    xw_text(w, tot, 0, "Total", w->f.bold);
+    for (int k = 0; k < 4; k++)
+        xw_sum(w, tot, (lxw_col_t)(2 + k), 1, d->ntb, sum[k], w->f.total);
+    xw_page(w, 0, tot, 5, title);
+}
+
+enum { ROLL_AMOUNTS = 5 };
+static const struct col_spec roll_cols[3 + ROLL_AMOUNTS] = {
+    {"Order ID", 20, false}, {"Account ID", 18, false}, {"Plan type", 14, false},
+    {"Opening", 16, true},   {"Sales", 16, true},       {"Recognised", 16, true},
+    {"Breakage", 16, true},  {"Closing", 16, true},
+};
+
+static void sum_roll(struct xw *w, const struct br_summary_doc *d, const char *title)
+{
+    const size_t ncols = 3 + ROLL_AMOUNTS;
+    int64_t sum[ROLL_AMOUNTS] = {0}, v[ROLL_AMOUNTS];
+    xw_sheet(w, "Contract liability");
+    xw_head(w, 0, roll_cols, ncols);
+    for (size_t i = 0; i < d->nroll && w->st == BR_OK; i++) {
+        const struct br_sum_roll *p = &d->roll[i];
+        lxw_row_t r = (lxw_row_t)(1 + i);
+        v[0] = p->opening_e8, v[1] = p->sales_e8, v[2] = p->recognised_e8;
+        v[3] = p->breakage_e8, v[4] = p->closing_e8;
+        if (!xw_add_all(sum, v, ROLL_AMOUNTS))
+            w->st = br_fail(w->err, BR_ERR_OVERFLOW, "xlsx: contract liability overflows");
+        xw_text(w, r, 0, p->order_id, NULL);
+        xw_text(w, r, 1, p->account_id, NULL);
+        xw_text(w, r, 2, p->plan_type, NULL);
+        for (size_t k = 0; k < ROLL_AMOUNTS; k++)
+            xw_e8(w, r, (lxw_col_t)(3 + k), NULL, v[k], w->f.amount);
+    }
+    lxw_row_t tot = (lxw_row_t)(1 + d->nroll);
+    if (w->st == BR_OK)
+        xw_lxw(w, worksheet_autofilter(w->ws, 0, 0, tot - 1, (lxw_col_t)(ncols - 1)), 0, 0);
+    xw_text(w, tot, 0, "Total", w->f.bold);
+    for (size_t k = 0; k < ROLL_AMOUNTS; k++)
+        xw_sum(w, tot, (lxw_col_t)(3 + k), 1, d->nroll, sum[k], w->f.total);
+    xw_page(w, 0, tot, (lxw_col_t)(ncols - 1), title);
+}
+
+static const struct col_spec rej_cols[5] = {
+    {"File", 30, false}, {"Line", 10, false},   {"Reason", 24, false},
+    {"Raw", 80, false},  {"Detail", 50, false},
+};
+
+/* Rejects come from input and may be many: past a sheet's rows, a last row
+ * says how many were left out instead of failing the whole summary. */
+static void sum_rejects(struct xw *w, const struct br_summary_doc *d, const char *title)
+{
+    size_t shown = d->nrejects;
+    if (!xw_table_fits(shown))
+        shown = SHEET_ROWS_MAX - 2;
+    xw_sheet(w, "Rejects");
+    xw_head(w, 0, rej_cols, 5);
+    for (size_t i = 0; i < shown && w->st == BR_OK; i++) {
+        const struct br_sum_reject *j = &d->rejects[i];
+        lxw_row_t r = (lxw_row_t)(1 + i);
+        xw_text(w, r, 0, j->file, NULL);
+        xw_int(w, r, 1, j->line);
+        xw_text(w, r, 2, j->reason, NULL);
+        xw_text(w, r, 3, j->raw, NULL);
+        xw_text(w, r, 4, j->detail, NULL);
+    }
+    lxw_row_t last = (lxw_row_t)shown;
+    if (w->st == BR_OK)
+        xw_lxw(w, worksheet_autofilter(w->ws, 0, 0, last, 4), 0, 0);
+    if (shown < d->nrejects) {
+        char note[96];
+        snprintf(note, sizeof(note), "%zu more rejects not shown", d->nrejects - shown);
+        last++;
+        xw_text(w, last, 0, note, w->f.bold);
+    }
+    xw_page(w, 0, last, 4, title);
+}
+
+enum {
+    SN_NO,
+    SN_KIND,
+    SN_ACCOUNT,
+    SN_INVOICE,
+    SN_DATE,
+    SN_ITEM,
+    SN_CREDIT,
+    SN_DEBIT,
+    SN_CORRECTS,
+    SN_LATE,
+    SN_ADJ,
+    SN_REASON,
+    SN_COLS
+};
+static const struct col_spec note_cols[SN_COLS] = {
+    {"Note number", 20, false},
+    {"Kind", 8, false},
+    {"Account ID", 18, false},
+    {"Listed on invoice", 20, false},
+    {"Date", 20, false},
+    {"Item", 26, false},
+    {"Credit", 16, true},
+    {"Debit", 16, true},
+    {"Corrects invoice", 20, false},
+    {"Posted late", 10, false},
+    {"Adjustment ID", 22, false},
+    {"Reason", 60, false},
+};
+
+/* The period's credit and debit notes, in note number order. */
+static void sum_notes(struct xw *w, const struct br_summary_doc *d, const char *title)
+{
+    int64_t credit = 0, debit = 0;
+    xw_sheet(w, "Notes");
+    xw_head(w, 0, note_cols, SN_COLS);
+    for (size_t i = 0; i < d->nnotes && w->st == BR_OK; i++) {
+        const struct br_inv_note *n = d->notes[i].note;
+        lxw_row_t r = (lxw_row_t)(1 + i);
+        if (!br_add_i64(n->credit ? credit : debit, n->amount_e8, n->credit ? &credit : &debit))
+            w->st = br_fail(w->err, BR_ERR_OVERFLOW, "xlsx: notes total overflows");
+        xw_text(w, r, SN_NO, n->note_no, NULL);
+        xw_text(w, r, SN_KIND, n->credit ? "credit" : "debit", NULL);
+        xw_text(w, r, SN_ACCOUNT, d->notes[i].account_id, NULL);
+        xw_text(w, r, SN_INVOICE, d->notes[i].listed_on, NULL);
+        xw_local_time(w, r, SN_DATE, n->adjustment_time);
+        xw_text(w, r, SN_ITEM, n->label != NULL ? n->label : n->item, NULL);
+        xw_e8(w, r, SN_CREDIT, NULL, n->credit ? n->amount_e8 : 0, w->f.amount);
+        xw_e8(w, r, SN_DEBIT, NULL, n->credit ? 0 : n->amount_e8, w->f.amount);
+        xw_text(w, r, SN_CORRECTS, n->invoice_no, NULL);
+        xw_text(w, r, SN_LATE, n->late ? "yes" : "no", NULL);
+        xw_text(w, r, SN_ADJ, n->adjustment_id, NULL);
+        xw_text(w, r, SN_REASON, n->reason, NULL);
+    }
+    lxw_row_t tot = (lxw_row_t)(1 + d->nnotes);
+    if (w->st == BR_OK)
+        xw_lxw(w, worksheet_autofilter(w->ws, 0, 0, tot - 1, SN_COLS - 1), 0, 0);
+    xw_text(w, tot, 0, "Total", w->f.bold);
+    xw_sum(w, tot, SN_CREDIT, 1, d->nnotes, credit, w->f.total);
+    xw_sum(w, tot, SN_DEBIT, 1, d->nnotes, debit, w->f.total);
+    xw_page(w, 0, tot, SN_COLS - 1, title);
+}
+
+enum br_status br_xlsx_summary(const struct br_summary_doc *doc, const char *path,
+                               struct br_error *err)
+{
+    BR_ASSERT(doc != NULL);
+    BR_ASSERT(path != NULL);
+    BR_ASSERT(doc->ninvoices == 0 || doc->invoices != NULL);
+    BR_ASSERT(doc->ntb == 0 || doc->tb != NULL);
+    BR_ASSERT(doc->nroll == 0 || doc->roll != NULL);
+    BR_ASSERT(doc->nrejects == 0 || doc->rejects != NULL);
+    BR_ASSERT(doc->nnotes == 0 || doc->notes != NULL);
+    char period[16], title[64], subject[64];
+    xw_ascii_copy(period, sizeof(period), doc->period);
+    if (!xw_created_ok(doc->issued_at))
+        return br_fail(err, BR_ERR_INPUT, "xlsx: summary %s: issued_at %" PRId64 " is not a time",
+                       period, doc->issued_at);
+    if (!xw_table_fits(doc->ninvoices) || !xw_table_fits(doc->ntb) || !xw_table_fits(doc->nroll) ||
+        !xw_table_fits(doc->nnotes))
+        return br_fail(err, BR_ERR_XLSX, "xlsx: summary %s: too many rows for one sheet", period);
+    snprintf(title, sizeof(title), "Billing summary %s", period);
+    snprintf(subject, sizeof(subject), "Billing period %s", period);
+
+    struct xw w;
+    xw_open(&w, path, doc->tz_offset_s, SUMMARY_CURRENCY, err);
+    xw_props(&w, title, subject, doc->seller_name, doc->issued_at);
+    sum_invoices(&w, doc, title);
+    sum_trial_balance(&w, doc, title);
+    sum_roll(&w, doc, title);
+    sum_rejects(&w, doc, title);
+    sum_notes(&w, doc, title);
+    return xw_finish(&w, path);
+}
+
+/* ---- reading the file back ---------------------------------------------------- */
