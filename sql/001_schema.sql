@@ -587,8 +587,10 @@ CREATE TABLE billing.record_ids (
     files bigint[] NOT NULL,
     rice smallint NOT NULL CHECK (rice BETWEEN 0 AND 36),
     width smallint NOT NULL CHECK (width BETWEEN 1 AND 36),
+    tbytes smallint NOT NULL CHECK (tbytes BETWEEN 0 AND 4),
+    fbytes smallint NOT NULL CHECK (fbytes BETWEEN 0 AND 2),
     fps bytea NOT NULL,
-    entries bytea NOT NULL CHECK (length(entries) = 14 * n),
+    entries bytea NOT NULL CHECK (length(entries) = (6 + tbytes + fbytes) * n),
     PRIMARY KEY (batch_id, source, part, seq)
 );
 ALTER TABLE billing.record_ids ALTER COLUMN fps SET STORAGE EXTERNAL;
@@ -606,7 +608,9 @@ COMMENT ON COLUMN billing.record_ids.files IS 'The files (file_id) the ids came 
 COMMENT ON COLUMN billing.record_ids.rice IS 'Rice parameter of fps.';
 COMMENT ON COLUMN billing.record_ids.width IS 'Bits of each fingerprint: the top `width` bits of the first hash after its part bits.';
 COMMENT ON COLUMN billing.record_ids.fps IS 'Each id''s fingerprint, sorted, as Rice-coded gaps (a gap g is g >> rice in unary as ones ended by a zero, then its low rice bits, most significant bit first): what a night reads to find candidates.';
-COMMENT ON COLUMN billing.record_ids.entries IS 'Per id, in fingerprint order, 14 bytes: its second hash (8, big-endian), its charge time in seconds after t_min (4), its file''s position in files (2).';
+COMMENT ON COLUMN billing.record_ids.tbytes IS 'Bytes of an entry''s charge time (enough for t_max - t_min seconds).';
+COMMENT ON COLUMN billing.record_ids.fbytes IS 'Bytes of an entry''s file position (0 when the row has one file).';
+COMMENT ON COLUMN billing.record_ids.entries IS 'Per id, in fingerprint order, 6 + tbytes + fbytes bytes, big-endian: the top 48 bits of its second hash, its charge time in seconds after t_min, its file''s position in files (from 0).';
 
 -- Periods and invoices.
 CREATE TABLE billing.period_closes (

@@ -280,7 +280,8 @@ COMMENT ON COLUMN billing.coupon_balances.scope IS 'Items covered.';
 
 CREATE VIEW ledger.journal AS
     SELECT e.entry_id, e.batch_id, e.period, e.effective_at, e.account_id, e.description,
-           e.kind, e.item, e.order_id, e.late
+           e.kind, e.item, CASE WHEN e.kind = 'adjustment' THEN NULL ELSE e.order_id END AS order_id,
+           e.late, CASE WHEN e.kind = 'adjustment' THEN e.order_id END AS adjustment_id
     FROM ledger.entries e;
 COMMENT ON VIEW ledger.journal IS 'Journal entries (see ledger.postings for their lines).';
 COMMENT ON COLUMN ledger.journal.entry_id IS 'Entry number.';
@@ -291,6 +292,7 @@ COMMENT ON COLUMN ledger.journal.account_id IS 'Customer.';
 COMMENT ON COLUMN ledger.journal.description IS 'In words.';
 COMMENT ON COLUMN ledger.journal.kind IS 'Entry kind.';
 COMMENT ON COLUMN ledger.journal.item IS 'Item.';
+COMMENT ON COLUMN ledger.journal.adjustment_id IS 'The credit or debit note it posts (kind adjustment; billing.adjustments).';
 COMMENT ON COLUMN ledger.journal.order_id IS 'Order.';
 COMMENT ON COLUMN ledger.journal.late IS 'Dated in a closed period.';
 
@@ -399,24 +401,28 @@ BEGIN
 END $$;
 COMMENT ON FUNCTION billing.record_id_hash(text, integer) IS 'The hashes billrun keeps of a record id (which 1 or 2): FNV-1a over the byte `which` and the id''s UTF-8 bytes, then MurmurHash3''s 64-bit finaliser; as a signed bigint.';
 
+CREATE FUNCTION billing.record_entry_int(e bytea, at integer, n integer) RETURNS bigint
+    LANGUAGE sql IMMUTABLE STRICT AS $$
+    SELECT coalesce(sum(get_byte(e, at + i)::bigint << (8 * (n - 1 - i))), 0)::bigint
+    FROM generate_series(0, n - 1) i $$;
+COMMENT ON FUNCTION billing.record_entry_int(bytea, integer, integer) IS 'The big-endian unsigned integer of n bytes at offset at of a billing.record_ids entry.';
+
 CREATE FUNCTION billing.billed_records(source text, record_id text)
     RETURNS TABLE (batch_id bigint, file_id bigint, file text, charge_time timestamptz)
     LANGUAGE sql STABLE STRICT AS $$
-    WITH k AS (SELECT billing.record_id_hash($2, 1) AS h1, billing.record_id_hash($2, 2) AS h2),
-    hit AS (
-        SELECT r.batch_id, r.files, r.t_min, r.entries, position(int8send(k.h2) IN r.entries) AS pos
-        FROM billing.record_ids r, k
+    WITH k AS (SELECT billing.record_id_hash($2, 1) AS h1,
+                      substring(int8send(billing.record_id_hash($2, 2)) FROM 1 FOR 6) AS h2),
+    at AS (
+        SELECT r.batch_id, r.files, r.t_min, r.tbytes, r.fbytes, r.entries,
+               6 + r.tbytes + r.fbytes AS ew, position(k.h2 IN r.entries) AS pos
+        FROM billing.record_ids r CROSS JOIN k
         WHERE r.source = $1 AND r.part = (k.h1 >> 56) & 255
-    )
-    SELECT h.batch_id, h.files[get_byte(h.entries, h.pos + 11) * 256 + get_byte(h.entries, h.pos + 12) + 1],
-           f.name,
-           h.t_min + make_interval(secs => get_byte(h.entries, h.pos + 7)::bigint * 16777216
-                                         + get_byte(h.entries, h.pos + 8) * 65536
-                                         + get_byte(h.entries, h.pos + 9) * 256
-                                         + get_byte(h.entries, h.pos + 10))
+    ),
+    hit AS (SELECT a.*, substring(a.entries FROM a.pos FOR a.ew) AS e FROM at a
+            WHERE a.pos > 0 AND (a.pos - 1) % a.ew = 0)
+    SELECT h.batch_id, h.files[billing.record_entry_int(h.e, 6 + h.tbytes, h.fbytes) + 1],
+           f.name, h.t_min + make_interval(secs => billing.record_entry_int(h.e, 6, h.tbytes))
     FROM hit h
-    LEFT JOIN billing.files f
-        ON f.file_id = h.files[get_byte(h.entries, h.pos + 11) * 256 + get_byte(h.entries, h.pos + 12) + 1]
-    WHERE h.pos > 0 AND (h.pos - 1) % 14 = 0
+    LEFT JOIN billing.files f ON f.file_id = h.files[billing.record_entry_int(h.e, 6 + h.tbytes, h.fbytes) + 1]
     ORDER BY h.batch_id $$;
 COMMENT ON FUNCTION billing.billed_records(text, text) IS 'Which batch and file billed a record id of a source (eas or oss), and the charge time of that row: SELECT * FROM billing.billed_records(''eas'', ''eas-20261126-000001'').';

@@ -5,7 +5,7 @@
  *                    tip (this batch's number and previous hash) and the
  *                    next free entry and transfer ids
  *   (the verb)       writes its facts and journal through b->writer
- *   br_batch_seal    every section read back from the database and compared
+ *   br_batch_seal    every section's row count read back from the database and compared
  *                    with what was written and hashed; the content hash,
  *                    the chain link, the ledger.batches row
  *   br_batch_commit  COMMIT

@@ -21,24 +21,6 @@ void br_dups_free(struct br_dups *d)
     memset(d, 0, sizeof(*d));
 }
 
-/* A question's record id: an accepted row's, or a rejected row's claim. */
-static const char *question_id(const struct br_ingest *ing, uint32_t idx, char *buf, size_t *len)
-{
-    if (idx & BR_IDQ_OTHER) {
-        const struct br_reject *r = &ing->rejects[idx & ~BR_IDQ_OTHER];
-        return br_strtab_get(&ing->usage.claimed[r->source], r->claim - 1, len);
-    }
-    return br_usage_rid(&ing->usage, idx, buf, len);
-}
-
-static uint64_t question_h2(void *ctx, uint32_t idx)
-{
-    char buf[BR_RID_MAX];
-    size_t len;
-    const char *id = question_id(ctx, idx, buf, &len);
-    return br_id_hash(id, len, 2);
-}
-
 /* ---- asking ----------------------------------------------------------------------- */
 
 /* Hashes the accepted rows [r0, r1) into their sources' questions, from
@@ -59,8 +41,27 @@ static void *hash_rows(void *arg)
         size_t len;
         const char *id = br_usage_rid(j->u, r, buf, &len);
         int s = br_item_source(br_usage_item(j->u, r));
-        j->q[s][j->at[s]++] = (struct br_idq){br_id_hash(id, len, 1), (uint32_t)r};
+        uint64_t h1, h2;
+        br_id_hash2(id, len, &h1, &h2);
+        j->q[s][j->at[s]++] = br_idq_make(h1, h2, (uint32_t)r);
     }
+    return NULL;
+}
+
+struct sort_job {
+    struct br_idq *q[2];
+    size_t off[2][257];
+    int p0, p1;
+    pthread_t thread;
+    enum br_status st;
+};
+
+static void *sort_run(void *arg)
+{
+    struct sort_job *j = arg;
+    j->st = BR_OK;
+    for (int s = 0; s < 2 && j->st == BR_OK; s++)
+        j->st = br_idq_sort_parts(j->q[s], j->off[s], j->p0, j->p1);
     return NULL;
 }
 
@@ -104,15 +105,29 @@ static enum br_status make_questions(const struct br_night *n, struct br_dups *d
             continue;
         size_t len;
         const char *id = br_strtab_get(&u->claimed[x->source], x->claim - 1, &len);
-        d->q[x->source][at[x->source]++] =
-            (struct br_idq){br_id_hash(id, len, 1), BR_IDQ_OTHER | (uint32_t)i};
+        uint64_t h1, h2;
+        br_id_hash2(id, len, &h1, &h2);
+        d->q[x->source][at[x->source]++] = br_idq_make(h1, h2, BR_IDQ_OTHER | (uint32_t)i);
     }
+    /* grouped by part, then the parts sorted, half of them on each thread */
+    struct sort_job sj[2];
     for (int s = 0; s < 2; s++) {
-        enum br_status st = br_idq_sort(d->q[s], d->nq[s]);
-        if (st != BR_OK)
-            return st;
+        br_idq_split(d->q[s], d->nq[s], sj[0].off[s]);
+        memcpy(sj[1].off[s], sj[0].off[s], sizeof(sj[0].off[s]));
     }
-    return BR_OK;
+    for (int t = 0; t < 2; t++) {
+        sj[t].q[0] = d->q[0];
+        sj[t].q[1] = d->q[1];
+        sj[t].p0 = t ? 128 : 0;
+        sj[t].p1 = t ? 256 : 128;
+    }
+    bool sorted_apart = threads > 1 && pthread_create(&sj[1].thread, NULL, sort_run, &sj[1]) == 0;
+    sort_run(&sj[0]);
+    if (sorted_apart)
+        pthread_join(sj[1].thread, NULL);
+    else
+        sort_run(&sj[1]);
+    return sj[0].st != BR_OK ? sj[0].st : sj[1].st;
 }
 
 /* What a reject's detail says of the batch and file that billed its id: one
@@ -211,6 +226,28 @@ static enum br_status apply_hits(struct br_db *db, struct br_night *n, struct br
     return st;
 }
 
+/* One source's search, on a thread of its own or not. */
+struct find_job {
+    struct br_db *db;
+    int source;
+    const struct br_dups *d;
+    struct br_ingest *ing;
+    int64_t window_start;
+    pthread_t thread;
+    struct br_id_hit *hits;
+    size_t nhits;
+    enum br_status st;
+    struct br_error err;
+};
+
+static void *find_run(void *arg)
+{
+    struct find_job *j = arg;
+    j->st = br_records_find(j->db, j->source, j->d->q[j->source], j->d->nq[j->source],
+                            j->window_start, &j->hits, &j->nhits, &j->err);
+    return NULL;
+}
+
 enum br_status br_dups_check(struct br_db *db, struct br_night *n, int64_t window_start,
                              struct br_dups *d, struct br_error *err)
 {
@@ -222,19 +259,42 @@ enum br_status br_dups_check(struct br_db *db, struct br_night *n, int64_t windo
     if (st != BR_OK)
         return br_fail(err, st, "out of memory asking which record ids were billed");
     double t1 = br_now_s();
-    for (int s = 0; s < 2 && st == BR_OK; s++) {
-        struct br_id_hit *hits = NULL;
-        size_t nhits = 0;
-        st = br_records_find(db, s, d->q[s], d->nq[s], window_start, question_h2, &n->ing, &hits,
-                             &nhits, err);
-        if (st == BR_OK)
-            st = apply_hits(db, n, d, hits, nhits, err);
-        free(hits);
+    /* both sources at once: EAS on a second connection and thread, OSS on
+     * the batch's (each side's database backend streams while its thread
+     * decodes) */
+    struct find_job jobs[2];
+    for (int s = 0; s < 2; s++)
+        jobs[s] = (struct find_job){
+            .db = db, .source = s, .d = d, .ing = &n->ing, .window_start = window_start};
+    struct br_db *db2 = NULL;
+    bool threaded = n->threads > 1 && d->nq[0] > 0 && d->nq[1] > 0 &&
+                    br_db_clone(db, &db2, &jobs[0].err) == BR_OK;
+    if (threaded) {
+        jobs[0].db = db2;
+        threaded = pthread_create(&jobs[0].thread, NULL, find_run, &jobs[0]) == 0;
     }
+    if (!threaded)
+        find_run(&jobs[0]);
+    find_run(&jobs[1]);
+    if (threaded)
+        pthread_join(jobs[0].thread, NULL);
+    br_db_close(db2);
+    for (int s = 0; s < 2 && st == BR_OK; s++) {
+        st = jobs[s].st;
+        if (st != BR_OK)
+            *err = jobs[s].err;
+        else
+            st = apply_hits(db, n, d, jobs[s].hits, jobs[s].nhits, err);
+    }
+    for (int s = 0; s < 2; s++)
+        free(jobs[s].hits);
+    /* held from here to the end of the night: the questions and the skip
+     * list (the search's own buffers are freed as it returns) */
+    size_t bytes = (d->nq[0] + d->nq[1]) * sizeof(struct br_idq) + d->nrows + 1;
     br_log(BR_LOG_DEBUG, "post_step",
-           "step=record_ids_check questions=%zu found=%zu "
+           "step=record_ids_check questions=%zu found=%zu rows=%zu held_bytes=%zu "
            "hash_seconds=%.3f seconds=%.3f",
-           d->nq[0] + d->nq[1], d->found, t1 - t0, br_now_s() - t0);
+           d->nq[0] + d->nq[1], d->found, d->nrows, bytes, t1 - t0, br_now_s() - t0);
     return st;
 }
 
@@ -273,19 +333,24 @@ static int range_cmp(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static bool billed_entry(void *ctx, uint32_t idx, uint64_t *h2, int64_t *t, uint32_t *file)
+static bool billed_entry(void *ctx, uint32_t idx, int64_t *t, uint32_t *file)
 {
     const struct remember *m = ctx;
     if ((idx & BR_IDQ_OTHER) || m->d->skip[idx] != 0)
         return false;
-    const struct br_usage *u = &m->n->ing.usage;
-    char buf[BR_RID_MAX];
-    size_t len;
-    const char *id = br_usage_rid(u, idx, buf, &len);
-    *h2 = br_id_hash(id, len, 2);
-    *t = br_usage_t(u, idx);
+    *t = br_usage_t(&m->n->ing.usage, idx);
     *file = file_of(m, idx);
     return true;
+}
+
+/* The rows come in hash order: fetch ahead what billed_entry will read. */
+static void billed_prefetch(void *ctx, uint32_t idx)
+{
+    const struct remember *m = ctx;
+    if (!(idx & BR_IDQ_OTHER)) {
+        __builtin_prefetch(&m->d->skip[idx]);
+        __builtin_prefetch(&m->n->ing.usage.t32[idx]);
+    }
 }
 
 enum br_status br_dups_write(struct br_db *db, struct br_batch_writer *w, const struct br_night *n,
@@ -310,8 +375,8 @@ enum br_status br_dups_write(struct br_db *db, struct br_batch_writer *w, const 
     double t0 = br_now_s();
     enum br_status st = BR_OK;
     for (int s = 0; s < 2 && st == BR_OK; s++)
-        st = br_records_write(db, w, s, d->q[s], d->nq[s], file_ids, ing->nfiles, billed_entry, &m,
-                              err);
+        st = br_records_write(db, w, s, d->q[s], d->nq[s], file_ids, ing->nfiles, billed_entry,
+                              billed_prefetch, &m, err);
     br_log(BR_LOG_DEBUG, "post_step", "step=record_ids_write seconds=%.3f", br_now_s() - t0);
     free(m.ranges);
     return st;

@@ -98,6 +98,27 @@ static void explain_line(const struct br_explain *x, const struct br_explain_lin
     }
 }
 
+/* The period's credit and debit notes: what each did to the account. */
+static void explain_adjustments(const struct br_explain *x, FILE *out)
+{
+    if (x->nadjustments == 0)
+        return;
+    fprintf(out, "\ncredit and debit notes (corrections):\n");
+    for (size_t i = 0; i < x->nadjustments; i++) {
+        const struct br_explain_adjustment *a = &x->adjustments[i];
+        char t[40];
+        when(a->at, x->tz_offset_s, t, sizeof(t));
+        bool credit = strcmp(a->kind, "credit") == 0;
+        fprintf(out, "  %-6s %s %s %s CNY, %s: %s\n", a->kind,
+                a->note_no[0] ? a->note_no : "(note number at close)", a->item, a->amount, t,
+                credit ? "to the prepaid balance, paying later usage"
+                       : "owed, added to the amount due");
+        fprintf(out, "         adjustment %s%s%s%s; reason: %s\n", a->adjustment_id,
+                a->invoice_no[0] ? ", corrects " : "", a->invoice_no,
+                a->late ? ", posted late (its own period was closed)" : "", a->reason);
+    }
+}
+
 enum br_status br_explain(struct br_db *db, const char *account, br_period period, FILE *out,
                           struct br_error *err)
 {
@@ -112,12 +133,15 @@ enum br_status br_explain(struct br_db *db, const char *account, br_period perio
     fprintf(out, "Invoice %s, %s, %s (%s), %s\n", x.invoice_no, per, account, x.name, x.status);
     fprintf(out, "gross %s = free %s + plans %s + coupons %s + balance %s + outstanding %s\n",
             x.gross, x.free, x.plan, x.coupon, x.balance, x.outstanding);
-    fprintf(out, "outstanding %s - round-down %s = amount due %s CNY\n", x.outstanding,
-            x.round_down, x.amount_due);
+    fprintf(out, "outstanding %s + debit notes %s - round-down %s = amount due %s CNY\n",
+            x.outstanding, x.debits, x.round_down, x.amount_due);
+    if (x.nadjustments > 0)
+        fprintf(out, "credit notes %s CNY went to the prepaid balance\n", x.credits);
     if (x.nlines == 0)
-        fprintf(out, "\nno usage in %s (the invoice comes from orders only)\n", per);
+        fprintf(out, "\nno usage in %s (the invoice comes from orders or notes only)\n", per);
     for (size_t i = 0; i < x.nlines; i++)
         explain_line(&x, &x.lines[i], out);
+    explain_adjustments(&x, out);
     br_explain_free(&x);
     return BR_OK;
 }

@@ -100,9 +100,10 @@ static const char *const adjust_c[] = {"adjustment_id",   "file_id", "line",   "
 static const enum br_coltype adjust_t[] = {T, I, I, T, TM, T, T, I, T, T, T, B};
 static const char *const notes_c[] = {"note_no", "adjustment_id", "period"};
 static const enum br_coltype notes_t[] = {T, T, T};
-static const char *const recids_c[] = {"source", "part", "seq",   "n",   "t_min",  "t_max",
-                                       "files",  "rice", "width", "fps", "entries"};
-static const enum br_coltype recids_t[] = {T, I, I, I, TM, TM, IS, I, I, DG, DG};
+static const char *const recids_c[] = {"source", "part",  "seq",    "n",     "t_min",
+                                       "t_max",  "files", "rice",   "width", "tbytes",
+                                       "fbytes", "fps",   "entries"};
+static const enum br_coltype recids_t[] = {T, I, I, I, TM, TM, IS, I, I, I, I, DG, DG};
 
 #undef I
 #undef T

@@ -2,6 +2,7 @@
 #include "store/sql.h"
 
 #include "core/btime.h"
+#include "store/schema.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -34,6 +35,24 @@ static void notice_quiet(void *arg, const char *message)
     (void)message;
 }
 
+enum br_status br_db_clone(const struct br_db *db, struct br_db **out, struct br_error *err)
+{
+    enum br_status st = br_db_connect(out, db->conninfo, err);
+    int64_t member = 0;
+    if (st == BR_OK) /* read as the batch reads: as the writer role, when one may */
+        st = br_sql_int64(*out,
+                          "SELECT (EXISTS (SELECT FROM pg_roles WHERE rolname = '" BR_ROLE_WRITER
+                          "') AND pg_has_role('" BR_ROLE_WRITER "', 'MEMBER'))::int",
+                          0, NULL, 0, &member, err);
+    if (st == BR_OK && member)
+        st = br_sql_exec(*out, "SET ROLE " BR_ROLE_WRITER, err);
+    if (st != BR_OK) {
+        br_db_close(*out);
+        *out = NULL;
+    }
+    return st;
+}
+
 enum br_status br_db_connect(struct br_db **out, const char *conninfo, struct br_error *err)
 {
     *out = NULL;
@@ -61,6 +80,12 @@ enum br_status br_db_connect(struct br_db **out, const char *conninfo, struct br
         free(db);
         return br_fail(err, BR_ERR_DB, "cannot connect to the database: %s", msg);
     }
+    db->conninfo = strdup(conninfo ? conninfo : "");
+    if (db->conninfo == NULL) {
+        PQfinish(db->conn);
+        free(db);
+        return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    }
     PQsetNoticeProcessor(db->conn, notice_quiet, NULL);
     /* JIT compilation pays off for long analytic queries; billrun's are
      * index reads and COPYs whose cost estimates on big tables still set it
@@ -82,6 +107,7 @@ void br_db_close(struct br_db *db)
         return;
     if (db->conn)
         PQfinish(db->conn);
+    free(db->conninfo);
     free(db);
 }
 

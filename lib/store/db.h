@@ -14,6 +14,10 @@ struct br_db; /* opaque */
  * Each session uses the ISO date style, no JIT, and reports nothing through
  * notices. */
 enum br_status br_db_connect(struct br_db **db, const char *conninfo, struct br_error *err);
+/* A second connection to the same database, as db was made (for a search
+ * that runs beside the batch's own transaction: it sees what is committed).
+ * Not in a transaction, reading as the connected user. */
+enum br_status br_db_clone(const struct br_db *db, struct br_db **out, struct br_error *err);
 /* Closes and frees db (NULL is fine). */
 void br_db_close(struct br_db *db);
 

@@ -31,7 +31,8 @@ static enum br_status load_invoice(struct br_db *db, const char *const *p, struc
         br_sql_query(db,
                      "SELECT coalesce(i.invoice_no, '(draft)'), i.status, i.gross, i.free, i.plan, "
                      "i.coupon, i.balance, i.outstanding, i.round_down, i.amount_due, "
-                     "coalesce(a.name, '') FROM billing.invoices i LEFT JOIN billing.accounts a "
+                     "coalesce(a.name, ''), i.credits, i.debits "
+                     "FROM billing.invoices i LEFT JOIN billing.accounts a "
                      "USING (account_id) WHERE i.period = $1 AND i.account_id = $2",
                      2, p, &r, err);
     if (st != BR_OK)
@@ -42,8 +43,9 @@ static enum br_status load_invoice(struct br_db *db, const char *const *p, struc
     }
     const char **f[] = {&x->invoice_no, &x->status,     &x->gross,   &x->free,
                         &x->plan,       &x->coupon,     &x->balance, &x->outstanding,
-                        &x->round_down, &x->amount_due, &x->name};
-    for (int c = 0; c < 11; c++)
+                        &x->round_down, &x->amount_due, &x->name,    &x->credits,
+                        &x->debits};
+    for (int c = 0; c < 13; c++)
         *f[c] = dup(x, r, 0, c, ok);
     PQclear(r);
     return BR_OK;
@@ -164,6 +166,38 @@ static enum br_status load_orders(struct br_db *db, const char *const *p, struct
     return BR_OK;
 }
 
+static enum br_status load_adjustments(struct br_db *db, const char *const *p, struct br_explain *x,
+                                       bool *ok, struct br_error *err)
+{
+    PGresult *r;
+    enum br_status st = br_sql_query(
+        db,
+        "SELECT adjustment_id, kind, item, amount::text, coalesce(invoice_no, ''), reason, "
+        "coalesce(note_no, ''), extract(epoch FROM adjustment_time)::bigint, late::int "
+        "FROM billing.adjustments WHERE period = $1 AND account_id = $2 "
+        "ORDER BY adjustment_time, adjustment_id COLLATE \"C\"",
+        2, p, &r, err);
+    if (st != BR_OK)
+        return st;
+    int n = PQntuples(r);
+    x->adjustments = br_arena_alloc(&x->arena, ((size_t)n + 1) * sizeof(*x->adjustments));
+    *ok = *ok && x->adjustments != NULL;
+    for (int k = 0; *ok && k < n; k++) {
+        struct br_explain_adjustment *a = &x->adjustments[x->nadjustments++];
+        a->adjustment_id = dup(x, r, k, 0, ok);
+        a->kind = dup(x, r, k, 1, ok);
+        a->item = dup(x, r, k, 2, ok);
+        a->amount = dup(x, r, k, 3, ok);
+        a->invoice_no = dup(x, r, k, 4, ok);
+        a->reason = dup(x, r, k, 5, ok);
+        a->note_no = dup(x, r, k, 6, ok);
+        a->at = n64(r, k, 7);
+        a->late = n64(r, k, 8) != 0;
+    }
+    PQclear(r);
+    return BR_OK;
+}
+
 enum br_status br_explain_load(struct br_db *db, const char *account, br_period period,
                                struct br_explain *x, struct br_error *err)
 {
@@ -183,6 +217,8 @@ enum br_status br_explain_load(struct br_db *db, const char *account, br_period 
         st = load_draws(db, p, x, &ok, err);
     if (st == BR_OK)
         st = load_orders(db, p, x, &ok, err);
+    if (st == BR_OK)
+        st = load_adjustments(db, p, x, &ok, err);
     if (st == BR_OK && !ok)
         st = br_fail(err, BR_ERR_NOMEM, "out of memory");
     return st;

@@ -33,17 +33,27 @@ struct br_explain_order {
     bool expired;
 };
 
+/* A credit or debit note posted in the period (corrections.md section 3). */
+struct br_explain_adjustment {
+    const char *adjustment_id, *kind, *item, *amount, *invoice_no, *reason, *note_no;
+    int64_t at;
+    bool late;
+};
+
 struct br_explain {
     int32_t tz_offset_s;
     /* the invoice (CNY text as billing.invoices shows it) */
     const char *invoice_no, *status, *name;
     const char *gross, *free, *plan, *coupon, *balance, *outstanding, *round_down, *amount_due;
+    const char *credits, *debits;
     struct br_explain_line *lines;
     size_t nlines;
     struct br_explain_draw *draws; /* by item, then source order */
     size_t ndraws;
     struct br_explain_order *orders; /* by valid_to, valid_from, order_id */
     size_t norders;
+    struct br_explain_adjustment *adjustments; /* by time, then id */
+    size_t nadjustments;
     struct br_arena arena;
 };
 

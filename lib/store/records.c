@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "core/mem.h"
 #include "store/sql.h"
+#include "core/rice.h"
 #include "store/table.h"
 
 #include <stdio.h>
@@ -11,11 +12,11 @@
 #include <string.h>
 
 #define NPARTS 256
-#define FP_BITS 36     /* the hash bits after the part that questions are sorted by */
-#define FP_EXTRA 14    /* fingerprint bits beyond log2 of a row's ids: a question */
-                       /* matches a row's fingerprint by chance about 2^-14.5 */
-#define ROW_IDS 262144 /* the most ids in a row */
-#define ENTRY_BYTES 14
+#define FP_BITS 36       /* the hash bits after the part that questions are sorted by */
+#define FP_EXTRA 14      /* fingerprint bits beyond log2 of a row's ids: a question */
+                         /* matches a row's fingerprint by chance about 2^-14.5 */
+#define ROW_IDS 262144   /* the most ids in a row */
+#define H2_BYTES 6       /* the top 48 bits of the second hash */
 #define CONFIRM_MAX 4096 /* candidates one confirming query checks */
 
 static const char *const source_names[2] = {"eas", "oss"};
@@ -87,64 +88,34 @@ static void sort_part(struct br_idq *q, size_t n, struct br_idq *tmp)
         memcpy(q, from, n * sizeof(*q));
 }
 
-enum br_status br_idq_sort(struct br_idq *q, size_t n)
+void br_idq_split(struct br_idq *q, size_t n, size_t off[257])
 {
-    size_t off[NPARTS + 1], most = 0;
     sort_parts(q, n, off);
-    for (int p = 0; p < NPARTS; p++)
+}
+
+enum br_status br_idq_sort_parts(struct br_idq *q, const size_t off[257], int p0, int p1)
+{
+    size_t most = 0;
+    for (int p = p0; p < p1; p++)
         if (off[p + 1] - off[p] > most)
             most = off[p + 1] - off[p];
     struct br_idq *tmp = br_mallocn(most + 1, sizeof(*tmp));
     if (tmp == NULL)
         return BR_ERR_NOMEM;
-    for (int p = 0; p < NPARTS; p++)
+    for (int p = p0; p < p1; p++)
         sort_part(q + off[p], off[p + 1] - off[p], tmp);
     free(tmp);
     return BR_OK;
 }
 
+enum br_status br_idq_sort(struct br_idq *q, size_t n)
+{
+    size_t off[NPARTS + 1];
+    br_idq_split(q, n, off);
+    return br_idq_sort_parts(q, off, 0, NPARTS);
+}
+
 /* ---- Rice coding ---------------------------------------------------------------- */
-
-struct bitw {
-    struct br_buf *out;
-    uint64_t acc; /* pending bits, right-aligned */
-    int n;        /* how many */
-    enum br_status st;
-};
-
-static void put_bits(struct bitw *b, uint64_t v, int n)
-{
-    while (n > 0) {
-        int take = n < 32 ? n : 32;
-        n -= take;
-        b->acc = (b->acc << take) | ((v >> n) & ((UINT64_C(1) << take) - 1));
-        b->n += take;
-        while (b->n >= 8) {
-            unsigned char c = (unsigned char)(b->acc >> (b->n - 8));
-            b->n -= 8;
-            if (b->st == BR_OK)
-                b->st = br_buf_append(b->out, &c, 1);
-        }
-    }
-}
-
-static void put_rice(struct bitw *b, uint64_t gap, int k)
-{
-    uint64_t quo = gap >> k;
-    while (quo >= 31) {
-        put_bits(b, 0x7FFFFFFFu, 31);
-        quo -= 31;
-    }
-    put_bits(b, ((UINT64_C(1) << quo) - 1) << 1, (int)quo + 1); /* quo ones, a zero */
-    if (k > 0)
-        put_bits(b, gap & ((UINT64_C(1) << k) - 1), k);
-}
-
-static void flush_bits(struct bitw *b)
-{
-    if (b->n > 0)
-        put_bits(b, 0, 8 - b->n);
-}
 
 static int log2_ceil(uint64_t n)
 {
@@ -165,69 +136,6 @@ static void row_code(size_t n, int *width, int *k)
     while (r < *width && ((UINT64_C(1) << (r + 1)) * n * 100) <= (UINT64_C(69) << *width))
         r++;
     *k = r;
-}
-
-/* Reads Rice-coded gaps, most significant bit first, a 64-bit window at a
- * time. */
-struct bitr {
-    const unsigned char *p, *end;
-    uint64_t buf; /* next bits, left-aligned */
-    int nb;       /* valid bits in buf */
-    uint64_t last;
-};
-
-static inline void refill(struct bitr *r)
-{
-    if (r->end - r->p >= 8) {
-        uint64_t w;
-        memcpy(&w, r->p, 8);
-        w = __builtin_bswap64(w);
-        r->buf |= w >> r->nb;
-        r->p += (63 - r->nb) >> 3;
-        r->nb |= 56;
-        return;
-    }
-    while (r->nb <= 56 && r->p < r->end) {
-        r->buf |= (uint64_t)*r->p++ << (56 - r->nb);
-        r->nb += 8;
-    }
-}
-
-static inline void skip_bits(struct bitr *r, int n)
-{
-    r->buf = n < 64 ? r->buf << n : 0;
-    r->nb -= n;
-}
-
-/* The next value (the running sum of gaps), or false past the end. */
-static inline bool next_value(struct bitr *r, int k, uint64_t *v)
-{
-    uint64_t quo = 0;
-    for (;;) {
-        refill(r);
-        if (r->nb == 0)
-            return false;
-        uint64_t inv = ~r->buf;
-        int ones = inv != 0 ? __builtin_clzll(inv) : 64;
-        if (ones < r->nb) {
-            quo += (uint64_t)ones;
-            skip_bits(r, ones + 1);
-            break;
-        }
-        quo += (uint64_t)r->nb;
-        skip_bits(r, r->nb);
-    }
-    uint64_t rem = 0;
-    if (k > 0) {
-        refill(r);
-        if (r->nb < k)
-            return false;
-        rem = r->buf >> (64 - k);
-        skip_bits(r, k);
-    }
-    r->last += (quo << k) | rem;
-    *v = r->last;
-    return true;
 }
 
 /* ---- the night's question ------------------------------------------------------- */
@@ -271,6 +179,11 @@ struct finder {
     size_t nrows, rows_cap;
     bool header_done;
     uint64_t values; /* fingerprints read */
+    uint64_t *vals;  /* one row's fingerprints, decoded */
+    /* the current part's questions as a bitmap of their top bm_bits
+     * fingerprint bits (rows come grouped by part) */
+    int bm_part, bm_bits;
+    uint64_t *bm;
 };
 
 static bool add_cand(struct finder *f, uint32_t qpos, const struct crow *row, uint32_t entry)
@@ -290,29 +203,90 @@ static bool add_cand(struct finder *f, uint32_t qpos, const struct crow *row, ui
     return true;
 }
 
-/* Merges one row's fingerprints with the questions of its part. */
+#define BM_MAX_BITS 24 /* 2 MiB */
+
+/* The bitmap of part's questions: about 128 bits per question, so that
+ * fewer than 1% of the stored fingerprints that are not a question's find
+ * their bit set. */
+static void part_bitmap(struct finder *f, int part)
+{
+    size_t lo = f->off[part], hi = f->off[part + 1];
+    int bits = log2_ceil(hi - lo + 1) + 7;
+    bits = bits < 10 ? 10 : bits > BM_MAX_BITS ? BM_MAX_BITS : bits;
+    memset(f->bm, 0, ((size_t)1 << bits) / 8);
+    for (size_t i = lo; i < hi; i++) {
+        uint64_t b = fp_of(f->q[i].h1) >> (FP_BITS - bits);
+        f->bm[b >> 6] |= UINT64_C(1) << (b & 63);
+    }
+    f->bm_part = part;
+    f->bm_bits = bits;
+}
+
+/* The candidates of stored value v (width bits) at entry e: the questions
+ * whose fingerprint it is (a binary search: v's bit was set). */
+static bool find_equal(struct finder *f, const struct crow *row, int width, uint64_t v, uint32_t e)
+{
+    size_t lo = f->off[row->part], hi = f->off[row->part + 1];
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (fpw(f->q[mid].h1, width) < v)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    for (size_t j = lo; j < f->off[row->part + 1] && fpw(f->q[j].h1, width) == v; j++)
+        if (!add_cand(f, (uint32_t)j, row, e))
+            return false;
+    return true;
+}
+
+/* Merges one row's fingerprints with the questions of its part. Where the
+ * row's fingerprints are at least as wide as the part's bitmap, each is
+ * tested against it, independently of the others; else the two sorted
+ * lists are merged in one pass, without a branch on which side moves. */
 static enum br_status merge_row(struct finder *f, const struct crow *row, int k, int width,
                                 const unsigned char *fps, size_t len, uint32_t n)
 {
     size_t i = f->off[row->part], hi = f->off[row->part + 1];
-    if (i == hi)
+    if (i == hi || n == 0)
         return BR_OK;
-    if (width < 1 || width > FP_BITS || k < 0 || k > width)
+    if (width < 1 || width > FP_BITS || k < 0 || k > width || n > ROW_IDS)
         return BR_ERR_STATE;
-    struct bitr r = {.p = fps, .end = fps + len};
-    uint64_t v, qv = fpw(f->q[i].h1, width);
-    for (uint32_t e = 0; e < n; e++) {
-        if (!next_value(&r, k, &v))
-            return BR_ERR_STATE;
-        f->values++;
-        while (qv < v) {
-            if (++i == hi)
-                return BR_OK;
-            qv = fpw(f->q[i].h1, width);
-        }
-        for (size_t j = i; j < hi && fpw(f->q[j].h1, width) == v; j++)
-            if (!add_cand(f, (uint32_t)j, row, e))
+    if (!br_rice_decode(fps, len, k, n, f->vals))
+        return BR_ERR_STATE;
+    f->values += n;
+    const uint64_t *v = f->vals;
+    if (f->bm_part != row->part)
+        part_bitmap(f, row->part);
+    if (width >= f->bm_bits) {
+        const int shift = width - f->bm_bits;
+        for (uint32_t e = 0; e < n; e++) {
+            uint64_t b = v[e] >> shift;
+            if (__builtin_expect((f->bm[b >> 6] >> (b & 63)) & 1, 0) &&
+                !find_equal(f, row, width, v[e], e))
                 return BR_ERR_NOMEM;
+        }
+        return BR_OK;
+    }
+    uint32_t e = 0;
+    uint64_t qv = fpw(f->q[i].h1, width), sv = v[0];
+    for (;;) {
+        if (__builtin_expect(qv == sv, 0)) {
+            for (size_t j = i; j < hi && fpw(f->q[j].h1, width) == sv; j++)
+                if (!add_cand(f, (uint32_t)j, row, e))
+                    return BR_ERR_NOMEM;
+            if (++e == n)
+                break;
+            sv = v[e];
+            continue;
+        }
+        bool q_first = qv < sv;
+        i += q_first;
+        e += !q_first;
+        if (i == hi || e == n)
+            break;
+        qv = fpw(f->q[i].h1, width);
+        sv = v[e];
     }
     return BR_OK;
 }
@@ -429,11 +403,11 @@ static int64_t cv_entry(const void *x, size_t i)
 }
 
 /* Checks candidates c[0..n) against their entries: one query reads each
- * candidate's 14 bytes (a slice of a stored value: PostgreSQL fetches only
+ * candidate's entry (a slice of a stored value: PostgreSQL fetches only
  * the chunks that hold it). */
 static enum br_status confirm(struct br_db *db, int source, const struct finder *f,
-                              const struct cand *c, size_t n, int64_t window_start, br_idq_h2_fn h2,
-                              void *ctx, struct hits *out, struct br_error *err)
+                              const struct cand *c, size_t n, int64_t window_start,
+                              struct hits *out, struct br_error *err)
 {
     struct br_buf a[4];
     int64_t (*fns[4])(const void *, size_t) = {cv_batch, cv_part, cv_seq, cv_entry};
@@ -451,13 +425,14 @@ static enum br_status confirm(struct br_db *db, int source, const struct finder 
         const char *p[5] = {source_names[source], a[0].data, a[1].data, a[2].data, a[3].data};
         st = br_sql_query(
             db,
-            "SELECT w.i, extract(epoch FROM r.t_min)::bigint, encode(x.e, 'hex'), "
-            "r.files[(get_byte(x.e, 12) << 8 | get_byte(x.e, 13)) + 1] "
+            "SELECT w.i, extract(epoch FROM r.t_min)::bigint, encode(x.e, 'hex'), r.tbytes, "
+            "r.files[billing.record_entry_int(x.e, 6 + r.tbytes, r.fbytes) + 1] "
             "FROM unnest($2::bigint[], $3::smallint[], $4::integer[], $5::integer[]) "
             "  WITH ORDINALITY AS w(batch_id, part, seq, entry, i) "
             "JOIN billing.record_ids r ON r.batch_id = w.batch_id AND r.source = $1 "
             "  AND r.part = w.part AND r.seq = w.seq "
-            "CROSS JOIN LATERAL (SELECT substring(r.entries FROM w.entry * 14 + 1 FOR 14) AS e) x",
+            "CROSS JOIN LATERAL (SELECT substring(r.entries FROM w.entry * (6 + r.tbytes + "
+            "r.fbytes) + 1 FOR 6 + r.tbytes + r.fbytes) AS e) x",
             5, p, &res, err);
     }
     for (int i = 0; i < 4; i++)
@@ -465,17 +440,23 @@ static enum br_status confirm(struct br_db *db, int source, const struct finder 
     if (st != BR_OK)
         return st;
     for (int i = 0; i < PQntuples(res) && st == BR_OK; i++) {
-        int64_t at = br_sql_i64(res, i, 0, 0) - 1;
-        unsigned char e[ENTRY_BYTES];
+        int64_t at = br_sql_i64(res, i, 0, 0) - 1, tbytes = br_sql_i64(res, i, 3, -1);
+        unsigned char e[H2_BYTES + 8];
         const char *hex = PQgetvalue(res, i, 2);
-        if (at < 0 || (size_t)at >= n || strlen(hex) != 2 * ENTRY_BYTES ||
-            !unhex(hex, e, ENTRY_BYTES)) {
+        size_t ew = strlen(hex) / 2;
+        if (at < 0 || (size_t)at >= n || tbytes < 0 || tbytes > 4 || ew > sizeof(e) ||
+            ew < H2_BYTES + (size_t)tbytes || !unhex(hex, e, ew)) {
             st = br_fail(err, BR_ERR_STATE, "billing.record_ids: a malformed entry");
             break;
         }
         uint32_t idx = f->q[c[at].qpos].idx;
-        int64_t t = br_sql_i64(res, i, 1, 0) + be32(e + 8);
-        if (be64(e) != h2(ctx, idx) || t < window_start)
+        uint64_t stored = 0, off = 0;
+        for (int b = 0; b < H2_BYTES; b++)
+            stored = stored << 8 | e[b];
+        for (int b = 0; b < tbytes; b++)
+            off = off << 8 | e[H2_BYTES + b];
+        int64_t t = br_sql_i64(res, i, 1, 0) + (int64_t)off;
+        if (stored != br_idq_key(&f->q[c[at].qpos]) || t < window_start)
             continue;
         if (br_grow((void **)&out->v, &out->cap, out->n + 1, sizeof(*out->v), (size_t)1 << 32) !=
             BR_OK) {
@@ -484,7 +465,7 @@ static enum br_status confirm(struct br_db *db, int source, const struct finder 
         }
         out->v[out->n++] = (struct br_id_hit){.idx = idx,
                                               .batch_id = f->rows[c[at].row].batch_id,
-                                              .file_id = br_sql_i64(res, i, 3, 0),
+                                              .file_id = br_sql_i64(res, i, 4, 0),
                                               .charge_time = t};
     }
     PQclear(res);
@@ -500,14 +481,23 @@ static int hit_cmp(const void *pa, const void *pb)
 }
 
 enum br_status br_records_find(struct br_db *db, int source, const struct br_idq *q, size_t n,
-                               int64_t window_start, br_idq_h2_fn h2, void *ctx,
-                               struct br_id_hit **hits, size_t *nhits, struct br_error *err)
+                               int64_t window_start, struct br_id_hit **hits, size_t *nhits,
+                               struct br_error *err)
 {
     *hits = NULL;
     *nhits = 0;
     if (n == 0)
         return BR_OK;
-    struct finder f = {.q = q, .n = n};
+    struct finder f = {.q = q,
+                       .n = n,
+                       .vals = br_mallocn(ROW_IDS, sizeof(uint64_t)),
+                       .bm = br_mallocn(((size_t)1 << BM_MAX_BITS) / 64, sizeof(uint64_t)),
+                       .bm_part = -1};
+    if (f.vals == NULL || f.bm == NULL) {
+        free(f.vals);
+        free(f.bm);
+        return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    }
     size_t p = 0;
     for (int part = 0; part <= NPARTS; part++) {
         while (p < n && (int)part_of(q[p].h1) < part)
@@ -519,7 +509,7 @@ enum br_status br_records_find(struct br_db *db, int source, const struct br_idq
     char sql[512];
     snprintf(sql, sizeof(sql),
              "COPY (SELECT part, seq, batch_id, n, rice, width, fps FROM billing.record_ids "
-             "WHERE source = '%s' AND t_max >= '%s') TO STDOUT (FORMAT binary)",
+             "WHERE source = '%s' AND t_max >= '%s' ORDER BY part) TO STDOUT (FORMAT binary)",
              source_names[source], ws);
     double t0 = br_now_s();
     enum br_status st = br_copy_out(db, sql, on_copy_row, &f, err);
@@ -530,16 +520,22 @@ enum br_status br_records_find(struct br_db *db, int source, const struct br_idq
         qsort(f.cand, f.ncand, sizeof(*f.cand), cand_cmp);
     struct hits out = {0};
     for (size_t c = 0; st == BR_OK && c < f.ncand; c += CONFIRM_MAX)
-        st = confirm(db, source, &f, f.cand + c,
-                     f.ncand - c < CONFIRM_MAX ? f.ncand - c : CONFIRM_MAX, window_start, h2, ctx,
-                     &out, err);
+        st =
+            confirm(db, source, &f, f.cand + c,
+                    f.ncand - c < CONFIRM_MAX ? f.ncand - c : CONFIRM_MAX, window_start, &out, err);
+    /* what the search itself held at most, beside the questions */
+    size_t bytes = ROW_IDS * sizeof(uint64_t) + ((size_t)1 << BM_MAX_BITS) / 8 +
+                   f.cand_cap * sizeof(*f.cand) + f.rows_cap * sizeof(*f.rows) +
+                   out.cap * sizeof(*out.v);
     br_log(BR_LOG_DEBUG, "record_ids_check",
            "source=%s questions=%zu fingerprints=%llu candidates=%zu hits=%zu scan_seconds=%.3f "
-           "confirm_seconds=%.3f",
+           "confirm_seconds=%.3f search_bytes=%zu",
            source_names[source], n, (unsigned long long)f.values, f.ncand, out.n, t1 - t0,
-           br_now_s() - t1);
+           br_now_s() - t1, bytes);
     free(f.cand);
     free(f.rows);
+    free(f.vals);
+    free(f.bm);
     if (st != BR_OK) {
         free(out.v);
         return st;
@@ -559,7 +555,7 @@ enum br_status br_records_find(struct br_db *db, int source, const struct br_idq
 /* ---- remembering ---------------------------------------------------------------- */
 
 struct entry {
-    uint64_t h1, h2;
+    uint64_t h1, key; /* key: the 48 bits of the second hash */
     int64_t t;
     uint32_t file; /* the night's file number */
 };
@@ -572,9 +568,73 @@ struct writer {
     /* per row: the night's file number -> position in the row's files + 1 */
     uint32_t *local;
     int64_t *files;
-    struct br_buf fps, ent, sent;
-    struct br_row sent_row;
+    unsigned char *fps, *ent; /* a row's columns, sized for ROW_IDS ids */
+    uint64_t *vals;           /* a row's fingerprints */
+    size_t fps_cap;
+    struct br_buf tuple; /* the binary COPY tuple */
 };
+
+static int bytes_for(uint64_t v)
+{
+    int b = 0;
+    while (v > 0) {
+        b++;
+        v >>= 8;
+    }
+    return b;
+}
+
+static void put_be(unsigned char *p, uint64_t v, int n)
+{
+    for (int i = n - 1; i >= 0; i--, v >>= 8)
+        p[i] = (unsigned char)v;
+}
+
+/* Appends a binary COPY field. */
+static void field_bytes(struct br_buf *b, const void *p, size_t n, enum br_status *st)
+{
+    unsigned char len[4];
+    put_be(len, n, 4);
+    if (*st == BR_OK)
+        *st = br_buf_append(b, len, 4);
+    if (*st == BR_OK && n > 0)
+        *st = br_buf_append(b, p, n);
+}
+
+static void field_int(struct br_buf *b, int64_t v, int size, enum br_status *st)
+{
+    unsigned char x[8];
+    put_be(x, (uint64_t)v, size);
+    field_bytes(b, x, (size_t)size, st);
+}
+
+/* A timestamptz: microseconds since 2000-01-01T00:00:00Z. */
+static void field_time(struct br_buf *b, int64_t t, enum br_status *st)
+{
+    field_int(b, (t - INT64_C(946684800)) * 1000000, 8, st);
+}
+
+/* A bigint[] of one dimension. */
+static void field_ints(struct br_buf *b, const int64_t *v, size_t n, enum br_status *st)
+{
+    unsigned char h[20 + 8];
+    put_be(h, 1, 4);      /* dimensions */
+    put_be(h + 4, 0, 4);  /* no NULLs */
+    put_be(h + 8, 20, 4); /* int8's type oid */
+    put_be(h + 12, n, 4); /* length */
+    put_be(h + 16, 1, 4); /* lower bound */
+    unsigned char len[4];
+    put_be(len, 20 + n * 12, 4);
+    if (*st == BR_OK)
+        *st = br_buf_append(b, len, 4);
+    if (*st == BR_OK)
+        *st = br_buf_append(b, h, 20);
+    for (size_t i = 0; i < n && *st == BR_OK; i++) {
+        put_be(h, 8, 4);
+        put_be(h + 4, (uint64_t)v[i], 8);
+        *st = br_buf_append(b, h, 12);
+    }
+}
 
 /* One row of billing.record_ids: ids e[0..n) of one part, in fingerprint
  * order. */
@@ -599,81 +659,96 @@ static enum br_status write_row(struct writer *x, int part, int seq, const struc
                        (unsigned)UINT16_MAX);
     int width, k;
     row_code(n, &width, &k);
-    br_buf_reset(&x->fps);
-    br_buf_reset(&x->ent);
-    struct bitw b = {.out = &x->fps};
-    uint64_t last = 0;
-    enum br_status st = BR_OK;
-    for (size_t i = 0; i < n && st == BR_OK; i++) {
-        uint64_t v = fpw(e[i].h1, width);
-        put_rice(&b, v - last, k);
-        last = v;
-        unsigned char y[ENTRY_BYTES];
-        for (int j = 0; j < 8; j++)
-            y[j] = (unsigned char)(e[i].h2 >> (56 - 8 * j));
-        uint32_t off = (uint32_t)(e[i].t - t_min);
-        for (int j = 0; j < 4; j++)
-            y[8 + j] = (unsigned char)(off >> (24 - 8 * j));
-        uint32_t fi = x->local[e[i].file] - 1;
-        y[12] = (unsigned char)(fi >> 8);
-        y[13] = (unsigned char)fi;
-        st = br_buf_append(&x->ent, y, sizeof(y));
+    const int tbytes = bytes_for((uint64_t)(t_max - t_min)), fbytes = bytes_for(nfiles - 1);
+    const size_t ew = H2_BYTES + (size_t)tbytes + (size_t)fbytes;
+    size_t need = br_rice_bound(n, width, k);
+    if (need > x->fps_cap) {
+        unsigned char *p = realloc(x->fps, need);
+        if (p == NULL)
+            return br_fail(err, BR_ERR_NOMEM, "out of memory remembering record ids");
+        x->fps = p;
+        x->fps_cap = need;
+    }
+    for (size_t i = 0; i < n; i++)
+        x->vals[i] = fpw(e[i].h1, width);
+    size_t fps_len = br_rice_encode(x->vals, n, k, x->fps);
+    unsigned char *y = x->ent;
+    for (size_t i = 0; i < n; i++, y += ew) {
+        put_be(y, e[i].key, H2_BYTES);
+        put_be(y + H2_BYTES, (uint64_t)(e[i].t - t_min), tbytes);
+        put_be(y + H2_BYTES + tbytes, x->local[e[i].file] - 1, fbytes);
     }
     for (size_t i = 0; i < n; i++)
         x->local[e[i].file] = 0;
-    flush_bits(&b);
-    if (st == BR_OK)
-        st = b.st;
+    /* the hashed row (the long columns as digests) and the sent tuple */
+    struct br_row *r = tw_row(&x->t);
+    br_row_text(r, source_names[x->source]);
+    br_row_int(r, part);
+    br_row_int(r, seq);
+    br_row_int(r, (int64_t)n);
+    br_row_time(r, t_min);
+    br_row_time(r, t_max);
+    br_row_ints(r, x->files, nfiles);
+    br_row_int(r, k);
+    br_row_int(r, width);
+    br_row_int(r, tbytes);
+    br_row_int(r, fbytes);
+    br_row_digest(r, x->fps, fps_len);
+    br_row_digest(r, x->ent, n * ew);
+    struct br_buf *b = &x->tuple;
+    br_buf_reset(b);
+    unsigned char nf[2];
+    put_be(nf, 1 + br_tables[BR_SEC_RECORD_IDS].ncols, 2);
+    enum br_status st = br_buf_append(b, nf, 2);
+    field_int(b, x->t.w->batch_id, 8, &st);
+    field_bytes(b, source_names[x->source], 3, &st);
+    field_int(b, part, 2, &st);
+    field_int(b, seq, 4, &st);
+    field_int(b, (int64_t)n, 4, &st);
+    field_time(b, t_min, &st);
+    field_time(b, t_max, &st);
+    field_ints(b, x->files, nfiles, &st);
+    field_int(b, k, 2, &st);
+    field_int(b, width, 2, &st);
+    field_int(b, tbytes, 2, &st);
+    field_int(b, fbytes, 2, &st);
+    field_bytes(b, x->fps, fps_len, &st);
+    field_bytes(b, x->ent, n * ew, &st);
     if (st != BR_OK)
         return br_fail(err, st, "out of memory remembering record ids");
-    /* the hashed row (digests) and the sent row (bytes) */
-    struct br_row *rows[2] = {tw_row(&x->t), &x->sent_row};
-    br_row_reset(&x->sent_row);
-    for (int r = 0; r < 2; r++) {
-        br_row_text(rows[r], source_names[x->source]);
-        br_row_int(rows[r], part);
-        br_row_int(rows[r], seq);
-        br_row_int(rows[r], (int64_t)n);
-        br_row_time(rows[r], t_min);
-        br_row_time(rows[r], t_max);
-        br_row_ints(rows[r], x->files, nfiles);
-        br_row_int(rows[r], k);
-        br_row_int(rows[r], width);
-    }
-    br_row_digest(rows[0], x->fps.data, x->fps.len);
-    br_row_digest(rows[0], x->ent.data, x->ent.len);
-    br_row_bytes(rows[1], x->fps.data, x->fps.len);
-    br_row_bytes(rows[1], x->ent.data, x->ent.len);
-    if (br_row_end(rows[1]) != BR_OK)
-        return br_fail(err, x->sent_row.st, "a row of billing.record_ids could not be made");
-    tw_end_sent(&x->t, x->sent_row.p, x->sent_row.n);
+    tw_end_sent(&x->t, b->data, b->len);
     return BR_OK;
 }
 
 enum br_status br_records_write(struct br_db *db, struct br_batch_writer *w, int source,
                                 const struct br_idq *q, size_t n, const int64_t *file_ids,
-                                size_t nfile_ids, br_idq_entry_fn entry, void *ctx,
-                                struct br_error *err)
+                                size_t nfile_ids, br_idq_entry_fn entry,
+                                br_idq_prefetch_fn prefetch, void *ctx, struct br_error *err)
 {
     struct writer x = {.source = source, .file_ids = file_ids, .nfile_ids = nfile_ids};
-    enum br_status st = tw_begin(&x.t, db, w, BR_SEC_RECORD_IDS, err);
+    enum br_status st = tw_begin_binary(&x.t, db, w, BR_SEC_RECORD_IDS, err);
     if (st != BR_OK)
         return st;
-    br_buf_init(&x.fps, (size_t)1 << 26);
-    br_buf_init(&x.ent, (size_t)1 << 26);
-    br_row_init(&x.sent_row);
+    br_buf_init(&x.tuple, (size_t)1 << 26);
+    x.fps_cap = (size_t)1 << 20;
+    x.fps = malloc(x.fps_cap);
+    x.ent = br_mallocn(ROW_IDS, H2_BYTES + 4 + 2);
+    x.vals = br_mallocn(ROW_IDS, sizeof(uint64_t));
     x.local = br_calloc(nfile_ids + 1, sizeof(*x.local));
     x.files = br_calloc(nfile_ids + 1, sizeof(*x.files));
     struct entry *e = br_mallocn(ROW_IDS, sizeof(*e));
-    if (x.local == NULL || x.files == NULL || e == NULL)
+    if (x.local == NULL || x.files == NULL || e == NULL || x.fps == NULL || x.ent == NULL ||
+        x.vals == NULL)
         st = br_fail(err, BR_ERR_NOMEM, "out of memory remembering record ids");
     size_t i = 0;
     while (i < n && st == BR_OK) {
         int part = (int)part_of(q[i].h1), seq = 0;
         size_t m = 0;
         for (; i < n && (int)part_of(q[i].h1) == part && st == BR_OK; i++) {
-            struct entry y = {.h1 = q[i].h1};
-            if (!entry(ctx, q[i].idx, &y.h2, &y.t, &y.file))
+            if (prefetch != NULL && i + 16 < n)
+                prefetch(ctx, q[i + 16].idx);
+            struct entry y = {.h1 = q[i].h1, .key = br_idq_key(&q[i])};
+            if (!entry(ctx, q[i].idx, &y.t, &y.file))
                 continue;
             BR_ASSERT(y.file < nfile_ids);
             e[m++] = y;
@@ -688,8 +763,9 @@ enum br_status br_records_write(struct br_db *db, struct br_batch_writer *w, int
     free(e);
     free(x.local);
     free(x.files);
-    br_buf_free(&x.fps);
-    br_buf_free(&x.ent);
-    br_row_free(&x.sent_row);
+    free(x.fps);
+    free(x.ent);
+    free(x.vals);
+    br_buf_free(&x.tuple);
     return tw_finish(&x.t, st, err);
 }

@@ -14,6 +14,7 @@
 
 struct br_db {
     PGconn *conn;
+    char *conninfo; /* as given to br_db_connect ("" for libpq's defaults) */
 };
 
 /* Runs a statement (results ignored). */

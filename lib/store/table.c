@@ -6,11 +6,11 @@
 #include <stdio.h>
 #include <string.h>
 
-enum br_status tw_begin(struct tw *t, struct br_db *db, struct br_batch_writer *w,
-                        enum br_section sec, struct br_error *err)
+static enum br_status begin(struct tw *t, struct br_db *db, struct br_batch_writer *w,
+                            enum br_section sec, bool binary, struct br_error *err)
 {
     const struct br_table *tb = &br_tables[sec];
-    *t = (struct tw){.w = w, .sec = sec, .row = &w->row, .t0 = br_now_s()};
+    *t = (struct tw){.w = w, .sec = sec, .row = &w->row, .t0 = br_now_s(), .binary = binary};
     if (tb->scope == BR_SCOPE_BATCH)
         t->prefix_n =
             (size_t)snprintf(t->prefix, sizeof(t->prefix), "%lld\t", (long long)w->batch_id);
@@ -22,13 +22,28 @@ enum br_status tw_begin(struct tw *t, struct br_db *db, struct br_batch_writer *
         st = br_buf_printf(&sql, "%s%s", i == 0 && tb->scope != BR_SCOPE_BATCH ? "" : ", ",
                            tb->cols[i]);
     if (st == BR_OK)
-        st = br_buf_printf(&sql, ") FROM STDIN");
+        st = br_buf_printf(&sql, ") FROM STDIN%s", binary ? " (FORMAT binary)" : "");
     if (st == BR_OK)
         st = br_copy_begin(&t->c, db, sql.data, err);
     else
         st = br_fail(err, st, "out of memory");
     br_buf_free(&sql);
+    if (st == BR_OK && binary) /* signature, flags, header extension length */
+        br_copy_put(&t->c, "PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19);
     return st;
+}
+
+enum br_status tw_begin(struct tw *t, struct br_db *db, struct br_batch_writer *w,
+                        enum br_section sec, struct br_error *err)
+{
+    return begin(t, db, w, sec, false, err);
+}
+
+enum br_status tw_begin_binary(struct tw *t, struct br_db *db, struct br_batch_writer *w,
+                               enum br_section sec, struct br_error *err)
+{
+    BR_ASSERT(br_tables[sec].scope == BR_SCOPE_BATCH);
+    return begin(t, db, w, sec, true, err);
 }
 
 struct br_row *tw_row(struct tw *t)
@@ -63,7 +78,8 @@ void tw_end_sent(struct tw *t, const char *sent, size_t n)
     }
     br_section_add(&t->w->sec[t->sec], r->p, r->n);
     t->w->rows[t->sec]++;
-    br_copy_put(&t->c, t->prefix, t->prefix_n);
+    if (!t->binary)
+        br_copy_put(&t->c, t->prefix, t->prefix_n);
     br_copy_put(&t->c, sent, n);
     br_copy_row_done(&t->c);
 }
@@ -81,6 +97,8 @@ enum br_status tw_finish(struct tw *t, enum br_status st, struct br_error *err)
         br_copy_finish(&t->c, &ignore);
         return st;
     }
+    if (t->binary)
+        br_copy_put(&t->c, "\377\377", 2); /* the trailer */
     st = br_copy_finish(&t->c, err);
     if (st == BR_OK && t->w->sec[t->sec].st != BR_OK)
         st = br_fail(err, t->w->sec[t->sec].st, "out of memory hashing %s", br_tables[t->sec].name);

@@ -19,6 +19,7 @@ struct tw {
     size_t prefix_n;
     enum br_status st; /* a row that could not be made */
     double t0;
+    bool binary; /* COPY ... (FORMAT binary): rows are sent as given */
 };
 
 enum br_status tw_begin(struct tw *t, struct br_db *db, struct br_batch_writer *w,
@@ -27,9 +28,15 @@ enum br_status tw_begin(struct tw *t, struct br_db *db, struct br_batch_writer *
 struct br_row *tw_row(struct tw *t);
 /* Ends the row: hashed into the section, sent to the COPY. */
 void tw_end(struct tw *t);
-/* Ends a row whose digest columns (BR_COL_DIGEST) were hashed: the row is
- * hashed as it is, and `sent` (the same row with those columns' bytes, as
- * br_row_bytes writes them, ended by LF) is what the COPY receives. */
+/* A binary COPY of the same columns (batch_id first): each row is hashed
+ * from its canonical text (tw_row, with BR_COL_DIGEST columns as their
+ * digests) and sent as the binary tuple the caller made (tw_end_sent),
+ * batch_id included. */
+enum br_status tw_begin_binary(struct tw *t, struct br_db *db, struct br_batch_writer *w,
+                               enum br_section sec, struct br_error *err);
+/* Ends a row: the canonical row is hashed, `sent` is what the COPY
+ * receives (a binary tuple, or for a text COPY the row's text with its
+ * digest columns' bytes, ended by LF). */
 void tw_end_sent(struct tw *t, const char *sent, size_t n);
 /* Ends the COPY; st: the caller's status so far (not BR_OK aborts it). */
 enum br_status tw_finish(struct tw *t, enum br_status st, struct br_error *err);

@@ -262,6 +262,14 @@ static void notes_written_and_verified(void **state)
     if (access(PYTHON, X_OK) == 0)
         sh(cmd);
     assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 0);
+    /* explain shows the notes of an account's period */
+    assert_int_equal(
+        it_billrun(f->db, f->log, "explain", "--account", "acc-10", "--period", "2026-12", NULL),
+        0);
+    assert_true(log_has(f->log, "+ debit notes 2.33300001 - round-down 0.00300001 = amount due "
+                                "2.33000000 CNY"));
+    assert_true(log_has(f->log, "debit  DN-202612-"));
+    assert_true(log_has(f->log, "posted late (its own period was closed)"));
 
     tamper(f, "billing.adjustment_notes",
            "UPDATE billing.adjustment_notes SET note_no = 'CN-202612-000009' "
