@@ -13,6 +13,8 @@
  *              pages, --help of every verb
  *   jobs       the package installed as the README says, the nightly run,
  *              the close and the verify as the user billrun (issue #17)
+ *   locks      --wait, --no-wait, --lock-timeout, TCP keepalives
+ *   modes      0640 files and 0750 folders whatever the umask
  * readme and jobs install the package on this machine (as root, one at a
  * time) and remove it afterwards. */
 #include "it.h"
@@ -93,6 +95,18 @@ static void jobs_as_billrun(void **state)
     run_script("jobs");
 }
 
+static void locks_and_keepalives(void **state)
+{
+    (void)state;
+    run_script("locks");
+}
+
+static void file_modes(void **state)
+{
+    (void)state;
+    run_script("modes");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -103,6 +117,8 @@ int main(void)
         cmocka_unit_test(metrics_logs_progress),
         cmocka_unit_test(install_and_manual),
         cmocka_unit_test(jobs_as_billrun),
+        cmocka_unit_test(locks_and_keepalives),
+        cmocka_unit_test(file_modes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
