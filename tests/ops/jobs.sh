@@ -328,7 +328,7 @@ for _ in $(seq 50); do
 done
 [[ -n ${pid:-} ]] || fail "no billrun process of the user billrun"
 for c in /proc/[0-9]*/cmdline; do
-    tr '\0' ' ' <"$c" 2>/dev/null
+    { tr '\0' ' ' <"$c"; } 2>/dev/null || true # a process may have ended since
     echo
 done >"$SCRATCH/cmdlines"
 has "$SCRATCH/cmdlines" "billrun run --quiet --no-wait --inbox /var/lib/billrun/inbox"

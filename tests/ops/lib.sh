@@ -16,8 +16,11 @@ DB=""
 CLEANUPS=()
 
 step() { printf '\n== %s: %s\n' "$TEST_NAME" "$*"; }
+# fail writes to the script's own stderr (fd 7), also from a command whose
+# stderr is redirected (expect 1 CMD 2>"$LOG"), where it would be lost.
+exec 7>&2
 fail() {
-    printf 'FAILED %s: %s\n' "$TEST_NAME" "$*" >&2
+    printf 'FAILED %s: %s\n' "$TEST_NAME" "$*" >&7
     exit 1
 }
 # expect CODE COMMAND...: runs the command, fails unless it exits with CODE.
@@ -115,6 +118,13 @@ package_test_end() {
     package_remove
     rm -rf /var/lib/billrun /run/billrun
     if [[ -n $PKG_MADE_USER ]]; then
+        # a job a failed step left running ends within seconds (userdel
+        # refuses a user with processes)
+        local _
+        for _ in $(seq 60); do
+            pgrep -u billrun >/dev/null || break
+            sleep 0.5
+        done
         userdel billrun 2>/dev/null || true
         groupdel billrun 2>/dev/null || true
     fi
