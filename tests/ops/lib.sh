@@ -82,8 +82,8 @@ readme_block() {
 }
 
 # --- The tests that install the Debian package on this machine (readme.sh,
-# jobs.sh): as root, one at a time on the machine (ctest may run two suites
-# at once: readme_test runs scripts/test in a clone), and what they add
+# jobs.sh): as root, one at a time on the machine (two suites may run at
+# once, from two build folders or two clones), and what they add
 # (the package, /etc/billrun, /etc/cron.d/billrun, /var/lib/billrun,
 # /run/billrun, the user billrun) is removed on exit. A package installed
 # by anything but one of these tests is never touched: the test fails.
