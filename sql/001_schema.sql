@@ -725,11 +725,24 @@ CREATE TRIGGER period_closes_claim_batches AFTER INSERT ON billing.period_closes
 CREATE TRIGGER invoice_finals_claim_batches AFTER INSERT ON billing.invoice_finals
     REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION ledger.claim_batches();
 
+-- The writers' lock: every writing batch (run, reprocess, close) locks this
+-- table IN SHARE ROW EXCLUSIVE MODE, which only one transaction can hold and
+-- which needs UPDATE on it: billrun_writer has it, billrun_auditor has no
+-- privilege on it at all, so no auditor's session can make a night wait.
+CREATE TABLE ledger.writer_lock (
+    one boolean PRIMARY KEY DEFAULT true CHECK (one)
+);
+INSERT INTO ledger.writer_lock VALUES (true);
+COMMENT ON TABLE ledger.writer_lock IS 'The lock billrun''s writing batches take (LOCK TABLE ... IN SHARE ROW EXCLUSIVE MODE); one row, never changed.';
+COMMENT ON COLUMN ledger.writer_lock.one IS 'Always true.';
+
 -- Append-only: every table of both schemas refuses UPDATE, DELETE and TRUNCATE.
 -- (Spelled out per table: a reader of the schema sees each trigger's name.)
 CREATE TRIGGER settings_append_only BEFORE UPDATE OR DELETE ON billing.settings FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER settings_no_truncate BEFORE TRUNCATE ON billing.settings FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER chart_append_only BEFORE UPDATE OR DELETE ON ledger.chart FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER writer_lock_append_only BEFORE UPDATE OR DELETE ON ledger.writer_lock FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
+CREATE TRIGGER writer_lock_no_truncate BEFORE TRUNCATE ON ledger.writer_lock FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER chart_no_truncate BEFORE TRUNCATE ON ledger.chart FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER batches_append_only BEFORE UPDATE OR DELETE ON ledger.batches FOR EACH ROW EXECUTE FUNCTION ledger.refuse_change();
 CREATE TRIGGER batches_no_truncate BEFORE TRUNCATE ON ledger.batches FOR EACH STATEMENT EXECUTE FUNCTION ledger.refuse_change();

@@ -107,14 +107,38 @@ bool br_cli_flag(int argc, char **argv, const char *name)
     return false;
 }
 
+bool br_cli_wait(const struct br_verb *verb, int argc, char **argv, bool *no_wait, int *timeout_s,
+                 int *used)
+{
+    bool wait = br_cli_flag(argc, argv, "--wait");
+    *no_wait = br_cli_flag(argc, argv, "--no-wait");
+    const char *t = br_cli_opt(argc, argv, "--lock-timeout");
+    *used = wait + *no_wait + (t ? 2 : 0);
+    *timeout_s = 600;
+    if (wait && *no_wait) {
+        br_cli_usage_error(verb, "--wait and --no-wait contradict each other");
+        return false;
+    }
+    if (t != NULL) {
+        char *end;
+        long v = strtol(t, &end, 10);
+        if (*t == '\0' || *end != '\0' || v < 1 || v > 86400) {
+            br_cli_usage_error(verb, "--lock-timeout takes whole seconds, 1 to 86400, not %s", t);
+            return false;
+        }
+        *timeout_s = (int)v;
+    }
+    return true;
+}
+
 int br_cli_usage_error(const struct br_verb *verb, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "billrun %s: ", verb->name);
+    fprintf(stderr, "%sbillrun %s: ", br_log_prio(BR_LOG_ERROR), verb->name);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\nusage: %s\n", verb->usage);
+    fprintf(stderr, "\n%susage: %s\n", br_log_prio(BR_LOG_ERROR), verb->usage);
     return BR_EXIT_USAGE;
 }
 
@@ -122,7 +146,7 @@ int br_cli_fail(const struct br_error *err)
 {
     br_log(BR_LOG_ERROR, "failed", "status=%s msg=%s", br_status_str(err->status),
            br_logq(err->msg));
-    fprintf(stderr, "billrun: %s\n", err->msg);
+    fprintf(stderr, "%sbillrun: %s\n", br_log_prio(BR_LOG_ERROR), err->msg);
     return err->status == BR_ERR_USAGE ? BR_EXIT_USAGE : BR_EXIT_FAILED;
 }
 

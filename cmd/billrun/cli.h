@@ -49,6 +49,13 @@ void br_cli_verb_help(const struct br_verb *verb);
 
 enum br_status br_cli_connect(const struct br_cli *cli, struct br_db **db, struct br_error *err);
 
+/* The waiting options of a writing verb (--wait, --no-wait, --lock-timeout
+ * SECONDS) after br_cli_options: *used is how many argv slots they took.
+ * False (after printing a usage error) when they contradict each other or
+ * the timeout is not 1 to 86400. */
+bool br_cli_wait(const struct br_verb *verb, int argc, char **argv, bool *no_wait, int *timeout_s,
+                 int *used);
+
 /* Parses an --as-of value: RFC 3339 or "now". */
 bool br_cli_time(const char *s, int64_t *out);
 

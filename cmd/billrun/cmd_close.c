@@ -21,31 +21,35 @@ static void write_metrics(const struct br_cli *cli, const struct br_metrics *m)
     if (cli->metrics == NULL || br_metrics_write(cli->metrics, m, &err) == BR_OK)
         return;
     br_log(BR_LOG_WARN, "metrics_not_written", "msg=%s", br_logq(err.msg));
-    fprintf(stderr, "billrun: warning: %s\n", err.msg);
+    fprintf(stderr, "%sbillrun: warning: %s\n", br_log_prio(BR_LOG_WARN), err.msg);
 }
 
 static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
 {
     const struct br_verb *v = br_verb_find(rewrite ? "invoices" : "close");
-    static const char *const opts[] = {"--period", "--out", "--seller", NULL};
-    static const char *const flags[] = {"--force", "--early", "--no-wait", NULL};
+    static const char *const opts[] = {"--period", "--out", "--seller", "--lock-timeout", NULL};
+    static const char *const flags[] = {"--force", "--early", "--wait", "--no-wait", NULL};
     if (!br_cli_options(cli, v, &argc, argv, opts, flags))
         return BR_EXIT_USAGE;
     const char *per = br_cli_opt(argc, argv, "--period");
     const char *out = br_cli_opt(argc, argv, "--out");
     const char *seller = br_cli_opt(argc, argv, "--seller");
     bool force = br_cli_flag(argc, argv, "--force");
-    bool no_wait = br_cli_flag(argc, argv, "--no-wait");
     bool early = br_cli_flag(argc, argv, "--early");
+    bool no_wait;
+    int lock_timeout, waits;
+    if (!br_cli_wait(v, argc, argv, &no_wait, &lock_timeout, &waits))
+        return BR_EXIT_USAGE;
     if (per == NULL || out == NULL)
         return br_cli_usage_error(v, "--period YYYY-MM and --out DIR are required");
-    if (argc != 4 + (seller ? 2 : 0) + force + no_wait + early ||
-        (rewrite && (force || seller || early)))
+    if (argc != 4 + (seller ? 2 : 0) + force + waits + early ||
+        (rewrite && (force || seller || early || waits)))
         return br_cli_usage_error(v, "unexpected argument");
     struct br_close_opts o = {.out_dir = out,
                               .force = force,
                               .early = early,
                               .no_wait = no_wait,
+                              .lock_timeout_s = lock_timeout,
                               .threads = cli->threads,
                               .version = BILLRUN_VERSION,
                               .rewrite_only = rewrite,

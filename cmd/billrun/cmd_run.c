@@ -106,27 +106,31 @@ static void write_metrics(const struct br_cli *cli, const struct br_metrics *m)
     if (cli->metrics == NULL || br_metrics_write(cli->metrics, m, &err) == BR_OK)
         return;
     br_log(BR_LOG_WARN, "metrics_not_written", "msg=%s", br_logq(err.msg));
-    fprintf(stderr, "billrun: warning: %s\n", err.msg);
+    fprintf(stderr, "%sbillrun: warning: %s\n", br_log_prio(BR_LOG_WARN), err.msg);
 }
 
 static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
 {
     const struct br_verb *v = br_verb_find(reprocess ? "reprocess" : "run");
-    static const char *const opts[] = {"--inbox", "--as-of", NULL};
-    static const char *const flags[] = {"--no-wait", "--future-as-of", NULL};
+    static const char *const opts[] = {"--inbox", "--as-of", "--lock-timeout", NULL};
+    static const char *const flags[] = {"--wait", "--no-wait", "--future-as-of", NULL};
     if (!br_cli_options(cli, v, &argc, argv, opts, flags))
         return BR_EXIT_USAGE;
     const char *inbox = br_cli_opt(argc, argv, "--inbox");
     const char *asof = br_cli_opt(argc, argv, "--as-of");
     bool future = br_cli_flag(argc, argv, "--future-as-of");
-    int expect = (inbox ? 2 : 0) + (asof ? 2 : 0) + (br_cli_flag(argc, argv, "--no-wait") ? 1 : 0) +
-                 (future ? 1 : 0);
+    bool no_wait;
+    int lock_timeout, waits;
+    if (!br_cli_wait(v, argc, argv, &no_wait, &lock_timeout, &waits))
+        return BR_EXIT_USAGE;
+    int expect = (inbox ? 2 : 0) + (asof ? 2 : 0) + waits + (future ? 1 : 0);
     if (argc != expect)
         return br_cli_usage_error(v, "unexpected argument %s", argv[0]);
     if (!reprocess && inbox == NULL)
         return br_cli_usage_error(v, "--inbox DIR is required");
     struct br_run_opts o = {.inbox = inbox,
-                            .no_wait = br_cli_flag(argc, argv, "--no-wait"),
+                            .no_wait = no_wait,
+                            .lock_timeout_s = lock_timeout,
                             .reprocess = reprocess,
                             .future_as_of = future,
                             .threads = cli->threads,

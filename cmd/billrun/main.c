@@ -18,20 +18,23 @@ const struct br_verb br_verbs[] = {
     {"db", cmd_db, "billrun db init [--tz-offset +08:00] [--late-days 62] [--db CONNINFO]",
      "create or upgrade the schema (idempotent)"},
     {"run", cmd_run,
-     "billrun run --inbox DIR [--as-of TIME] [--future-as-of] [--no-wait] [--threads N] "
-     "[--metrics-file PATH]",
+     "billrun run --inbox DIR [--as-of TIME] [--future-as-of] [--wait | --no-wait] "
+     "[--lock-timeout SECONDS] [--threads N] [--metrics-file PATH]",
      "apply new inbox files, rate, post to the ledger"},
     {"reprocess", cmd_reprocess,
-     "billrun reprocess [--inbox DIR] [--as-of TIME] [--future-as-of] [--no-wait] [--threads N] "
+     "billrun reprocess [--inbox DIR] [--as-of TIME] [--future-as-of] [--wait | --no-wait] "
+     "[--lock-timeout SECONDS] [--threads N] "
      "[--metrics-file PATH]",
      "rate rejected rows again once their account or price has arrived"},
     {"close", cmd_close,
-     "billrun close --period YYYY-MM --out DIR [--force] [--early] [--seller FILE] [--no-wait] "
+     "billrun close --period YYYY-MM --out DIR [--force] [--early] [--seller FILE] "
+     "[--wait | --no-wait] [--lock-timeout SECONDS] "
      "[--threads N] [--metrics-file PATH]",
      "close the month, write the XLSX invoices"},
     {"invoices", cmd_invoices, "billrun invoices --period YYYY-MM --out DIR",
      "write a closed period's XLSX again (same bytes)"},
-    {"verify", cmd_verify, "billrun verify", "check the ledger's integrity; non-zero if broken"},
+    {"verify", cmd_verify, "billrun verify [--metrics-file PATH]",
+     "check the ledger's integrity; non-zero if broken"},
     {"explain", cmd_explain, "billrun explain --account ID --period YYYY-MM",
      "show how each invoice line was paid (the waterfall)"},
     {"ingest", cmd_ingest, "billrun ingest --inbox DIR [--tz-offset +08:00] [--rate [--as-of T]]",
@@ -77,7 +80,8 @@ int main(int argc, char **argv)
             br_csv_set_pipeline_min(v);
     }
     if (argc < 2) {
-        fprintf(stderr, "usage: billrun <verb> [options]   (billrun --help lists the verbs)\n");
+        fprintf(stderr, "%susage: billrun <verb> [options]   (billrun --help lists the verbs)\n",
+                br_log_prio(BR_LOG_ERROR));
         return BR_EXIT_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
@@ -92,9 +96,9 @@ int main(int argc, char **argv)
     const struct br_verb *v = br_verb_find(argv[1]);
     if (v == NULL) {
         fprintf(stderr,
-                "billrun: unknown verb '%s'\nusage: billrun <verb> [options]   "
+                "%sbillrun: unknown verb '%s'\n%susage: billrun <verb> [options]   "
                 "(billrun --help lists the verbs)\n",
-                argv[1]);
+                br_log_prio(BR_LOG_ERROR), argv[1], br_log_prio(BR_LOG_ERROR));
         return BR_EXIT_USAGE;
     }
     struct br_cli cli = {.prog = "billrun", .threads = 2};

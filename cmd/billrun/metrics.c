@@ -4,11 +4,14 @@
 #include "core/mem.h"
 #include "batch/close.h"
 #include "batch/run.h"
+#include "batch/verify.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -78,12 +81,34 @@ static void close_metrics(struct br_buf *b, const char *verb, const struct br_cl
                   s->t_total);
 }
 
+/* billrun verify: whether the ledger passed, its checks, the chain's tip. */
+static void verify_metrics(struct br_buf *b, const struct br_metrics *m)
+{
+    const struct br_verify_report *r = m->verify;
+    metric(b, "billrun_verify_ok", "gauge",
+           "1 if the last billrun verify ran and every check passed, else 0.");
+    br_buf_printf(b, "billrun_verify_ok %d\n", m->ok && r != NULL && r->failed == 0 ? 1 : 0);
+    if (r == NULL)
+        return;
+    metric(b, "billrun_verify_checks", "gauge", "Checks of the last billrun verify, by result.");
+    br_buf_printf(b, "billrun_verify_checks{result=\"passed\"} %zu\n", r->n - r->failed);
+    br_buf_printf(b, "billrun_verify_checks{result=\"failed\"} %zu\n", r->failed);
+    if (r->tip_batch_id > 0) {
+        metric(b, "billrun_verify_tip_info", "gauge",
+               "The last batch of the chain the last billrun verify checked, and its hash.");
+        br_buf_printf(b, "billrun_verify_tip_info{batch_id=\"%lld\",hash=\"%s\"} 1\n",
+                      (long long)r->tip_batch_id, r->tip_hash);
+    }
+}
+
 enum br_status br_metrics_write(const char *path, const struct br_metrics *m, struct br_error *err)
 {
     struct br_buf b;
     br_buf_init(&b, 1 << 20);
     double now = (double)time(NULL);
     double last = m->ok ? now : previous_success(path, m->verb);
+    metric(&b, "billrun_build_info", "gauge", "The billrun that wrote this file.");
+    br_buf_printf(&b, "billrun_build_info{version=\"%s\"} 1\n", BILLRUN_VERSION);
     metric(&b, "billrun_last_run_ok", "gauge", "1 if the last run of the verb succeeded.");
     br_buf_printf(&b, "billrun_last_run_ok{verb=\"%s\"} %d\n", m->verb, m->ok ? 1 : 0);
     metric(&b, "billrun_last_run_timestamp_seconds", "gauge", "When the verb last ran.");
@@ -102,9 +127,19 @@ enum br_status br_metrics_write(const char *path, const struct br_metrics *m, st
         run_metrics(&b, m->verb, m->run);
     if (m->ok && m->close)
         close_metrics(&b, m->verb, m->close);
+    if (strcmp(m->verb, "verify") == 0)
+        verify_metrics(&b, m);
     char tmp[4096];
     snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
+    /* 0640 whatever the umask: node_exporter reads it as the group */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (fd >= 0 && fchmod(fd, 0640) != 0) {
+        close(fd);
+        fd = -1;
+    }
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (f == NULL && fd >= 0)
+        close(fd);
     enum br_status st = BR_OK;
     if (f == NULL || b.data == NULL) {
         st = br_fail(err, BR_ERR_IO, "cannot write metrics %s: %s", tmp, strerror(errno));

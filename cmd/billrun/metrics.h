@@ -11,11 +11,14 @@
 struct br_run_summary;
 struct br_close_summary;
 
+struct br_verify_report;
+
 struct br_metrics {
-    const char *verb; /* run, reprocess, close */
+    const char *verb; /* run, reprocess, close, verify */
     bool ok;
-    const struct br_run_summary *run;     /* may be NULL */
-    const struct br_close_summary *close; /* may be NULL */
+    const struct br_run_summary *run;      /* may be NULL */
+    const struct br_close_summary *close;  /* may be NULL */
+    const struct br_verify_report *verify; /* verify that ran its checks, or NULL */
 };
 
 /* Writes path (keeping the last success time of the previous file when this

@@ -9,14 +9,14 @@
 #include <string.h>
 #include <time.h>
 
-enum br_status br_batch_open(struct br_batch *b, struct br_db *db, const char *kind, bool no_wait,
-                             struct br_error *err)
+enum br_status br_batch_open(struct br_batch *b, struct br_db *db, const char *kind,
+                             const struct br_wait *wait, struct br_error *err)
 {
     memset(b, 0, sizeof(*b));
     b->db = db;
     b->kind = kind;
     b->started_at = (int64_t)time(NULL);
-    enum br_status st = br_txn_begin_write(db, no_wait, err);
+    enum br_status st = br_txn_begin_write(db, wait, err);
     if (st != BR_OK)
         return st;
     b->open = true;

@@ -17,6 +17,7 @@
 
 #include "ledger/canon.h"
 #include "store/db.h"
+#include "store/txn.h"
 #include "store/write.h"
 
 #include <stdbool.h>
@@ -37,8 +38,8 @@ struct br_batch {
 
 /* Opens the batch's transaction (waiting for another writer unless no_wait:
  * then BR_ERR_LOCKED). */
-enum br_status br_batch_open(struct br_batch *b, struct br_db *db, const char *kind, bool no_wait,
-                             struct br_error *err);
+enum br_status br_batch_open(struct br_batch *b, struct br_db *db, const char *kind,
+                             const struct br_wait *wait, struct br_error *err);
 
 /* Checks what was written against what the database stored, and links the
  * batch into the chain. period: the period a close closes, else NULL. */

@@ -235,7 +235,8 @@ static enum br_status check_ended(struct close_ctx *c, struct br_error *err)
 static enum br_status close_period(struct close_ctx *c, struct br_close_summary *s, double t0,
                                    struct br_error *err)
 {
-    enum br_status st = br_batch_open(&c->batch, c->db, "close", c->o->no_wait, err);
+    struct br_wait wait = {.no_wait = c->o->no_wait, .timeout_s = c->o->lock_timeout_s};
+    enum br_status st = br_batch_open(&c->batch, c->db, "close", &wait, err);
     bool closed = false;
     if (st == BR_OK)
         st = br_period_closed(c->db, c->per, &closed, err);

@@ -19,6 +19,7 @@ struct br_close_opts {
     bool force;
     bool early; /* allow closing a period that has not ended by the server's clock */
     bool no_wait;
+    int lock_timeout_s; /* how long to wait for locks (0: 600) */
     int threads;
     const char *version;
     bool rewrite_only;       /* billrun invoices: write a closed period again */

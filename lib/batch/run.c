@@ -395,7 +395,8 @@ enum br_status br_run(struct br_db *db, const struct br_run_opts *o, struct br_r
     sum->tz_offset_s = tz;
     br_night_init(&c.night, (struct br_calendar){tz}, o->threads);
     stage(o, "load");
-    st = br_batch_open(&c.batch, db, o->reprocess ? "reprocess" : "run", o->no_wait, err);
+    struct br_wait wait = {.no_wait = o->no_wait, .timeout_s = o->lock_timeout_s};
+    st = br_batch_open(&c.batch, db, o->reprocess ? "reprocess" : "run", &wait, err);
     if (st == BR_OK)
         st = check_as_of(&c, err);
     if (st == BR_OK)

@@ -10,11 +10,12 @@
 #include "store/db.h"
 
 struct br_run_opts {
-    const char *inbox; /* NULL: no inbox (reprocessing only) */
-    int64_t as_of;     /* expiries and straight-line recognition up to here */
-    bool no_wait;      /* refuse instead of waiting for another run */
-    bool reprocess;    /* re-read open unknown_account / no_price rejects */
-    bool future_as_of; /* allow an as-of more than 5 minutes after the server's clock */
+    const char *inbox;  /* NULL: no inbox (reprocessing only) */
+    int64_t as_of;      /* expiries and straight-line recognition up to here */
+    bool no_wait;       /* refuse instead of waiting for another run */
+    int lock_timeout_s; /* else wait this long for locks (0: 600) */
+    bool reprocess;     /* re-read open unknown_account / no_price rejects */
+    bool future_as_of;  /* allow an as-of more than 5 minutes after the server's clock */
     int threads;
     const char *version;
     /* Called as each stage begins (load, ingest, rate, post, commit) with

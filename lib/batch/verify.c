@@ -84,6 +84,7 @@ static enum br_status check_link(void *ctx, const struct br_chain_row *b)
     }
     memcpy(w->prev, b->hash, 32);
     br_hex32(b->hash, w->rep->tip_hash);
+    w->rep->tip_batch_id = b->batch_id;
     return BR_OK;
 }
 

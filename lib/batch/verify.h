@@ -22,8 +22,9 @@ struct br_verify_report {
     struct br_verify_check checks[BR_VERIFY_MAX];
     size_t n;
     size_t failed;
-    int64_t batches;   /* batches in the chain */
-    char tip_hash[65]; /* the last batch's hash, hex ("" when none) */
+    int64_t batches;      /* batches in the chain */
+    char tip_hash[65];    /* the last batch's hash, hex ("" when none) */
+    int64_t tip_batch_id; /* and its number (0 when none) */
 };
 
 /* Runs every check in one read-only snapshot. BR_OK means the checks ran;

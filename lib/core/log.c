@@ -3,8 +3,11 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 static enum br_log_level log_level = BR_LOG_INFO;
 
@@ -20,6 +23,28 @@ enum br_log_level br_log_get_level(void)
 
 static const char *const level_names[] = {"error", "warn", "info", "debug"};
 
+/* 1 when stderr is the journal's stream: JOURNAL_STREAM ("device:inode",
+ * set by systemd for a unit's stdout and stderr) names stderr's file. */
+static int to_journal(void)
+{
+    static int known = -1;
+    if (known >= 0)
+        return known;
+    known = 0;
+    const char *js = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+    if (js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0)
+        known = (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+    return known;
+}
+
+const char *br_log_prio(enum br_log_level level)
+{
+    static const char *const prio[] = {"<3>", "<4>", "<6>", "<7>"};
+    return to_journal() ? prio[level] : "";
+}
+
 void br_log(enum br_log_level level, const char *event, const char *kv_fmt, ...)
 {
     if (level > log_level)
@@ -30,9 +55,9 @@ void br_log(enum br_log_level level, const char *event, const char *kv_fmt, ...)
     struct tm tm;
     gmtime_r(&ts.tv_sec, &tm);
     int n =
-        snprintf(line, sizeof(line), "ts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s event=%s",
-                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                 ts.tv_nsec / 1000000, level_names[level], event);
+        snprintf(line, sizeof(line), "%sts=%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ level=%s event=%s",
+                 br_log_prio(level), tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000, level_names[level], event);
     if (n < 0)
         return;
     if (kv_fmt != NULL && kv_fmt[0] != '\0' && (size_t)n < sizeof(line) - 2) {

@@ -17,6 +17,12 @@ void br_log(enum br_log_level level, const char *event, const char *kv_fmt, ...)
  * 8 calls on this thread). */
 const char *br_logq(const char *value);
 
+/* "<N>", the syslog priority of level (3 error, 4 warn, 6 info, 7 debug),
+ * when stderr is the systemd journal (JOURNAL_STREAM names it), else "":
+ * what every line written to stderr starts with, so that the journal files
+ * it at its priority. */
+const char *br_log_prio(enum br_log_level level);
+
 /* Seconds on the monotonic clock (for durations in logs and summaries). */
 double br_now_s(void);
 

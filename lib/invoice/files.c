@@ -10,21 +10,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* One folder: created 0750 whatever the umask (documents carry names,
+ * addresses and tax ids: for the owner and the group only); one that exists
+ * is left as it is. */
+static enum br_status make_one(const char *dir, struct br_error *err)
+{
+    if (mkdir(dir, 0750) == 0) {
+        if (chmod(dir, 0750) != 0)
+            return br_fail(err, BR_ERR_IO, "cannot set the mode of %s: %s", dir, strerror(errno));
+        return BR_OK;
+    }
+    if (errno != EEXIST)
+        return br_fail(err, BR_ERR_IO, "cannot create %s: %s", dir, strerror(errno));
+    return BR_OK;
+}
+
 enum br_status br_files_make_dir(const char *path, struct br_error *err)
 {
     char tmp[4096];
     snprintf(tmp, sizeof(tmp), "%s", path);
-    for (char *p = tmp + 1; *p; p++) {
+    enum br_status st = BR_OK;
+    for (char *p = tmp + 1; *p && st == BR_OK; p++) {
         if (*p != '/')
             continue;
         *p = '\0';
-        if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-            return br_fail(err, BR_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
+        st = make_one(tmp, err);
         *p = '/';
     }
-    if (mkdir(tmp, 0755) != 0 && errno != EEXIST)
-        return br_fail(err, BR_ERR_IO, "cannot create %s: %s", tmp, strerror(errno));
-    return BR_OK;
+    return st == BR_OK ? make_one(tmp, err) : st;
 }
 
 enum br_status br_files_remove_dir(const char *path, struct br_error *err)

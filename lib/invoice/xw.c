@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -505,6 +506,10 @@ enum br_status xw_finish(struct xw *w, const char *path)
     w->wb = NULL;
     if (w->st == BR_OK)
         w->st = xlsx_verify(w->tmp_path, w->err);
+    /* for the owner and the group only, whatever the umask */
+    if (w->st == BR_OK && chmod(w->tmp_path, 0640) != 0)
+        w->st = br_fail(w->err, BR_ERR_IO, "xlsx: cannot set the mode of %s: %s", w->tmp_path,
+                        strerror(errno));
     if (w->st == BR_OK && rename(w->tmp_path, path) != 0)
         w->st = br_fail(w->err, BR_ERR_IO, "xlsx: rename %s to %s: %s", w->tmp_path, path,
                         strerror(errno));

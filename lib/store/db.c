@@ -16,6 +16,7 @@ enum br_status br_sql_fail(struct br_db *db, const PGresult *res, const char *wh
 {
     const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
     const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+    snprintf(db->last_state, sizeof(db->last_state), "%s", state ? state : "");
     if (msg == NULL)
         msg = PQerrorMessage(db->conn);
     char clean[512];
@@ -25,8 +26,19 @@ enum br_status br_sql_fail(struct br_db *db, const PGresult *res, const char *wh
         clean[--n] = '\0';
     if (state == NULL && PQstatus(db->conn) != CONNECTION_OK)
         return br_fail(err, BR_ERR_DB, "%s: the database connection was lost: %s", what, clean);
+    if (state != NULL && strcmp(state, "55P03") == 0)
+        return br_fail(err, BR_ERR_LOCKED,
+                       "%s: %s (SQLSTATE 55P03): another session held a lock billrun needed "
+                       "for longer than --lock-timeout (a LOCK TABLE, a migration); nothing was "
+                       "committed",
+                       what, clean);
     return br_fail(err, BR_ERR_DB, "%s: %s%s%s%s", what, clean, state ? " (SQLSTATE " : "",
                    state ? state : "", state ? ")" : "");
+}
+
+bool br_sql_lock_unavailable(const struct br_db *db)
+{
+    return strcmp(db->last_state, "55P03") == 0;
 }
 
 static void notice_quiet(void *arg, const char *message)
@@ -62,8 +74,15 @@ enum br_status br_db_connect(struct br_db **out, const char *conninfo, struct br
     /* libpq's defaults (PG* variables, service file, ~/.pgpass), then the
      * conninfo; application_name lets operators see billrun in
      * pg_stat_activity. */
-    const char *keys[] = {"dbname", "fallback_application_name", NULL};
-    const char *vals[] = {conninfo ? conninfo : "", "billrun", NULL};
+    /* TCP keepalives and a user timeout, so that a network that silently
+     * drops the connection ends a run in minutes (keepalives alone do not
+     * fire while sent data waits unacknowledged): first, so that the
+     * user's conninfo (dbname, expanded in place) may say otherwise */
+    const char *keys[] = {
+        "keepalives",       "keepalives_idle", "keepalives_interval",       "keepalives_count",
+        "tcp_user_timeout", "dbname",          "fallback_application_name", NULL};
+    const char *vals[] = {"1",       "60", "10", "6", "300000", conninfo ? conninfo : "",
+                          "billrun", NULL};
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (db->conn == NULL) {
         free(db);

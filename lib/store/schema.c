@@ -26,7 +26,10 @@ static const char *const grants =
     "GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA ledger, billing TO " BR_ROLE_WRITER ";"
     "GRANT SELECT ON ALL TABLES IN SCHEMA ledger, billing TO " BR_ROLE_AUDITOR ";"
     "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA ledger, billing TO " BR_ROLE_WRITER
-    ", " BR_ROLE_AUDITOR ";";
+    ", " BR_ROLE_AUDITOR ";"
+    /* the writers' lock: the writer may lock it, the auditor may not touch it */
+    "REVOKE ALL ON ledger.writer_lock FROM " BR_ROLE_AUDITOR ", PUBLIC;"
+    "GRANT UPDATE ON ledger.writer_lock TO " BR_ROLE_WRITER ";";
 
 static void sha_hex(const char *p, size_t n, char out[65])
 {

@@ -14,8 +14,13 @@
 
 struct br_db {
     PGconn *conn;
-    char *conninfo; /* as given to br_db_connect ("" for libpq's defaults) */
+    char *conninfo;     /* as given to br_db_connect ("" for libpq's defaults) */
+    char last_state[6]; /* SQLSTATE of the last failed statement ("" if none) */
 };
+
+/* Whether the last failed statement could not have a lock (SQLSTATE 55P03:
+ * NOWAIT, or lock_timeout passed). */
+bool br_sql_lock_unavailable(const struct br_db *db);
 
 /* Runs a statement (results ignored). */
 enum br_status br_sql_exec(struct br_db *db, const char *sql, struct br_error *err);

@@ -7,10 +7,19 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* Starts the transaction of a writing batch: BEGIN, the writer role when
- * the session holds it, and billrun's lock (waiting for another writer
- * unless no_wait: then BR_ERR_LOCKED). Rolls back on failure. */
-enum br_status br_txn_begin_write(struct br_db *db, bool no_wait, struct br_error *err);
+/* How a writing batch waits for locks. */
+struct br_wait {
+    bool no_wait;  /* refuse at once when another writer holds the lock */
+    int timeout_s; /* else wait this long, for it and for any lock a
+                      statement needs (lock_timeout); 0: 600 */
+};
+
+/* Starts the transaction of a writing batch: BEGIN, lock_timeout, the
+ * writer role when the session holds it, and the writers' lock
+ * (ledger.writer_lock). BR_ERR_LOCKED when another writer holds it and
+ * w->no_wait, or when it was not had within the timeout. Rolls back on
+ * failure. */
+enum br_status br_txn_begin_write(struct br_db *db, const struct br_wait *w, struct br_error *err);
 
 /* A read-only snapshot (REPEATABLE READ). */
 enum br_status br_txn_begin_read(struct br_db *db, struct br_error *err);

@@ -85,7 +85,8 @@ int main(int argc, char **argv)
         nt.n[0] = ids * eas_pct / 100;
         nt.n[1] = ids - nt.n[0];
         struct br_batch b;
-        enum br_status st = br_batch_open(&b, db, "run", false, &err);
+        struct br_wait wait = {.no_wait = false, .timeout_s = 600};
+        enum br_status st = br_batch_open(&b, db, "run", &wait, &err);
         /* a files row per source: the ids' files */
         struct br_book book;
         br_book_init(&book);

@@ -1,12 +1,22 @@
 /* Operations (issue: the newcomer's first ten minutes, cron, object storage,
  * logs and metrics): each case runs one script of tests/ops/ against the
  * PostgreSQL of the PG* variables and this build's billrun:
- *   readme     every sh block of README.md, then its sql blocks as the auditor
+ *   readme     every sh block of README.md for real (the Debian package
+ *              installed on this machine), then its sql blocks as the auditor
  *   fetch      scripts/fetch-exports against a local bucket, broken transfers
- *   schedule   the systemd units, the crontab, billrun-close-previous
+ *   schedule   the systemd units and their sandbox scores, the crontab,
+ *              sysusers and tmpfiles, billrun-close-previous
  *   reprocess  rejects rated once their account or price arrives
- *   observe    --metrics-file through promtool, logs, the progress line
- *   install    cmake --install, billrun(1), --help of every verb */
+ *   observe    --metrics-file through promtool, logs, the progress line,
+ *              build info, verify's metrics, journald priorities
+ *   install    cmake --install, cpack -G DEB, a default build, the manual
+ *              pages, --help of every verb
+ *   jobs       the package installed as the README says, the nightly run,
+ *              the close and the verify as the user billrun (issue #17)
+ *   locks      --wait, --no-wait, --lock-timeout, TCP keepalives
+ *   modes      0640 files and 0750 folders whatever the umask
+ * readme and jobs install the package on this machine (as root, one at a
+ * time) and remove it afterwards. */
 #include "it.h"
 
 #include <stdio.h>
@@ -79,6 +89,24 @@ static void install_and_manual(void **state)
     run_script("install");
 }
 
+static void jobs_as_billrun(void **state)
+{
+    (void)state;
+    run_script("jobs");
+}
+
+static void locks_and_keepalives(void **state)
+{
+    (void)state;
+    run_script("locks");
+}
+
+static void file_modes(void **state)
+{
+    (void)state;
+    run_script("modes");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -88,6 +116,9 @@ int main(void)
         cmocka_unit_test(reprocess_rejects),
         cmocka_unit_test(metrics_logs_progress),
         cmocka_unit_test(install_and_manual),
+        cmocka_unit_test(jobs_as_billrun),
+        cmocka_unit_test(locks_and_keepalives),
+        cmocka_unit_test(file_modes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,6 +3,8 @@
 # bucket): new files arrive whole, existing ones are skipped, a file whose
 # size changed is refused, and a failed, truncated or corrupted transfer
 # leaves nothing in the inbox (a fake rclone on PATH breaks the downloads).
+# What it writes is 0640 in 0750 folders whatever the umask, and its
+# messages carry syslog priorities when stderr is the journal.
 source "$(dirname "$0")/lib.sh"
 
 FETCH=$SRC/scripts/fetch-exports
@@ -43,6 +45,17 @@ has "$LOG" "12 fetched, 0 already there, 0 refused"
 [[ ! -e $INBOX/README.txt && ! -e $INBOX/eas-old.csv ]] || fail "fetched a file that is not an export"
 no_partials
 before=$(inbox_state)
+
+step "files 0640, folders 0750, whatever the caller's umask"
+# modes FOLDER: "mode type name" of everything under it
+modes() { (cd "$1" && find . -mindepth 1 -printf '%m %y %p\n' | sort); }
+for m in 000 077; do
+    (umask $m && exec "$FETCH" "$BUCKET" "$SCRATCH/inbox-umask$m") 2>"$LOG"
+    bad=$(modes "$SCRATCH/inbox-umask$m" | grep -vE '^(640 f|750 d) ' || true)
+    [[ -z $bad ]] || fail "umask $m: $bad"
+    [[ $(stat -c %a "$SCRATCH/inbox-umask$m") == 750 ]] || fail "umask $m: the inbox is not 0750"
+done
+rm -rf "$SCRATCH"/inbox-umask*
 
 step "again: idempotent (nothing fetched, the same files)"
 expect 0 "$FETCH" "$BUCKET" "$INBOX" 2>"$LOG"
@@ -118,6 +131,21 @@ before=$(inbox_state)
 expect 1 "$FETCH" "$SCRATCH/no-such-bucket" "$INBOX" 2>"$LOG"
 has "$LOG" "cannot list"
 [[ $(inbox_state) == "$before" ]] || fail "the inbox changed"
+
+step "stderr is the journal (JOURNAL_STREAM): syslog priorities; otherwise none"
+: >"$LOG"
+stream=$(stat -c '%d:%i' "$LOG")
+expect 0 env JOURNAL_STREAM="$stream" "$FETCH" "$BUCKET" "$INBOX" 2>>"$LOG"
+grep -qx '<6>fetch-exports: .* 0 fetched, 14 already there.*' "$LOG" || fail "no <6> summary: $(cat "$LOG")"
+: >"$LOG"
+expect 1 env JOURNAL_STREAM="$stream" "$FETCH" "$SCRATCH/no-such-bucket" "$INBOX" 2>>"$LOG"
+grep -q '^<3>fetch-exports: cannot list' "$LOG" || fail "no <3> error: $(cat "$LOG")"
+: >"$LOG"
+expect 2 env JOURNAL_STREAM="$stream" BILLRUN_TZ_OFFSET=8 "$SRC/scripts/billrun-close-previous" --print 2>>"$LOG"
+grep -q '^<3>billrun-close-previous: BILLRUN_TZ_OFFSET' "$LOG" || fail "close-previous: no <3>"
+# another stream (stderr is a file, not the journal): plain lines
+expect 0 env JOURNAL_STREAM=1:1 "$FETCH" "$BUCKET" "$INBOX" 2>"$LOG"
+grep -q '^fetch-exports: ' "$LOG" || fail "a prefix without the journal: $(cat "$LOG")"
 
 step "billrun reads the fetched inbox: the samples and the two new files"
 new_db

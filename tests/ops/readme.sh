@@ -1,23 +1,26 @@
 #!/usr/bin/env bash
-# README.md, run: every ```sh block in order in one shell, against a
-# throwaway database, from a scratch folder with the repository's samples/,
-# scripts/ and packaging/ (and build/release pointing at this build). Paths
-# under /etc, /usr/local and /var/lib/billrun move under a scratch root;
-# PGDATABASE=billing names the throwaway database; the bucket is a local
-# folder holding the samples (an rclone alias remote "oss"); systemctl and
-# systemd-sysusers act on the scratch root (no running systemd here) and the
-# units are checked with systemd-analyze verify. Then every ```sql block runs
-# as billrun_auditor and must return rows. The blocks `scripts/demo` and
-# `scripts/test` are left to tests/integration/readme_test.c.
+# README.md, run for real: every ```sh block in order, in one shell, as root
+# on this machine, from a scratch folder holding the repository's samples/,
+# scripts/, packaging/, docs/ and sql/, with build/release this build. The
+# install block makes the Debian package and installs it with apt-get, as
+# written; the rest uses what it installed. Three things differ from an
+# operator's machine: PGDATABASE=billing names a throwaway database, the
+# bucket is a local folder holding the samples (an rclone alias remote named
+# "oss"), and where systemd is not running (a container) `systemctl
+# daemon-reload` is skipped and `systemctl enable --now` only enables (the
+# units it enables are checked with systemd-analyze verify). Then every
+# ```sql block runs as billrun_auditor and must return rows. The blocks
+# `scripts/demo` and `scripts/test` are left to tests/integration/readme_test.c.
+# Everything installed is removed on exit (lib.sh: package_test_begin).
 source "$(dirname "$0")/lib.sh"
 
 README=$SRC/README.md
-ROOT=$SCRATCH/root
 REPO=$SCRATCH/repo
 DB=billrun_ops_readme_$$
 
-step "scratch root, repository and bucket"
-mkdir -p "$ROOT"/{etc/sysusers.d,etc/systemd/system,etc/default,etc/cron.d,usr/local/bin,var/lib}
+package_test_begin
+
+step "scratch repository and bucket"
 mkdir -p "$REPO/build"
 for d in samples scripts packaging docs sql; do ln -s "$SRC/$d" "$REPO/$d"; done
 ln -s "$BUILD" "$REPO/build/release"
@@ -64,46 +67,47 @@ awk -v sh="$SCRATCH/blocks.sh" -v sqldir="$SCRATCH" '
 step "run the sh blocks"
 cat >"$SCRATCH/run.sh" <<EOF
 set -euo pipefail
-export PATH="$ROOT/usr/local/bin:\$PATH"
-ROOT="$ROOT"
-# No running systemd here: enable acts on the scratch root and the units it
-# enables are checked with systemd-analyze verify (paths moved to the root).
-systemctl() {
-    case "\$1" in
-    daemon-reload) echo "(readme.sh) systemctl daemon-reload: skipped"; return 0 ;;
-    enable)
-        shift
-        [[ "\$1" != --now ]] || shift
-        command systemctl --root="\$ROOT" enable "\$@"
-        local v="$SCRATCH/verify" u
-        mkdir -p "\$v"
-        for u in "\$@"; do
-            for f in "\$ROOT/etc/systemd/system/\$u" "\$ROOT/etc/systemd/system/\${u%.timer}.service"; do
-                [[ -f \$f ]] || { echo "no unit \$f" >&2; return 1; }
-                sed "s#/usr/local/#\$ROOT/usr/local/#g" "\$f" >"\$v/\$(basename "\$f")"
-            done
-        done
-        MANPATH="\$ROOT/usr/local/share/man" systemd-analyze verify "\$v"/*.service "\$v"/*.timer \
-            >"\$v/out" 2>&1 || { cat "\$v/out"; return 1; }
-        if [[ -s \$v/out ]]; then cat "\$v/out"; return 1; fi
-        ;;
-    *) echo "(readme.sh) systemctl \$*: not supported here" >&2; return 1 ;;
-    esac
-}
-systemd-sysusers() { command systemd-sysusers --root="\$ROOT" "\$@"; }
+# Without a running systemd (a container), daemon-reload has nothing to
+# reload and enable --now can only enable: the units it enables are checked
+# with systemd-analyze verify instead.
+if [[ ! -d /run/systemd/system ]]; then
+    systemctl() {
+        case "\$1" in
+        daemon-reload) echo "(readme.sh) systemctl daemon-reload: skipped, systemd is not running"; return 0 ;;
+        enable)
+            shift
+            [[ "\$1" != --now ]] || shift
+            command systemctl enable "\$@"
+            local u units=()
+            for u in "\$@"; do units+=("/lib/systemd/system/\$u" "/lib/systemd/system/\${u%.timer}.service"); done
+            systemd-analyze verify "\${units[@]}" >"$SCRATCH/verify.out" 2>&1 || { cat "$SCRATCH/verify.out"; return 1; }
+            if [[ -s $SCRATCH/verify.out ]]; then cat "$SCRATCH/verify.out"; return 1; fi
+            ;;
+        *) echo "(readme.sh) systemctl \$*: not supported here" >&2; return 1 ;;
+        esac
+    }
+fi
 set -x
 EOF
-sed -e "s#/etc/#$ROOT/etc/#g" -e "s#/usr/local#$ROOT/usr/local#g" \
-    -e "s#/var/lib/billrun#$ROOT/var/lib/billrun#g" -e "s#PGDATABASE=billing#PGDATABASE=$DB#g" \
-    "$SCRATCH/blocks.sh" >>"$SCRATCH/run.sh"
+sed -e "s#PGDATABASE=billing#PGDATABASE=$DB#g" "$SCRATCH/blocks.sh" >>"$SCRATCH/run.sh"
+DBS+=("$DB")
 (cd "$REPO" && bash "$SCRATCH/run.sh") || fail "a README sh block failed (see the trace above)"
+package_installed && package_mark
 
 step "what the blocks did"
-[[ -x $ROOT/usr/local/bin/billrun && -f $ROOT/usr/local/share/man/man1/billrun.1 ]] ||
-    fail "cmake --install did not install billrun and billrun(1)"
-grep -q '^billrun:' "$ROOT/etc/passwd" || fail "systemd-sysusers did not create the user billrun"
-[[ -L $ROOT/etc/systemd/system/timers.target.wants/billrun-nightly.timer ]] ||
-    fail "the nightly timer is not enabled"
+package_installed || fail "the billrun package is not installed"
+[[ $(command -v billrun) == /usr/bin/billrun ]] || fail "billrun is not /usr/bin/billrun"
+for p in billrun fetch-exports billrun-close-previous; do
+    man -w "$p" >/dev/null || fail "no manual page for $p"
+done
+grep -q '^billrun:x:[0-9]*:[0-9]*:.*:/var/lib/billrun:/usr/sbin/nologin$' /etc/passwd ||
+    fail "the package did not create the user billrun"
+[[ $(stat -c '%U:%G %a' /etc/default/billrun) == "root:billrun 640" ]] ||
+    fail "/etc/default/billrun is $(stat -c '%U:%G %a' /etc/default/billrun), not root:billrun 640"
+for t in nightly verify close; do
+    [[ -L /etc/systemd/system/timers.target.wants/billrun-$t.timer ]] || fail "the $t timer is not enabled"
+done
+cmp -s /etc/cron.d/billrun /usr/share/billrun/billrun.crontab || fail "/etc/cron.d/billrun is not the crontab"
 [[ $(sql "SELECT count(*) FROM billing.rejects WHERE status = 'reprocessed'") == 2 ]] ||
     fail "reprocessing did not rate the two rows the README says"
 ls "$REPO/out/invoices/2026-11/" >"$SCRATCH/files"
