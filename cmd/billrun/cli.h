@@ -65,6 +65,7 @@ int cmd_reprocess(struct br_cli *cli, int argc, char **argv);
 int cmd_ingest(struct br_cli *cli, int argc, char **argv);
 int cmd_close(struct br_cli *cli, int argc, char **argv);
 int cmd_invoices(struct br_cli *cli, int argc, char **argv);
+int cmd_export(struct br_cli *cli, int argc, char **argv);
 int cmd_verify(struct br_cli *cli, int argc, char **argv);
 int cmd_explain(struct br_cli *cli, int argc, char **argv);
 

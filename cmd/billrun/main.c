@@ -33,6 +33,8 @@ const struct br_verb br_verbs[] = {
      "close the month, write the XLSX invoices"},
     {"invoices", cmd_invoices, "billrun invoices --period YYYY-MM --out DIR",
      "write a closed period's XLSX again (same bytes)"},
+    {"export", cmd_export, "billrun export --period YYYY-MM --out DIR [--chart-map FILE] [--bom]",
+     "write the period's journal as voucher lines and its trial balance (CSV)"},
     {"verify", cmd_verify, "billrun verify [--metrics-file PATH]",
      "check the ledger's integrity; non-zero if broken"},
     {"explain", cmd_explain, "billrun explain --account ID --period YYYY-MM",
