@@ -48,19 +48,17 @@ static void chart_codes(char *buf, size_t size)
     }
 }
 
-/* The chart position of a billrun_code field, or -1. */
+/* The chart position of a billrun_code field, or -1: the field is a
+ * code's decimal text exactly (no sign, no leading zero, no space). */
 static int chart_index(const struct br_csv_field *f)
 {
-    if (f->len == 0 || f->len > 6)
-        return -1;
-    int code = 0;
-    for (uint32_t i = 0; i < f->len; i++) {
-        if (f->p[i] < '0' || f->p[i] > '9')
-            return -1;
-        code = code * 10 + (f->p[i] - '0');
+    for (size_t i = 0; i < br_chart_count; i++) {
+        char code[16];
+        int n = snprintf(code, sizeof(code), "%d", br_chart[i].code);
+        if (n > 0 && (uint32_t)n == f->len && memcmp(code, f->p, f->len) == 0)
+            return (int)i;
     }
-    const struct br_chart_account *a = br_chart_find(code);
-    return a == NULL ? -1 : (int)(a - br_chart);
+    return -1;
 }
 
 static bool code_ok(const struct br_csv_field *f)
