@@ -16,6 +16,7 @@
 #define FUZZ_ENTRY(name) fuzz_one_##name
 #define FUZZ_FAIL(msg) fail_msg("fuzz invariant broken: %s", msg)
 #include "../fuzz/fuzz_accounts.c"
+#include "../fuzz/fuzz_chartmap.c"
 #include "../fuzz/fuzz_csv.c"
 #include "../fuzz/fuzz_decimal.c"
 #include "../fuzz/fuzz_eas.c"
@@ -34,7 +35,7 @@ struct target {
 static const struct target targets[] = {
     {"csv", fuzz_one_csv},           {"time", fuzz_one_time},     {"decimal", fuzz_one_decimal},
     {"accounts", fuzz_one_accounts}, {"prices", fuzz_one_prices}, {"orders", fuzz_one_orders},
-    {"eas", fuzz_one_eas},           {"oss", fuzz_one_oss},
+    {"eas", fuzz_one_eas},           {"oss", fuzz_one_oss},       {"chartmap", fuzz_one_chartmap},
 };
 
 /* Runs every regular file of dir through fn; returns how many. */
