@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/money.h"
 #include "batch/close.h"
+#include "batch/draft.h"
 #include "metrics.h"
 #include "progress.h"
 
@@ -24,11 +25,44 @@ static void write_metrics(const struct br_cli *cli, const struct br_metrics *m)
     fprintf(stderr, "%sbillrun: warning: %s\n", br_log_prio(BR_LOG_WARN), err.msg);
 }
 
+/* billrun invoices --draft: the open period's invoices as a close would
+ * issue them now, marked DRAFT, written into a folder that holds no finals. */
+static int draft(struct br_cli *cli, const struct br_verb *v, const char *per, const char *out,
+                 const char *seller)
+{
+    struct br_draft_opts o = {.out_dir = out, .seller_conf = seller};
+    if (!br_period_parse(per, strlen(per), &o.period))
+        return br_cli_usage_error(v, "--period takes YYYY-MM, not %s", per);
+    struct br_db *db = NULL;
+    struct br_error err = {0};
+    struct br_draft_summary s;
+    enum br_status st = br_cli_connect(cli, &db, &err);
+    if (st == BR_OK)
+        st = br_invoices_draft(db, &o, &s, &err);
+    br_db_close(db);
+    if (st != BR_OK)
+        return br_cli_fail(&err);
+    char due[32], rd[32], as_of[40] = "no run yet";
+    br_e8_format(s.amount_due_e8, due, sizeof(due));
+    br_e8_format(s.round_down_e8, rd, sizeof(rd));
+    if (s.last_as_of != INT64_MIN)
+        br_time_format(s.last_as_of, s.tz_offset_s, as_of, sizeof(as_of));
+    printf("billrun invoices: %s (open): %zu DRAFT invoices written in %s (DRAFT-%.4s%.2s_*.xlsx), "
+           "amount due %s CNY, round-down %s CNY, as if closed now\n"
+           "note      drafts are not invoices: no number was given and nothing was stored; they "
+           "hold every batch committed so far (the last run as of %s). `billrun close --period "
+           "%s` numbers and writes the finals.\n",
+           per, s.invoices, out, per, per + 5, due, rd, as_of, per);
+    br_log(BR_LOG_INFO, "invoices_draft_done", "period=%s invoices=%zu", per, s.invoices);
+    return BR_EXIT_OK;
+}
+
 static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
 {
     const struct br_verb *v = br_verb_find(rewrite ? "invoices" : "close");
     static const char *const opts[] = {"--period", "--out", "--seller", "--lock-timeout", NULL};
-    static const char *const flags[] = {"--force", "--early", "--wait", "--no-wait", NULL};
+    static const char *const flags[] = {"--force",   "--early", "--wait",
+                                        "--no-wait", "--draft", NULL};
     if (!br_cli_options(cli, v, &argc, argv, opts, flags))
         return BR_EXIT_USAGE;
     const char *per = br_cli_opt(argc, argv, "--period");
@@ -36,15 +70,18 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
     const char *seller = br_cli_opt(argc, argv, "--seller");
     bool force = br_cli_flag(argc, argv, "--force");
     bool early = br_cli_flag(argc, argv, "--early");
+    bool is_draft = br_cli_flag(argc, argv, "--draft");
     bool no_wait;
     int lock_timeout, waits;
     if (!br_cli_wait(v, argc, argv, &no_wait, &lock_timeout, &waits))
         return BR_EXIT_USAGE;
     if (per == NULL || out == NULL)
         return br_cli_usage_error(v, "--period YYYY-MM and --out DIR are required");
-    if (argc != 4 + (seller ? 2 : 0) + force + waits + early ||
-        (rewrite && (force || seller || early || waits)))
+    if (argc != 4 + (seller ? 2 : 0) + force + waits + early + is_draft ||
+        (rewrite && (force || (seller && !is_draft) || early || waits)) || (!rewrite && is_draft))
         return br_cli_usage_error(v, "unexpected argument");
+    if (is_draft)
+        return draft(cli, v, per, out, seller);
     struct br_close_opts o = {.out_dir = out,
                               .force = force,
                               .early = early,

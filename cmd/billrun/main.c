@@ -31,8 +31,9 @@ const struct br_verb br_verbs[] = {
      "[--wait | --no-wait] [--lock-timeout SECONDS] "
      "[--threads N] [--metrics-file PATH]",
      "close the month, write the XLSX invoices"},
-    {"invoices", cmd_invoices, "billrun invoices --period YYYY-MM --out DIR",
-     "write a closed period's XLSX again (same bytes)"},
+    {"invoices", cmd_invoices,
+     "billrun invoices --period YYYY-MM --out DIR [--draft [--seller FILE]]",
+     "write a closed period's XLSX again (same bytes); --draft: an open period's, marked DRAFT"},
     {"export", cmd_export, "billrun export --period YYYY-MM --out DIR [--chart-map FILE] [--bom]",
      "write the period's journal as voucher lines and its trial balance (CSV)"},
     {"verify", cmd_verify, "billrun verify [--metrics-file PATH]",

@@ -198,8 +198,11 @@ static enum br_status rewrite(struct close_ctx *c, struct br_close_summary *s, d
     if (st == BR_OK)
         st = br_period_closed(c->db, c->per, &closed, err);
     if (st == BR_OK && !closed)
-        st = br_fail(err, BR_ERR_STATE, "%s is not closed: `billrun close --period %s` first",
-                     c->per, c->per);
+        st = br_fail(err, BR_ERR_USAGE,
+                     "%s is open: final invoices come only from its close (`billrun close "
+                     "--period %s`); `billrun invoices --period %s --draft --out DIR` writes "
+                     "drafts, as they would be if it were closed now",
+                     c->per, c->per, c->per);
     snprintf(s->folder, sizeof(s->folder), "%s/%s", c->o->out_dir, c->per);
     s->t_db = br_now_s() - t0;
     double t1 = br_now_s();

@@ -122,9 +122,9 @@ static void invoice_parties(struct xw *w, const struct br_invoice_doc *d)
     snprintf(tz, sizeof(tz), "UTC%c%02d:%02d", d->tz_offset_s < 0 ? '-' : '+', (int)(a / 3600),
              (int)(a / 60 % 60));
 
-    xw_text(w, INV_ROW_TITLE, 0, d->invoice_no != NULL ? "Invoice" : "Invoice (draft)", w->f.title);
+    xw_text(w, INV_ROW_TITLE, 0, d->invoice_no != NULL ? "Invoice" : "Invoice (DRAFT)", w->f.title);
     xw_pair(w, INV_ROW_NUMBER, 0, "Invoice number",
-            d->invoice_no != NULL ? d->invoice_no : "(draft: numbered at close)");
+            d->invoice_no != NULL ? d->invoice_no : "(DRAFT: numbered at close)");
     xw_text(w, INV_ROW_NUMBER, bl, "Issue date", NULL);
     xw_day(w, INV_ROW_NUMBER, bv, br_floor_div(d->issued_at + d->tz_offset_s, BR_DAY_S));
     xw_pair(w, INV_ROW_PERIOD, 0, "Period", d->period);
@@ -345,7 +345,7 @@ enum br_status br_xlsx_invoice(const struct br_invoice_doc *doc, const char *pat
         1 + (uint64_t)doc->ndaily + 1 > SHEET_ROWS_MAX)
         return br_fail(err, BR_ERR_XLSX, "xlsx: too many plans or days for one sheet");
     char title[96], subject[64], no[64], period[16];
-    xw_ascii_copy(no, sizeof(no), doc->invoice_no != NULL ? doc->invoice_no : "draft");
+    xw_ascii_copy(no, sizeof(no), doc->invoice_no != NULL ? doc->invoice_no : "DRAFT");
     xw_ascii_copy(period, sizeof(period), doc->period);
     snprintf(title, sizeof(title), "Invoice %s", no);
     snprintf(subject, sizeof(subject), "Billing period %s", period);

@@ -3,7 +3,9 @@
  * roll-forward and the rejects, in a few bulk queries; each invoice's
  * document is then built on demand (from any thread) out of those results.
  * Everything printed comes from the database as frozen at close, so the
- * same period gives the same documents. Also the queries of a close. */
+ * same period gives the same documents. An open period's drafts are built
+ * the same way, their heads being the figures a close would issue now
+ * (br_period_totals), unnumbered. Also the queries of a close. */
 #include "store/period.h"
 
 #include "core/chart.h"
@@ -26,6 +28,13 @@ struct br_period_docs {
     char *seller_text;
     struct br_party seller;
     PGresult *inv, *lines, *daily, *plans, *tb, *roll, *rejects, *notes;
+    /* the invoices' heads in account order: from inv (a closed period), or
+     * the close's own figures of an open one (a draft: no numbers, no inv,
+     * tb, roll or rejects) */
+    bool draft;
+    struct br_invoice_final *head;
+    size_t nhead;
+    struct br_close_totals totals;
     /* per invoice: first row of its lines, daily, plans and notes */
     int *line_at, *daily_at, *plan_at, *note_at;
     /* the notes (in their rows' order: account, time, id), and per note
@@ -83,35 +92,37 @@ static const char *const sql_daily =
     "GROUP BY l.account_id, l.day, l.item, i.item_no, i.display_divisor, i.display_unit "
     "ORDER BY l.account_id COLLATE \"C\", l.day, i.item_no";
 
+/* The plans of the invoices' accounts valid in the period (accounts: a
+ * query of account_id). */
+#define SQL_LIABILITY BR_CHART_SQL(BR_ACC_LIABILITY)
+#define SQL_PLANS(accounts)                                                                        \
+    "WITH used AS (SELECT order_id, sum(units) AS u FROM billing.draws "                           \
+    "  WHERE source = 'plan' AND period = $1 GROUP BY order_id), "                                 \
+    "before AS (SELECT order_id, sum(units) AS u FROM billing.draws "                              \
+    "  WHERE source = 'plan' AND period < $1 GROUP BY order_id), "                                 \
+    "rec AS (SELECT t.debit_sub AS order_id, sum(t.amount_e8) AS r FROM ledger.transfers t "       \
+    "  JOIN ledger.entries e USING (entry_id) WHERE e.period = $1 "                                \
+    "  AND t.debit_code = " SQL_LIABILITY " AND e.kind <> 'breakage' GROUP BY 1), "                \
+    "ended AS (SELECT DISTINCT order_id FROM billing.plan_events WHERE period = $1 "               \
+    "  AND kind IN ('breakage', 'expiry')) "                                                       \
+    "SELECT o.account_id, o.order_id, o.plan_type, o.unit, o.scope, coalesce(o.bundle_id, ''), "   \
+    "extract(epoch FROM o.valid_from)::bigint, extract(epoch FROM o.valid_to)::bigint, o.face, "   \
+    "coalesce(b.u, 0), coalesce(u.u, 0), (x.order_id IS NOT NULL)::int, o.paid_e8, "               \
+    "coalesce(rec.r, 0), billing.unit_base(o.unit)::bigint "                                       \
+    "FROM billing.orders o LEFT JOIN used u USING (order_id) LEFT JOIN before b USING (order_id) " \
+    "LEFT JOIN rec USING (order_id) LEFT JOIN ended x USING (order_id) "                           \
+    "WHERE o.kind = 'plan' AND o.valid_from < $3::timestamptz AND o.valid_to > $2::timestamptz "   \
+    "AND o.account_id IN (" accounts ") "                                                          \
+    "ORDER BY o.account_id COLLATE \"C\", o.valid_to, o.valid_from, o.order_id COLLATE \"C\""
+
 static const char *const sql_plans =
-    "WITH used AS (SELECT order_id, sum(units) AS u FROM billing.draws "
-    "  WHERE source = 'plan' AND period = $1 GROUP BY order_id), "
-    "before AS (SELECT order_id, sum(units) AS u FROM billing.draws "
-    "  WHERE source = 'plan' AND period < $1 GROUP BY order_id), "
-    "rec AS (SELECT t.debit_sub AS order_id, sum(t.amount_e8) AS r FROM ledger.transfers t "
-    "  JOIN ledger.entries e USING (entry_id) WHERE e.period = $1 "
-    "  AND t.debit_code = " BR_CHART_SQL(
-        BR_ACC_LIABILITY) " "
-                          "  AND e.kind <> 'breakage' GROUP BY 1), "
-                          "ended AS (SELECT DISTINCT order_id FROM billing.plan_events WHERE "
-                          "period = $1 "
-                          "  AND kind IN ('breakage', 'expiry')) "
-                          "SELECT o.account_id, o.order_id, o.plan_type, o.unit, o.scope, "
-                          "coalesce(o.bundle_id, ''), "
-                          "extract(epoch FROM o.valid_from)::bigint, extract(epoch FROM "
-                          "o.valid_to)::bigint, o.face, "
-                          "coalesce(b.u, 0), coalesce(u.u, 0), (x.order_id IS NOT NULL)::int, "
-                          "o.paid_e8, "
-                          "coalesce(rec.r, 0), billing.unit_base(o.unit)::bigint "
-                          "FROM billing.orders o LEFT JOIN used u USING (order_id) LEFT JOIN "
-                          "before b USING (order_id) "
-                          "LEFT JOIN rec USING (order_id) LEFT JOIN ended x USING (order_id) "
-                          "WHERE o.kind = 'plan' AND o.valid_from < $3::timestamptz AND o.valid_to "
-                          "> $2::timestamptz "
-                          "AND o.account_id IN (SELECT account_id FROM billing.invoice_finals "
-                          "WHERE period = $1) "
-                          "ORDER BY o.account_id COLLATE \"C\", o.valid_to, o.valid_from, "
-                          "o.order_id COLLATE \"C\"";
+    SQL_PLANS("SELECT account_id FROM billing.invoice_finals WHERE period = $1");
+
+/* A draft's: the accounts a close would invoice (br_period_totals). */
+static const char *const sql_plans_draft =
+    SQL_PLANS("SELECT account_id FROM billing.usage_lines WHERE period = $1 "
+              "UNION SELECT account_id FROM billing.orders WHERE period = $1 "
+              "UNION SELECT account_id FROM billing.adjustment_rows WHERE period = $1");
 
 static const char *const sql_tb =
     "WITH s AS (SELECT t.debit_code AS code, t.amount_e8 AS dr, 0::bigint AS cr "
@@ -143,16 +154,24 @@ static const char *const sql_notes =
     "USING (adjustment_id) WHERE n.period = $1 AND $2::text IS NOT NULL AND $3::text IS NOT NULL "
     "ORDER BY a.account_id COLLATE \"C\", a.adjustment_time, a.adjustment_id COLLATE \"C\"";
 
+/* A draft's notes: the period's adjustments, not yet numbered. */
+static const char *const sql_notes_draft =
+    "SELECT a.account_id, '(draft)', a.adjustment_id, a.kind, a.item, a.amount_e8, "
+    "coalesce(a.invoice_no, ''), a.reason, extract(epoch FROM a.adjustment_time)::bigint, "
+    "a.late::int FROM billing.adjustment_rows a WHERE a.period = $1 AND $2::text IS NOT NULL "
+    "AND $3::text IS NOT NULL "
+    "ORDER BY a.account_id COLLATE \"C\", a.adjustment_time, a.adjustment_id COLLATE \"C\"";
+
 /* For each invoice (ordered like the rows, by account), its first row in r. */
-static enum br_status index_rows(const PGresult *inv, const PGresult *r, int **at)
+static enum br_status index_rows(const struct br_period_docs *d, const PGresult *r, int **at)
 {
-    int n = PQntuples(inv), m = PQntuples(r);
+    int n = (int)d->nhead, m = PQntuples(r);
     *at = br_mallocn((size_t)n + 1, sizeof(**at));
     if (*at == NULL)
         return BR_ERR_NOMEM;
     int k = 0;
     for (int i = 0; i < n; i++) {
-        const char *acct = v(inv, i, 1);
+        const char *acct = d->head[i].account_id;
         while (k < m && strcmp(v(r, k, 0), acct) < 0)
             k++;
         (*at)[i] = k;
@@ -174,6 +193,9 @@ static void period_data_free(struct br_period_docs *d)
     free(d->note_at);
     free(d->note);
     free(d->note_inv);
+    if (!d->draft)
+        free(d->head);
+    br_close_totals_free(&d->totals);
 }
 
 static const char *item_label(const char *item);
@@ -183,7 +205,7 @@ static const char *item_label(const char *item);
  * corrections.md section 3). */
 static enum br_status load_notes(struct br_period_docs *d, struct br_error *err)
 {
-    int n = PQntuples(d->notes), ni = PQntuples(d->inv);
+    int n = PQntuples(d->notes), ni = (int)d->nhead;
     d->note = br_calloc((size_t)n + 1, sizeof(*d->note));
     d->note_inv = br_calloc((size_t)n + 1, sizeof(*d->note_inv));
     if (d->note == NULL || d->note_inv == NULL)
@@ -201,14 +223,66 @@ static enum br_status load_notes(struct br_period_docs *d, struct br_error *err)
                                           .reason = v(r, i, 7),
                                           .adjustment_time = n64(r, i, 8),
                                           .late = n64(r, i, 9) != 0};
-        while (k < ni && strcmp(v(d->inv, k, 1), v(r, i, 0)) < 0)
+        while (k < ni && strcmp(d->head[k].account_id, v(r, i, 0)) < 0)
             k++;
-        if (k == ni || strcmp(v(d->inv, k, 1), v(r, i, 0)) != 0)
+        if (k == ni || strcmp(d->head[k].account_id, v(r, i, 0)) != 0)
             return br_fail(err, BR_ERR_STATE, "note %s of %s: %s has no invoice in %s", v(r, i, 1),
                            d->per, v(r, i, 0), d->per);
         d->note_inv[i] = k;
     }
     return BR_OK;
+}
+
+/* A closed period's invoice heads, from its invoice_finals rows. */
+static enum br_status load_heads(struct br_period_docs *d, struct br_error *err)
+{
+    const PGresult *r = d->inv;
+    int n = PQntuples(r);
+    d->head = br_calloc((size_t)n + 1, sizeof(*d->head));
+    if (d->head == NULL)
+        return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < n; i++) {
+        struct br_invoice_final *h = &d->head[i];
+        snprintf(h->invoice_no, sizeof(h->invoice_no), "%s", v(r, i, 0));
+        h->account_id = v(r, i, 1);
+        h->buyer_name = v(r, i, 2);
+        h->buyer_address = v(r, i, 3);
+        h->buyer_tax_id = v(r, i, 4);
+        h->buyer_email = v(r, i, 5);
+        h->gross_e8 = n64(r, i, 6);
+        h->free_e8 = n64(r, i, 7);
+        h->plan_e8 = n64(r, i, 8);
+        h->coupon_e8 = n64(r, i, 9);
+        h->balance_e8 = n64(r, i, 10);
+        h->outstanding_e8 = n64(r, i, 11);
+        h->round_down_e8 = n64(r, i, 12);
+        h->amount_due_e8 = n64(r, i, 13);
+        h->credits_e8 = n64(r, i, 14);
+        h->debits_e8 = n64(r, i, 15);
+    }
+    d->nhead = (size_t)n;
+    return BR_OK;
+}
+
+/* The invoices' lines, days, plans and notes (draft or final queries),
+ * indexed by invoice. */
+static enum br_status load_rows(struct br_db *db, struct br_period_docs *d, struct br_error *err)
+{
+    enum br_status st = q(db, sql_lines, d, &d->lines, err);
+    if (st == BR_OK)
+        st = q(db, sql_daily, d, &d->daily, err);
+    if (st == BR_OK)
+        st = q(db, d->draft ? sql_plans_draft : sql_plans, d, &d->plans, err);
+    if (st == BR_OK)
+        st = q(db, d->draft ? sql_notes_draft : sql_notes, d, &d->notes, err);
+    if (st == BR_OK && (index_rows(d, d->lines, &d->line_at) != BR_OK ||
+                        index_rows(d, d->daily, &d->daily_at) != BR_OK ||
+                        index_rows(d, d->plans, &d->plan_at) != BR_OK ||
+                        index_rows(d, d->notes, &d->note_at) != BR_OK))
+        st = br_fail(err, BR_ERR_NOMEM, "out of memory");
+    if (st == BR_OK)
+        st = load_notes(d, err);
+    return st;
 }
 
 static enum br_status load_period(struct br_db *db, struct br_period_docs *d, struct br_error *err)
@@ -234,26 +308,38 @@ static enum br_status load_period(struct br_db *db, struct br_period_docs *d, st
     br_seller_fields(d->seller_text, &d->seller);
     st = q(db, sql_invoices, d, &d->inv, err);
     if (st == BR_OK)
-        st = q(db, sql_lines, d, &d->lines, err);
-    if (st == BR_OK)
-        st = q(db, sql_daily, d, &d->daily, err);
-    if (st == BR_OK)
-        st = q(db, sql_plans, d, &d->plans, err);
-    if (st == BR_OK)
         st = q(db, sql_tb, d, &d->tb, err);
     if (st == BR_OK)
         st = q(db, sql_roll, d, &d->roll, err);
     if (st == BR_OK)
         st = q(db, sql_rejects, d, &d->rejects, err);
     if (st == BR_OK)
-        st = q(db, sql_notes, d, &d->notes, err);
-    if (st == BR_OK && (index_rows(d->inv, d->lines, &d->line_at) != BR_OK ||
-                        index_rows(d->inv, d->daily, &d->daily_at) != BR_OK ||
-                        index_rows(d->inv, d->plans, &d->plan_at) != BR_OK ||
-                        index_rows(d->inv, d->notes, &d->note_at) != BR_OK))
-        st = br_fail(err, BR_ERR_NOMEM, "out of memory");
+        st = load_heads(d, err);
     if (st == BR_OK)
-        st = load_notes(d, err);
+        st = load_rows(db, d, err);
+    return st;
+}
+
+/* An open period as a close would invoice it now: the heads are the
+ * close's own figures (br_period_totals), without their numbers. */
+static enum br_status load_draft(struct br_db *db, struct br_period_docs *d,
+                                 const char *seller_text, struct br_error *err)
+{
+    bool closed = false;
+    enum br_status st = br_period_closed(db, d->per, &closed, err);
+    if (st == BR_OK && closed)
+        st = br_fail(err, BR_ERR_STATE, "%s is closed: it has final invoices, not drafts", d->per);
+    if (st != BR_OK)
+        return st;
+    d->seller_text = strdup(seller_text);
+    if (d->seller_text == NULL)
+        return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    br_seller_fields(d->seller_text, &d->seller);
+    st = br_period_totals(db, d->per, &d->totals, err);
+    d->head = d->totals.inv;
+    d->nhead = d->totals.n;
+    if (st == BR_OK)
+        st = load_rows(db, d, err);
     return st;
 }
 
@@ -344,12 +430,12 @@ static void scratch_clear(struct br_doc_scratch *b)
 static enum br_status build_doc(const struct br_period_docs *d, int i, struct br_doc_scratch *b,
                                 struct br_invoice_doc *doc)
 {
-    const PGresult *inv = d->inv;
+    const struct br_invoice_final *h = &d->head[i];
     int l0 = d->line_at[i], l1 = d->line_at[i + 1];
     int d0 = d->daily_at[i], d1 = d->daily_at[i + 1];
     int p0 = d->plan_at[i], p1 = d->plan_at[i + 1];
     int n0 = d->note_at[i], n1 = d->note_at[i + 1];
-    const char *acct = v(inv, i, 1);
+    const char *acct = h->account_id;
     while (l1 > l0 && strcmp(v(d->lines, l1 - 1, 0), acct) != 0)
         l1--;
     while (d1 > d0 && strcmp(v(d->daily, d1 - 1, 0), acct) != 0)
@@ -392,27 +478,27 @@ static enum br_status build_doc(const struct br_period_docs *d, int i, struct br
         plan_row(d->plans, k, &b->plans[k - p0], &b->text);
     *doc = (struct br_invoice_doc){.seller = d->seller,
                                    .buyer = {.account_id = acct,
-                                             .name = v(inv, i, 2),
-                                             .address = v(inv, i, 3),
-                                             .tax_id = v(inv, i, 4),
-                                             .email = v(inv, i, 5)},
-                                   .invoice_no = v(inv, i, 0),
+                                             .name = h->buyer_name,
+                                             .address = h->buyer_address,
+                                             .tax_id = h->buyer_tax_id,
+                                             .email = h->buyer_email},
+                                   .invoice_no = d->draft ? NULL : h->invoice_no,
                                    .period = d->per,
                                    .issued_at = d->issued_at,
                                    .tz_offset_s = d->tz,
                                    .currency = "CNY",
                                    .lines = b->lines,
                                    .nlines = (size_t)(l1 - l0),
-                                   .gross_e8 = n64(inv, i, 6),
-                                   .free_e8 = n64(inv, i, 7),
-                                   .plan_e8 = n64(inv, i, 8),
-                                   .coupon_e8 = n64(inv, i, 9),
-                                   .balance_e8 = n64(inv, i, 10),
-                                   .outstanding_e8 = n64(inv, i, 11),
-                                   .round_down_e8 = n64(inv, i, 12),
-                                   .amount_due_e8 = n64(inv, i, 13),
-                                   .credits_e8 = n64(inv, i, 14),
-                                   .debits_e8 = n64(inv, i, 15),
+                                   .gross_e8 = h->gross_e8,
+                                   .free_e8 = h->free_e8,
+                                   .plan_e8 = h->plan_e8,
+                                   .coupon_e8 = h->coupon_e8,
+                                   .balance_e8 = h->balance_e8,
+                                   .outstanding_e8 = h->outstanding_e8,
+                                   .round_down_e8 = h->round_down_e8,
+                                   .amount_due_e8 = h->amount_due_e8,
+                                   .credits_e8 = h->credits_e8,
+                                   .debits_e8 = h->debits_e8,
                                    .notes = d->note + n0,
                                    .nnotes = (size_t)(n1 - n0),
                                    .plans = b->plans,
@@ -445,6 +531,30 @@ enum br_status br_period_docs_load(struct br_db *db, struct br_calendar cal, br_
     return BR_OK;
 }
 
+enum br_status br_period_docs_load_draft(struct br_db *db, struct br_calendar cal, br_period p,
+                                         const char *seller_text, int64_t issued_at,
+                                         struct br_period_docs **out, struct br_error *err)
+{
+    struct br_period_docs *d = calloc(1, sizeof(*d));
+    *out = NULL;
+    if (d == NULL)
+        return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    d->draft = true;
+    d->period = p;
+    d->tz = cal.offset_s;
+    d->start = br_period_start(&cal, p);
+    d->end = br_period_start(&cal, p + 1);
+    d->issued_at = issued_at;
+    br_period_format(p, d->per, sizeof(d->per));
+    enum br_status st = load_draft(db, d, seller_text, err);
+    if (st != BR_OK) {
+        br_period_docs_free(d);
+        return st;
+    }
+    *out = d;
+    return BR_OK;
+}
+
 void br_period_docs_free(struct br_period_docs *d)
 {
     if (d == NULL)
@@ -455,7 +565,7 @@ void br_period_docs_free(struct br_period_docs *d)
 
 size_t br_period_docs_count(const struct br_period_docs *d)
 {
-    return (size_t)PQntuples(d->inv);
+    return d->nhead;
 }
 
 const char *br_period_docs_name(const struct br_period_docs *d)
@@ -485,7 +595,7 @@ enum br_status br_period_docs_invoice(const struct br_period_docs *d, size_t i,
 
 size_t br_period_docs_note_count(const struct br_period_docs *d)
 {
-    return (size_t)PQntuples(d->notes);
+    return d->draft ? 0 : (size_t)PQntuples(d->notes);
 }
 
 void br_period_docs_note(const struct br_period_docs *d, size_t i, struct br_note_doc *doc)
@@ -524,6 +634,7 @@ enum br_status br_period_docs_summary(const struct br_period_docs *d,
                                       struct br_summary_scratch **scratch,
                                       struct br_summary_doc *doc)
 {
+    BR_ASSERT(!d->draft);
     int ni = PQntuples(d->inv), nt = PQntuples(d->tb), nr = PQntuples(d->roll),
         nj = PQntuples(d->rejects);
     struct br_summary_scratch *x = calloc(1, sizeof(*x));

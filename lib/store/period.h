@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct br_period_docs;     /* opaque: a closed period, loaded */
+struct br_period_docs;     /* opaque: a closed period (or a draft), loaded */
 struct br_doc_scratch;     /* one thread's room for one invoice's document */
 struct br_summary_scratch; /* the summary's arrays */
 
@@ -23,6 +23,17 @@ struct br_summary_scratch; /* the summary's arrays */
  * caller's transaction. */
 enum br_status br_period_docs_load(struct br_db *db, struct br_calendar cal, br_period p,
                                    struct br_period_docs **out, struct br_error *err);
+/* Loads open period p as a draft: its invoices as a close would issue them
+ * now (br_period_totals: the same accounts, lines and totals, round-down and
+ * amount due), reading in the caller's transaction and writing nothing.
+ * Their documents have no number (invoice_no NULL; notes listed as
+ * "(draft)"), the seller block seller_text (as br_seller_config gives it)
+ * and the issue time issued_at. A draft has no summary and no notes'
+ * documents (br_period_docs_note_count is 0). BR_ERR_STATE when p is
+ * closed. */
+enum br_status br_period_docs_load_draft(struct br_db *db, struct br_calendar cal, br_period p,
+                                         const char *seller_text, int64_t issued_at,
+                                         struct br_period_docs **out, struct br_error *err);
 void br_period_docs_free(struct br_period_docs *d);
 size_t br_period_docs_count(const struct br_period_docs *d);
 const char *br_period_docs_name(const struct br_period_docs *d); /* "YYYY-MM" */
