@@ -5,9 +5,11 @@ independently of billrun, for tests/integration/invoices_test.c.
 usage: draft_check.py marks FILE...    checks the DRAFT marks of draft invoices
        draft_check.py totals FILE...   one line per file: account and totals
        draft_check.py lines FILE...    every invoice line and day of each file
+       draft_check.py notes FILE...    account|notes listed as "(draft)"
 
 marks: the file name is DRAFT-YYYYMM_<account>.xlsx and holds no invoice
-number; the Invoice sheet's title (A1) and number (B2) say DRAFT; every
+number, nor does its Invoice sheet (no INV-, CN- or DN- number in column A
+or B1:B3); the Invoice sheet's title (A1) and number (B2) say DRAFT; every
 sheet's printed page header says DRAFT, and so does the document title.
 Prints "marks ok N" and exits 0, else prints what failed and exits 1.
 
@@ -28,6 +30,7 @@ import openpyxl
 
 DRAFT_RE = re.compile(r"^DRAFT-(\d{6})_(.+)\.xlsx$")
 FINAL_RE = re.compile(r"^INV-(\d{6})-(\d{6})_(.+)\.xlsx$")
+NUMBER_RE = re.compile(r"(INV|CN|DN)-\d{6}-\d{6}")
 
 
 def account(path):
@@ -72,9 +75,10 @@ def marks(paths):
         for cell in ("A1", "B2"):
             if "DRAFT" not in str(inv[cell].value):
                 errors.append(f"{base}: Invoice!{cell} is {inv[cell].value!r}, no DRAFT")
-        if re.search(r"INV-\d{6}-\d{6}", " ".join(str(c.value) for row in inv.iter_rows()
-                                                   for c in row if c.value is not None)):
-            errors.append(f"{base}: an invoice number on the Invoice sheet")
+        numbers = [c.value for c in inv["A"] + inv["B"][:3]
+                   if isinstance(c.value, str) and NUMBER_RE.search(c.value)]
+        if numbers:
+            errors.append(f"{base}: numbered on the Invoice sheet: {numbers}")
         for ws in wb.worksheets:
             header = ws.oddHeader.left.text or ""
             if "DRAFT" not in header:
@@ -115,11 +119,20 @@ def lines(paths):
                             str(e8(cells[4])), str(e8(cells[5]))]))
 
 
+def notes(paths):
+    for p in paths:
+        ws = openpyxl.load_workbook(p, data_only=True)["Invoice"]
+        n = sum(1 for c in ws["A"] if c.value == "(draft)")
+        if n:
+            print(f"{account(p)}|{n}")
+
+
 def main():
-    if len(sys.argv) < 3 or sys.argv[1] not in ("marks", "totals", "lines"):
+    modes = {"marks": marks, "totals": totals, "lines": lines, "notes": notes}
+    if len(sys.argv) < 3 or sys.argv[1] not in modes:
         sys.exit(__doc__)
     paths = sorted(sys.argv[2:], key=lambda p: account(p).encode())
-    {"marks": marks, "totals": totals, "lines": lines}[sys.argv[1]](paths)
+    modes[sys.argv[1]](paths)
 
 
 if __name__ == "__main__":
