@@ -87,6 +87,8 @@ static bool canonical(const char *path, char *out, size_t size)
 {
     char head[PATH_MAX], tail[PATH_MAX] = "";
     snprintf(head, sizeof(head), "%s", path);
+    for (size_t n = strlen(head); n > 1 && head[n - 1] == '/'; n--)
+        head[n - 1] = '\0';              /* "drafts/" is "drafts" */
     for (int i = 0; i < PATH_MAX; i++) { /* bounded: one component a turn */
         char *r = realpath(head, NULL);
         if (r != NULL) {

@@ -334,7 +334,7 @@ static void drafts_never_meet_finals(void **state)
     refuse(f, "2026-12", out, "named like a close's folder");
     snprintf(out, sizeof(out), "%s/drafts", f->finals);
     refuse(f, "2026-12", out, "holds final invoices");
-    snprintf(out, sizeof(out), "%s/2026-12", f->dir);
+    snprintf(out, sizeof(out), "%s/2026-12/", f->dir);
     refuse(f, "2026-12", out, "named like a close's folder");
     /* a folder holding a close's files, whatever it is called */
     char loose[4400], from[4400];
