@@ -58,8 +58,9 @@ static bool final_name(const char *s)
 }
 
 /* Whether dir holds a close's files, directly or (depth 0) in a folder a
- * close names; *why names the first found. A folder that cannot be read
- * holds none we can see. */
+ * close names; *why names the first found. The call into such a folder is
+ * made at depth 1, which looks no deeper: one level, never more. A folder
+ * that cannot be read holds none we can see. */
 static bool holds_finals(const char *dir, int depth, char *why, size_t size)
 {
     DIR *d = opendir(dir);
