@@ -9,8 +9,9 @@ usage: draft_check.py marks FILE...    checks the DRAFT marks of draft invoices
 
 marks: the file name is DRAFT-YYYYMM_<account>.xlsx and holds no invoice
 number, nor does its Invoice sheet (no INV-, CN- or DN- number in column A
-or B1:B3); the Invoice sheet's title (A1) and number (B2) say DRAFT; every
-sheet's printed page header says DRAFT, and so does the document title.
+or B1:B3); the Invoice sheet's title (A1) and number (B2) say draft (in
+any case, or 草稿); every sheet's printed page header says DRAFT, and so
+does the document title.
 Prints "marks ok N" and exits 0, else prints what failed and exits 1.
 
 totals: account|gross|free|plan|coupon|balance|outstanding|round_down|
@@ -31,6 +32,8 @@ import openpyxl
 DRAFT_RE = re.compile(r"^DRAFT-(\d{6})_(.+)\.xlsx$")
 FINAL_RE = re.compile(r"^INV-(\d{6})-(\d{6})_(.+)\.xlsx$")
 NUMBER_RE = re.compile(r"(INV|CN|DN)-\d{6}-\d{6}")
+# the word on the sheet, in whichever language the invoice is written
+DRAFT_WORD_RE = re.compile(r"draft|草稿", re.IGNORECASE)
 
 
 def account(path):
@@ -73,14 +76,15 @@ def marks(paths):
             errors.append(f"{base}: document title {wb.properties.title!r} lacks DRAFT")
         inv = wb["Invoice"]
         for cell in ("A1", "B2"):
-            if "DRAFT" not in str(inv[cell].value):
+            if not DRAFT_WORD_RE.search(str(inv[cell].value)):
                 errors.append(f"{base}: Invoice!{cell} is {inv[cell].value!r}, no DRAFT")
         numbers = [c.value for c in inv["A"] + inv["B"][:3]
                    if isinstance(c.value, str) and NUMBER_RE.search(c.value)]
         if numbers:
             errors.append(f"{base}: numbered on the Invoice sheet: {numbers}")
         for ws in wb.worksheets:
-            header = ws.oddHeader.left.text or ""
+            h = ws.oddHeader
+            header = " ".join(x.text or "" for x in (h.left, h.center, h.right))
             if "DRAFT" not in header:
                 errors.append(f"{base}: sheet {ws.title}: page header {header!r} lacks DRAFT")
     for e in errors:
