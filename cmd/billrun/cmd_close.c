@@ -25,6 +25,27 @@ static void write_metrics(const struct br_cli *cli, const struct br_metrics *m)
     fprintf(stderr, "%sbillrun: warning: %s\n", br_log_prio(BR_LOG_WARN), err.msg);
 }
 
+static void print_drafts(const char *per, const char *out, const struct br_draft_summary *s)
+{
+    if (s->invoices == 0) {
+        printf("billrun invoices: %s (open): no usage, order or adjustment yet, so no invoice to "
+               "draft: 0 DRAFT invoices written\n",
+               per);
+        return;
+    }
+    char due[32], rd[32], as_of[40] = "no run yet";
+    br_e8_format(s->amount_due_e8, due, sizeof(due));
+    br_e8_format(s->round_down_e8, rd, sizeof(rd));
+    if (s->last_as_of != INT64_MIN)
+        br_time_format(s->last_as_of, s->tz_offset_s, as_of, sizeof(as_of));
+    printf("billrun invoices: %s (open): %zu DRAFT invoices written in %s "
+           "(DRAFT-%.4s%.2s_*.xlsx), amount due %s CNY, round-down %s CNY, as if closed now\n"
+           "note      drafts are not invoices: no number was given and nothing was stored; they "
+           "hold every batch committed so far (the last run as of %s). `billrun close --period "
+           "%s` numbers and writes the finals.\n",
+           per, s->invoices, out, per, per + 5, due, rd, as_of, per);
+}
+
 /* billrun invoices --draft: the open period's invoices as a close would
  * issue them now, marked DRAFT, written into a folder that holds no finals. */
 static int draft(struct br_cli *cli, const struct br_verb *v, const char *per, const char *out,
@@ -42,17 +63,7 @@ static int draft(struct br_cli *cli, const struct br_verb *v, const char *per, c
     br_db_close(db);
     if (st != BR_OK)
         return br_cli_fail(&err);
-    char due[32], rd[32], as_of[40] = "no run yet";
-    br_e8_format(s.amount_due_e8, due, sizeof(due));
-    br_e8_format(s.round_down_e8, rd, sizeof(rd));
-    if (s.last_as_of != INT64_MIN)
-        br_time_format(s.last_as_of, s.tz_offset_s, as_of, sizeof(as_of));
-    printf("billrun invoices: %s (open): %zu DRAFT invoices written in %s (DRAFT-%.4s%.2s_*.xlsx), "
-           "amount due %s CNY, round-down %s CNY, as if closed now\n"
-           "note      drafts are not invoices: no number was given and nothing was stored; they "
-           "hold every batch committed so far (the last run as of %s). `billrun close --period "
-           "%s` numbers and writes the finals.\n",
-           per, s.invoices, out, per, per + 5, due, rd, as_of, per);
+    print_drafts(per, out, &s);
     br_log(BR_LOG_INFO, "invoices_draft_done", "period=%s invoices=%zu", per, s.invoices);
     return BR_EXIT_OK;
 }
