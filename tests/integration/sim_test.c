@@ -70,32 +70,81 @@ static void sh(const char *cmd)
 }
 
 /* What a ledger holds, row for row: every table a batch writes, each row as
- * text, digested. A close's time (closed_at) is left out, and with it the
- * batches' hashes, which cover it: two histories of the same deliveries
- * close at different moments. */
+ * text, digested per table, one line "table rows md5" each, so that a
+ * difference names its table. A close's time (closed_at) is left out, and
+ * with it the batches' hashes and start times, which cover it: two
+ * histories of the same deliveries close at different moments. */
+static const char *const snapshot_tables[][2] = {
+    {"ledger.entries", "t::text"},
+    {"ledger.transfers", "t::text"},
+    {"billing.files", "t::text"},
+    {"billing.reject_rows", "t::text"},
+    {"billing.reject_outcomes", "t::text"},
+    {"billing.account_versions", "t::text"},
+    {"billing.prices", "t::text"},
+    {"billing.orders", "t::text"},
+    {"billing.usage_lines", "t::text"},
+    {"billing.draws", "t::text"},
+    {"billing.plan_events", "t::text"},
+    {"billing.order_state", "t::text"},
+    {"billing.balance_state", "t::text"},
+    {"billing.bucket_state", "t::text"},
+    {"billing.allowance_state", "t::text"},
+    {"billing.rated_spans", "t::text"},
+    {"billing.adjustment_rows", "t::text"},
+    {"billing.adjustment_notes", "t::text"},
+    {"billing.record_ids", "t::text"},
+    {"billing.period_closes", "(period, batch_id, forced, seller)::text"},
+    {"billing.invoice_finals", "t::text"},
+    {"ledger.batches", "(batch_id, kind, as_of, period)::text"},
+};
+
 static char *snapshot(PGconn *c)
 {
-    return it_sql_text(
-        c, "SELECT (SELECT count(*) FROM ledger.batches), md5(string_agg(r, '|' ORDER BY r)) "
-           "FROM (SELECT t::text AS r FROM ledger.entries t UNION ALL "
-           "SELECT t::text FROM ledger.transfers t UNION ALL "
-           "SELECT t::text FROM billing.files t UNION ALL "
-           "SELECT t::text FROM billing.reject_rows t UNION ALL "
-           "SELECT t::text FROM billing.reject_outcomes t UNION ALL "
-           "SELECT t::text FROM billing.account_versions t UNION ALL "
-           "SELECT t::text FROM billing.prices t UNION ALL "
-           "SELECT t::text FROM billing.orders t UNION ALL "
-           "SELECT t::text FROM billing.usage_lines t UNION ALL "
-           "SELECT t::text FROM billing.draws t UNION ALL "
-           "SELECT t::text FROM billing.plan_events t UNION ALL "
-           "SELECT t::text FROM billing.order_state t UNION ALL "
-           "SELECT t::text FROM billing.balance_state t UNION ALL "
-           "SELECT t::text FROM billing.bucket_state t UNION ALL "
-           "SELECT t::text FROM billing.allowance_state t UNION ALL "
-           "SELECT t::text FROM billing.rated_spans t UNION ALL "
-           "SELECT (period, batch_id, forced, seller)::text FROM billing.period_closes UNION ALL "
-           "SELECT t::text FROM billing.invoice_finals t UNION ALL "
-           "SELECT (batch_id, kind, as_of, period)::text FROM ledger.batches) x");
+    char sql[8192];
+    size_t n = 0;
+    size_t count = sizeof(snapshot_tables) / sizeof(snapshot_tables[0]);
+    for (size_t i = 0; i < count; i++)
+        n += (size_t)snprintf(sql + n, sizeof(sql) - n,
+                              "%sSELECT %zu AS k, '%s' AS name, count(*) AS n, "
+                              "md5(coalesce(string_agg(%s, '|' ORDER BY %s), '')) AS h FROM %s t",
+                              i ? " UNION ALL " : "", i, snapshot_tables[i][0],
+                              snapshot_tables[i][1], snapshot_tables[i][1], snapshot_tables[i][0]);
+    assert_true(n + 32 < sizeof(sql));
+    snprintf(sql + n, sizeof(sql) - n, " ORDER BY k");
+    char *rows = it_sql_text(c, sql);
+    /* "k|name|n|h" lines without the sort key */
+    char *out = malloc(strlen(rows) + 1), *o = out;
+    assert_non_null(out);
+    for (char *line = rows; *line;) {
+        char *eol = strchr(line, '\n');
+        char *bar = strchr(line, '|');
+        size_t len = (size_t)(eol - bar - 1);
+        memcpy(o, bar + 1, len);
+        o += len;
+        *o++ = '\n';
+        line = eol + 1;
+    }
+    *o = '\0';
+    free(rows);
+    return out;
+}
+
+/* The tables two snapshots disagree on, one "table: rows md5 / rows md5"
+ * line each (caller frees); "" when they agree. */
+static char *snapshot_diff(const char *x, const char *y)
+{
+    size_t cap = strlen(x) + strlen(y) + 1;
+    char *out = calloc(1, cap), *o = out;
+    assert_non_null(out);
+    while (*x && *y) {
+        size_t lx = strcspn(x, "\n"), ly = strcspn(y, "\n");
+        if (lx != ly || memcmp(x, y, lx) != 0)
+            o += snprintf(o, cap - (size_t)(o - out), "%.*s  <>  %.*s\n", (int)lx, x, (int)ly, y);
+        x += lx + (x[lx] != '\0');
+        y += ly + (y[ly] != '\0');
+    }
+    return out;
 }
 
 /* The invariants, after every step. */
@@ -159,8 +208,8 @@ static void faulty(struct sim *s, const char *const *args)
     char *after = snapshot(c);
     PQfinish(c);
     if (paused && strcmp(before, after) != 0)
-        fail_msg("seed %llu: a %s at stage %s changed the ledger", (unsigned long long)s->seed,
-                 cut ? "cut connection" : "kill", stage);
+        fail_msg("seed %llu: a %s at stage %s changed the ledger:\n%s", (unsigned long long)s->seed,
+                 cut ? "cut connection" : "kill", stage, snapshot_diff(before, after));
     if (paused && code == 0)
         fail_msg("seed %llu: a faulted run exited 0", (unsigned long long)s->seed);
     free(before);
@@ -336,8 +385,9 @@ static void replay_equals(struct sim *s)
     PGconn *a = it_db_connect(s->db), *b = it_db_connect(clean);
     char *x = snapshot(a), *y = snapshot(b);
     if (strcmp(x, y) != 0)
-        fail_msg("seed %llu: the ledger differs from a clean replay:\n%s\n%s",
-                 (unsigned long long)s->seed, x, y);
+        fail_msg("seed %llu: the ledger differs from a clean replay (table: rows md5, this "
+                 "history <> the clean one):\n%s",
+                 (unsigned long long)s->seed, snapshot_diff(x, y));
     free(x);
     free(y);
     PQfinish(a);
