@@ -227,21 +227,28 @@ static void record(struct sim *s, enum step_kind kind, const char *inbox, int64_
     st->as_of = as_of;
 }
 
+/* The month is fixed in time (November 2026, its nights up to 40 days
+ * later): every run and reprocess is given --future-as-of and the close
+ * --early, so that a seed means the same whatever the machine's clock says
+ * (without them, nights past the server's clock exit 2; the clock guards
+ * are corrections_test's). */
 static int run(struct sim *s, const char *db, const struct step *st, const char *out, bool full)
 {
     char asof[32];
     br_time_format(st->as_of, 0, asof, sizeof(asof));
     if (st->kind == STEP_RUN)
-        return it_billrun(db, s->log, "run", "--inbox", st->inbox, "--as-of", asof, NULL);
+        return it_billrun(db, s->log, "run", "--inbox", st->inbox, "--as-of", asof,
+                          "--future-as-of", NULL);
     if (st->kind == STEP_REPROCESS)
-        return it_billrun(db, s->log, "reprocess", "--inbox", st->inbox, "--as-of", asof, NULL);
+        return it_billrun(db, s->log, "reprocess", "--inbox", st->inbox, "--as-of", asof,
+                          "--future-as-of", NULL);
     if (!full)
-        return it_billrun(db, s->log, "close", "--period", "2026-11", "--out", out, "--seller",
-                          s->seller, NULL);
+        return it_billrun(db, s->log, "close", "--period", "2026-11", "--early", "--out", out,
+                          "--seller", s->seller, NULL);
     char cmd[16384];
     snprintf(cmd, sizeof(cmd),
-             "trap '' XFSZ; ulimit -f 8; exec \"$0\" close --period 2026-11 --out '%s' --seller "
-             "'%s' --db dbname=%s",
+             "trap '' XFSZ; ulimit -f 8; exec \"$0\" close --period 2026-11 --early --out '%s' "
+             "--seller '%s' --db dbname=%s",
              out, s->seller, db);
     const char *argv[] = {"sh", "-c", cmd, it_env("BILLRUN_BIN"), NULL};
     return it_run(argv, s->log);
@@ -310,7 +317,7 @@ static void step(struct sim *s, struct step *st, const char *out)
     const char *verb = st->kind == STEP_REPROCESS ? "reprocess" : "run";
     char asof[32];
     br_time_format(st->as_of, 0, asof, sizeof(asof));
-    const char *args[] = {verb, "--inbox", st->inbox, "--as-of", asof, NULL};
+    const char *args[] = {verb, "--inbox", st->inbox, "--as-of", asof, "--future-as-of", NULL};
     if (st->kind != STEP_CLOSE && chance(s, 20))
         faulty(s, args);
     bool full = st->kind == STEP_CLOSE && chance(s, 40);
