@@ -48,7 +48,36 @@ struct sim {
     int napplied;
     bool closed;
     int faults;
+    /* What a step holds while it checks, so that the teardown frees it when
+     * a check fails (fail_msg leaves the test at once): open connections,
+     * snapshots, a diff or a log being reported, a night's file names, a
+     * faulted run not yet reaped, the clean replay's database. */
+    PGconn *conn[2];
+    char *text[3];
+    char **files;
+    size_t nfiles;
+    pid_t child;
+    char clean[128];
 };
+
+/* Frees what a step holds (release) and is called at the end of each step
+ * that holds something, and by the teardown. */
+static void release(struct sim *s)
+{
+    for (size_t i = 0; i < sizeof(s->conn) / sizeof(s->conn[0]); i++) {
+        PQfinish(s->conn[i]);
+        s->conn[i] = NULL;
+    }
+    for (size_t i = 0; i < sizeof(s->text) / sizeof(s->text[0]); i++) {
+        free(s->text[i]);
+        s->text[i] = NULL;
+    }
+    for (size_t i = 0; i < s->nfiles; i++)
+        free(s->files[i]);
+    free(s->files);
+    s->files = NULL;
+    s->nfiles = 0;
+}
 
 static uint64_t next(struct sim *s)
 {
@@ -152,18 +181,21 @@ static char *snapshot_diff(const char *x, const char *y)
 static void check(struct sim *s, const char *what)
 {
     int rc = it_billrun(s->db, s->log, "verify", NULL);
-    if (rc != 0)
+    if (rc != 0) {
+        s->text[0] = it_read_file(s->log, NULL);
         fail_msg("seed %llu, %s: verify failed:\n%s", (unsigned long long)s->seed, what,
-                 it_read_file(s->log, NULL));
-    PGconn *c = it_db_connect(s->db);
+                 s->text[0]);
+    }
+    s->conn[0] = it_db_connect(s->db);
     int64_t bad = it_sql_int(
-        c, "SELECT (SELECT count(*) FROM billing.orders o JOIN billing.order_state_latest x "
-           "USING (order_id) WHERE x.consumed < 0 OR (coalesce(o.plan_type, '') <> 'capacity' AND "
-           "x.consumed > o.face) OR x.recognised_e8 > o.paid_e8) + (SELECT count(*) FROM "
-           "(SELECT name FROM billing.files WHERE status = 'applied' AND kind <> 'reprocess' "
-           "GROUP BY name HAVING count(*) > 1) d) + (SELECT count(*) FROM billing.files WHERE "
-           "rows <> accepted + rejected)");
-    PQfinish(c);
+        s->conn[0],
+        "SELECT (SELECT count(*) FROM billing.orders o JOIN billing.order_state_latest x "
+        "USING (order_id) WHERE x.consumed < 0 OR (coalesce(o.plan_type, '') <> 'capacity' AND "
+        "x.consumed > o.face) OR x.recognised_e8 > o.paid_e8) + (SELECT count(*) FROM "
+        "(SELECT name FROM billing.files WHERE status = 'applied' AND kind <> 'reprocess' "
+        "GROUP BY name HAVING count(*) > 1) d) + (SELECT count(*) FROM billing.files WHERE "
+        "rows <> accepted + rejected)");
+    release(s);
     if (bad != 0)
         fail_msg("seed %llu, %s: %lld rows break an invariant", (unsigned long long)s->seed, what,
                  (long long)bad);
@@ -180,10 +212,10 @@ static void faulty(struct sim *s, const char *const *args)
     snprintf(pause, sizeof(pause), "BILLRUN_TEST_PAUSE=%s:%d", stage, cut ? 1 : 60);
     snprintf(flog, sizeof(flog), "%s.fault", s->log);
     unlink(flog);
-    PGconn *c = it_db_connect(s->db);
-    char *before = snapshot(c);
+    s->conn[0] = it_db_connect(s->db);
+    char *before = s->text[0] = snapshot(s->conn[0]);
     const char *env[] = {pause, NULL};
-    pid_t pid = it_billrun_spawn(s->db, flog, args, env);
+    pid_t pid = s->child = it_billrun_spawn(s->db, flog, args, env);
     bool paused = false, exited = false;
     int status = 0;
     while (!paused && !exited) { /* until it holds at the stage, or ends without it */
@@ -196,25 +228,28 @@ static void faulty(struct sim *s, const char *const *args)
     }
     int code;
     if (exited) {
+        s->child = 0;
         code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
         paused = false; /* the stage never came (nothing to post): it ran through */
     } else {
         if (cut)
-            it_sql_int(c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
-                          "application_name = 'billrun' AND datname = current_database()");
+            it_sql_int(s->conn[0],
+                       "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE "
+                       "application_name = 'billrun' AND datname = current_database()");
         else
             kill(pid, SIGKILL);
         code = it_wait(pid);
+        s->child = 0;
     }
-    char *after = snapshot(c);
-    PQfinish(c);
-    if (paused && strcmp(before, after) != 0)
+    char *after = s->text[1] = snapshot(s->conn[0]);
+    if (paused && strcmp(before, after) != 0) {
+        s->text[2] = snapshot_diff(before, after);
         fail_msg("seed %llu: a %s at stage %s changed the ledger:\n%s", (unsigned long long)s->seed,
-                 cut ? "cut connection" : "kill", stage, snapshot_diff(before, after));
+                 cut ? "cut connection" : "kill", stage, s->text[2]);
+    }
     if (paused && code == 0)
         fail_msg("seed %llu: a faulted run exited 0", (unsigned long long)s->seed);
-    free(before);
-    free(after);
+    release(s);
     s->faults++;
 }
 
@@ -262,20 +297,19 @@ static void build_inbox(struct sim *s, int k, char *inbox, size_t size)
     char cmd[8192];
     snprintf(cmd, sizeof(cmd), "mkdir -p '%s'", inbox);
     sh(cmd);
-    size_t n;
-    char **files = it_month_night(&s->m, k, &n);
-    for (size_t i = 0; i < n; i++) {
-        bool usage = strncmp(files[i], "eas-", 4) == 0 || strncmp(files[i], "oss-", 4) == 0;
+    s->files = it_month_night(&s->m, k, &s->nfiles);
+    for (size_t i = 0; i < s->nfiles; i++) {
+        const char *f = s->files[i];
+        bool usage = strncmp(f, "eas-", 4) == 0 || strncmp(f, "oss-", 4) == 0;
         if (usage && s->nheld < 64 && chance(s, 8)) { /* arrives late */
-            snprintf(s->held[s->nheld], sizeof(s->held[0]), "%s", files[i]);
+            snprintf(s->held[s->nheld], sizeof(s->held[0]), "%s", f);
             s->held_night[s->nheld++] = k + 1 + (int)(next(s) % 4);
         } else {
-            snprintf(cmd, sizeof(cmd), "cp '%s/%s' '%s/'", s->m.all, files[i], inbox);
+            snprintf(cmd, sizeof(cmd), "cp '%s/%s' '%s/'", s->m.all, f, inbox);
             sh(cmd);
         }
-        free(files[i]);
     }
-    free(files);
+    release(s);
     for (int h = 0; h < s->nheld; h++)
         if (s->held_night[h] == k || (k == s->m.nights - 1 && s->held_night[h] > k)) {
             snprintf(cmd, sizeof(cmd), "cp '%s/%s' '%s/'", s->m.all, s->held[h], inbox);
@@ -296,10 +330,10 @@ static void build_inbox(struct sim *s, int k, char *inbox, size_t size)
 
 static void remember_applied(struct sim *s, const char *inbox)
 {
-    PGconn *c = it_db_connect(s->db);
-    char *names = it_sql_text(c, "SELECT name FROM billing.files WHERE status = 'applied' AND "
-                                 "kind <> 'reprocess' ORDER BY file_id");
-    PQfinish(c);
+    s->conn[0] = it_db_connect(s->db);
+    char *names = s->text[0] =
+        it_sql_text(s->conn[0], "SELECT name FROM billing.files WHERE status = 'applied' AND "
+                                "kind <> 'reprocess' ORDER BY file_id");
     s->napplied = 0;
     for (char *p = strtok(names, "\n"); p && s->napplied < 256; p = strtok(NULL, "\n")) {
         char path[8192];
@@ -308,7 +342,7 @@ static void remember_applied(struct sim *s, const char *inbox)
         if (stat(path, &sb) == 0) /* a file of the month (not a late account's) */
             snprintf(s->applied[s->napplied++], sizeof(s->applied[0]), "%s", p);
     }
-    free(names);
+    release(s);
     (void)inbox;
 }
 
@@ -326,9 +360,9 @@ static void step(struct sim *s, struct step *st, const char *out)
         if (rc != 1)
             fail_msg("seed %llu: close into a full folder exited %d", (unsigned long long)s->seed,
                      rc);
-        PGconn *c = it_db_connect(s->db);
-        int64_t closes = it_sql_int(c, "SELECT count(*) FROM billing.period_closes");
-        PQfinish(c);
+        s->conn[0] = it_db_connect(s->db);
+        int64_t closes = it_sql_int(s->conn[0], "SELECT count(*) FROM billing.period_closes");
+        release(s);
         if (closes != 0)
             fail_msg("seed %llu: a close that failed committed", (unsigned long long)s->seed);
         char cmd[8192];
@@ -336,9 +370,10 @@ static void step(struct sim *s, struct step *st, const char *out)
         sh(cmd);                            /* no file, no folder left behind */
         rc = run(s, s->db, st, out, false); /* with room again */
     }
-    if (rc != 0 && rc != 3)
-        fail_msg("seed %llu: step exited %d:\n%s", (unsigned long long)s->seed, rc,
-                 it_read_file(s->log, NULL));
+    if (rc != 0 && rc != 3) {
+        s->text[0] = it_read_file(s->log, NULL);
+        fail_msg("seed %llu: step exited %d:\n%s", (unsigned long long)s->seed, rc, s->text[0]);
+    }
     record(s, st->kind, st->inbox, st->as_of);
     check(s, verb);
 }
@@ -375,14 +410,15 @@ static void simulate(struct sim *s)
 /* The same deliveries, in order, without a fault: the same ledger. */
 static void replay_equals(struct sim *s)
 {
-    char clean[128], out[4200];
-    snprintf(clean, sizeof(clean), "%s_clean", s->db);
+    char out[4200];
+    const char *clean = s->clean;
+    snprintf(s->clean, sizeof(s->clean), "%s_clean", s->db);
     it_db_drop(clean);
-    PGconn *m = it_db_connect("postgres");
+    s->conn[0] = it_db_connect("postgres");
     char sql[256];
     snprintf(sql, sizeof(sql), "CREATE DATABASE %s", clean);
-    it_sql_try(m, sql, (char[6]){0});
-    PQfinish(m);
+    it_sql_try(s->conn[0], sql, (char[6]){0});
+    release(s);
     snprintf(out, sizeof(out), "%s/out-clean", s->m.dir);
     assert_int_equal(it_billrun(clean, s->log, "db", "init", NULL), 0);
     for (int i = 0; i < s->nsteps; i++) {
@@ -391,23 +427,57 @@ static void replay_equals(struct sim *s)
             fail_msg("seed %llu: clean replay step %d exited %d", (unsigned long long)s->seed, i,
                      rc);
     }
-    PGconn *a = it_db_connect(s->db), *b = it_db_connect(clean);
-    char *x = snapshot(a), *y = snapshot(b);
-    if (strcmp(x, y) != 0)
+    s->conn[0] = it_db_connect(s->db);
+    s->conn[1] = it_db_connect(clean);
+    char *x = s->text[0] = snapshot(s->conn[0]);
+    char *y = s->text[1] = snapshot(s->conn[1]);
+    if (strcmp(x, y) != 0) {
+        s->text[2] = snapshot_diff(x, y);
         fail_msg("seed %llu: the ledger differs from a clean replay (table: rows md5, this "
                  "history <> the clean one):\n%s",
-                 (unsigned long long)s->seed, snapshot_diff(x, y));
-    free(x);
-    free(y);
-    PQfinish(a);
-    PQfinish(b);
-    it_db_drop(clean);
+                 (unsigned long long)s->seed, s->text[2]);
+    }
+    release(s);
+}
+
+static const char *const pipeline_knob = "BILLRUN_TEST_PIPELINE_MIN";
+
+/* A seed's state, allocated before its test and freed after it by the
+ * teardown, which cmocka runs whether the test passed or failed: a seed that
+ * fails leaks nothing (no LeakSanitizer report on top of the failure), and
+ * leaves no database, folder or process behind. */
+static int setup(void **state)
+{
+    struct sim *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return -1;
+    s->seed = (uint64_t)(uintptr_t)*state;
+    *state = s;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct sim *s = *state;
+    if (s->child > 0) { /* a faulted run held at its stage */
+        kill(s->child, SIGKILL);
+        waitpid(s->child, NULL, 0);
+    }
+    release(s);
+    unsetenv(pipeline_knob);
+    if (s->clean[0])
+        it_db_drop(s->clean);
+    if (s->db[0])
+        it_db_drop(s->db);
+    it_month_free(&s->m);
+    free(s);
+    *state = NULL;
+    return 0;
 }
 
 static void one_seed(void **state)
 {
-    struct sim *s = calloc(1, sizeof(*s));
-    s->seed = (uint64_t)(uintptr_t)*state;
+    struct sim *s = *state;
     s->rng = s->seed * 0x2545F4914F6CDD1DULL + 1;
     it_month_make(&s->m, s->seed, 6 + (int)(next(s) % 6), 30, 2500 + (long)(next(s) % 3000),
                   (int)(next(s) % 30));
@@ -424,7 +494,7 @@ static void one_seed(void **state)
     assert_int_equal(it_billrun(s->db, s->log, "db", "init", NULL), 0);
     /* records delivered on a second thread (every file) in the simulation of
      * odd seeds and in the clean replay of even ones: the replay must agree */
-    const char *knob = "BILLRUN_TEST_PIPELINE_MIN";
+    const char *knob = pipeline_knob;
     if (s->seed % 2)
         setenv(knob, "0", 1);
     else
@@ -435,12 +505,8 @@ static void one_seed(void **state)
     else
         setenv(knob, "0", 1);
     replay_equals(s);
-    unsetenv(knob);
     print_message("seed %llu: %d steps, %d faults, all invariants held\n",
                   (unsigned long long)s->seed, s->nsteps, s->faults);
-    it_db_drop(s->db);
-    it_month_free(&s->m);
-    free(s);
 }
 
 int main(int argc, char **argv)
@@ -454,6 +520,8 @@ int main(int argc, char **argv)
         snprintf(names[i], sizeof(names[i]), "seed %lu", first + i);
         tests[i] = (struct CMUnitTest){.name = names[i],
                                        .test_func = one_seed,
+                                       .setup_func = setup,
+                                       .teardown_func = teardown,
                                        .initial_state = (void *)(uintptr_t)(first + i)};
     }
     int rc = _cmocka_run_group_tests("simulator", tests, n, NULL, NULL);
