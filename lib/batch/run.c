@@ -166,18 +166,24 @@ static enum br_status do_rate(struct run_ctx *c, struct br_error *err)
     struct br_night *n = &c->night;
     br_usage_drop_index(&n->ing.usage);
     enum br_status st = BR_OK;
+    double t0 = br_now_s(), t1 = t0, t2 = t0, t3 = t0;
     if (dup_check_on()) {
         st = br_dups_check(c->db, n, c->window_start, &c->dups, err);
         n->skip = c->dups.skip;
     }
     if (st == BR_OK)
         st = br_night_prepare(n, err);
+    t1 = br_now_s();
     if (st == BR_OK)
         st = br_load_state(c->db, &n->book, &n->state, n->period_min, n->hour_min, err);
     if (st == BR_OK)
         st = br_load_recredits(c->db, &n->book, &n->state, n->t_min, err);
+    t2 = br_now_s();
     if (st == BR_OK)
         st = br_night_rate(n, c->o->as_of, err);
+    t3 = br_now_s();
+    br_log(BR_LOG_DEBUG, "rate_steps", "dups_and_prepare=%.3f load_state=%.3f rate=%.3f", t1 - t0,
+           t2 - t1, t3 - t2);
     return st;
 }
 
