@@ -427,6 +427,10 @@ CREATE TABLE billing.plan_events (
     amount_e8 bigint NOT NULL CHECK (amount_e8 >= 0)
 );
 CREATE INDEX plan_events_order ON billing.plan_events (order_id);
+-- The plans that have ended: a night loads every plan not in it, and the
+-- straight-line shares (all but a few rows of the table, a year of them
+-- hundreds of thousands) must not be read to find them.
+CREATE INDEX plan_events_ended ON billing.plan_events (order_id) WHERE kind IN ('breakage', 'expiry');
 CREATE INDEX plan_events_batch ON billing.plan_events USING brin (batch_id);
 COMMENT ON TABLE billing.plan_events IS 'Straight-line recognition shares and expiries of plans.';
 COMMENT ON COLUMN billing.plan_events.batch_id IS 'The batch.';

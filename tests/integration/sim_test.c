@@ -485,11 +485,12 @@ static void one_seed(void **state)
     snprintf(tag, sizeof(tag), "sim%llu", (unsigned long long)s->seed);
     it_db_create(s->db, sizeof(s->db), tag);
     snprintf(s->log, sizeof(s->log), "%s/log", s->m.dir);
-    /* A close freezes the seller block into period_closes. Left to its
-     * default it is read from /etc/billrun/seller.conf, which another test
-     * running at the same time may install or remove (ops_test runs the
-     * README's install block): the two closes of a seed could then freeze
-     * different sellers. Every close of a seed reads this one file. */
+    /* A close freezes the seller block into period_closes. Without
+     * --seller (with --no-seller too) it is read from
+     * /etc/billrun/seller.conf, which another test running at the same time
+     * may install or remove (ops_test runs the README's install block): the
+     * two closes of a seed could then freeze different sellers. Every close
+     * of a seed reads this one file. */
     snprintf(s->seller, sizeof(s->seller), "%s/samples/seller.conf", it_source_dir());
     assert_int_equal(it_billrun(s->db, s->log, "db", "init", NULL), 0);
     /* records delivered on a second thread (every file) in the simulation of
