@@ -104,6 +104,36 @@ void br_date_text(enum br_lang lang, int64_t day, char *out, size_t size)
         snprintf(out, size, "%" PRId64 "年%u月%u日", y, m, d);
 }
 
+const char *br_item_text(enum br_lang lang, const char *item, const char *label)
+{
+    static const struct {
+        const char *item;
+        struct label_text t;
+    } items[] = {
+#define ITEM(code, zh, en)                                                                         \
+    {                                                                                              \
+        code,                                                                                      \
+        {                                                                                          \
+            zh, en, zh " " en                                                                      \
+        }                                                                                          \
+    }
+        ITEM("compute_shared", "GPU 算力（共享版）", "GPU compute, shared edition"),
+        ITEM("compute_exclusive", "GPU 算力（独享版）", "GPU compute, exclusive machines"),
+        ITEM("storage", "对象存储", "Object storage"),
+        ITEM("egress", "公网出流量", "Outbound traffic"),
+        ITEM("put", "PUT 请求", "PUT requests"),
+        ITEM("get", "GET 请求", "GET requests"),
+#undef ITEM
+    };
+    const char *en = label != NULL ? label : item != NULL ? item : "";
+    if (lang == BR_LANG_EN || item == NULL)
+        return en;
+    for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
+        if (strcmp(item, items[i].item) == 0 && strcmp(en, items[i].t.en) == 0)
+            return lang == BR_LANG_ZH ? items[i].t.zh : items[i].t.zh_en;
+    return en;
+}
+
 const char *br_date_format(enum br_lang lang)
 {
     return lang == BR_LANG_EN ? "yyyy-mm-dd" : "yyyy\"年\"m\"月\"d\"日\"";

@@ -142,6 +142,11 @@ bool br_lang_yen(enum br_lang lang);
  * (en). out >= 32 bytes. */
 void br_date_text(enum br_lang lang, int64_t day, char *out, size_t size);
 
+/* A billable item as lang names it: label (the English one the document
+ * carries) for en; for zh the Chinese name of a known item (the item's own
+ * text for an unknown one); for zh-en both. */
+const char *br_item_text(enum br_lang lang, const char *item, const char *label);
+
 /* The spreadsheet number formats of a date and a date-time in lang. */
 const char *br_date_format(enum br_lang lang);
 const char *br_datetime_format(enum br_lang lang);

@@ -9,6 +9,7 @@
 #define BR_XLSX_H
 
 #include "core/status.h"
+#include "invoice/lang.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -79,6 +80,7 @@ struct br_invoice_doc {
     size_t nplans;
     const struct br_inv_daily *daily;
     size_t ndaily;
+    enum br_lang lang; /* labels, dates; BR_LANG_EN when left 0 */
 };
 
 /* A note workbook: the note, its parties, and the invoice of the period
@@ -91,6 +93,7 @@ struct br_note_doc {
     int64_t issued_at;     /* the close time */
     int32_t tz_offset_s;
     const char *currency;
+    enum br_lang lang;
 };
 
 struct br_sum_invoice {
