@@ -27,8 +27,10 @@ static void write_metrics(const struct br_cli *cli, const struct br_metrics *m)
 static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
 {
     const struct br_verb *v = br_verb_find(rewrite ? "invoices" : "close");
-    static const char *const opts[] = {"--period", "--out", "--seller", "--lock-timeout", NULL};
-    static const char *const flags[] = {"--force", "--early", "--wait", "--no-wait", NULL};
+    static const char *const opts[] = {"--period", "--out",          "--seller",
+                                       "--lang",   "--lock-timeout", NULL};
+    static const char *const flags[] = {"--force",   "--early",  "--wait",
+                                        "--no-wait", "--no-pdf", NULL};
     if (!br_cli_options(cli, v, &argc, argv, opts, flags))
         return BR_EXIT_USAGE;
     const char *per = br_cli_opt(argc, argv, "--period");
@@ -36,13 +38,15 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
     const char *seller = br_cli_opt(argc, argv, "--seller");
     bool force = br_cli_flag(argc, argv, "--force");
     bool early = br_cli_flag(argc, argv, "--early");
+    bool no_pdf = br_cli_flag(argc, argv, "--no-pdf");
+    const char *lang = br_cli_opt(argc, argv, "--lang");
     bool no_wait;
     int lock_timeout, waits;
     if (!br_cli_wait(v, argc, argv, &no_wait, &lock_timeout, &waits))
         return BR_EXIT_USAGE;
     if (per == NULL || out == NULL)
         return br_cli_usage_error(v, "--period YYYY-MM and --out DIR are required");
-    if (argc != 4 + (seller ? 2 : 0) + force + waits + early ||
+    if (argc != 4 + (seller ? 2 : 0) + (lang ? 2 : 0) + force + waits + early + no_pdf ||
         (rewrite && (force || seller || early || waits)))
         return br_cli_usage_error(v, "unexpected argument");
     struct br_close_opts o = {.out_dir = out,
@@ -53,7 +57,11 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
                               .threads = cli->threads,
                               .version = BILLRUN_VERSION,
                               .rewrite_only = rewrite,
-                              .seller_conf = seller};
+                              .seller_conf = seller,
+                              .no_pdf = no_pdf,
+                              .lang_set = lang != NULL};
+    if (lang != NULL && !br_lang_parse(lang, &o.lang))
+        return br_cli_usage_error(v, "--lang takes zh, en or zh-en, not %s", lang);
     if (!br_period_parse(per, strlen(per), &o.period))
         return br_cli_usage_error(v, "--period takes YYYY-MM, not %s", per);
     struct br_db *db = NULL;

@@ -28,11 +28,12 @@ const struct br_verb br_verbs[] = {
      "rate rejected rows again once their account or price has arrived"},
     {"close", cmd_close,
      "billrun close --period YYYY-MM --out DIR [--force] [--early] [--seller FILE] "
-     "[--wait | --no-wait] [--lock-timeout SECONDS] "
+     "[--lang zh|en|zh-en] [--no-pdf] [--wait | --no-wait] [--lock-timeout SECONDS] "
      "[--threads N] [--metrics-file PATH]",
-     "close the month, write the XLSX invoices"},
-    {"invoices", cmd_invoices, "billrun invoices --period YYYY-MM --out DIR",
-     "write a closed period's XLSX again (same bytes)"},
+     "close the month, write the XLSX invoices and their PDF copies"},
+    {"invoices", cmd_invoices,
+     "billrun invoices --period YYYY-MM --out DIR [--lang zh|en|zh-en] [--no-pdf]",
+     "write a closed period's XLSX and PDF again (same bytes)"},
     {"verify", cmd_verify, "billrun verify [--metrics-file PATH]",
      "check the ledger's integrity; non-zero if broken"},
     {"explain", cmd_explain, "billrun explain --account ID --period YYYY-MM",

@@ -142,6 +142,7 @@ struct br_summary_doc {
     size_t nrejects;
     const struct br_sum_note *notes;
     size_t nnotes;
+    enum br_lang lang;
 };
 
 /* Writes the invoice workbook to path (sheets Invoice, Plans, Daily usage).

@@ -25,6 +25,7 @@ struct br_period_docs {
     int32_t tz;
     char *seller_text;
     struct br_party seller;
+    enum br_lang lang; /* frozen with the seller block at close */
     PGresult *inv, *lines, *daily, *plans, *tb, *roll, *rejects, *notes;
     /* per invoice: first row of its lines, daily, plans and notes */
     int *line_at, *daily_at, *plan_at, *note_at;
@@ -231,6 +232,7 @@ static enum br_status load_period(struct br_db *db, struct br_period_docs *d, st
     PQclear(r);
     if (d->seller_text == NULL)
         return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    d->lang = br_seller_lang(d->seller_text);
     br_seller_fields(d->seller_text, &d->seller);
     st = q(db, sql_invoices, d, &d->inv, err);
     if (st == BR_OK)
@@ -418,7 +420,8 @@ static enum br_status build_doc(const struct br_period_docs *d, int i, struct br
                                    .plans = b->plans,
                                    .nplans = (size_t)(p1 - p0),
                                    .daily = b->daily,
-                                   .ndaily = (size_t)(d1 - d0)};
+                                   .ndaily = (size_t)(d1 - d0),
+                                   .lang = d->lang};
     return BR_OK;
 }
 
@@ -503,7 +506,8 @@ void br_period_docs_note(const struct br_period_docs *d, size_t i, struct br_not
                                 .listed_on = v(d->inv, k, 0),
                                 .issued_at = d->issued_at,
                                 .tz_offset_s = d->tz,
-                                .currency = "CNY"};
+                                .currency = "CNY",
+                                .lang = d->lang};
 }
 
 struct br_summary_scratch {
@@ -581,7 +585,8 @@ enum br_status br_period_docs_summary(const struct br_period_docs *d,
                                    .rejects = x->rej,
                                    .nrejects = (size_t)nj,
                                    .notes = x->notes,
-                                   .nnotes = (size_t)nn};
+                                   .nnotes = (size_t)nn,
+                                   .lang = d->lang};
     return BR_OK;
 }
 
