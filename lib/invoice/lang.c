@@ -125,13 +125,15 @@ const char *br_item_text(enum br_lang lang, const char *item, const char *label)
         ITEM("get", "GET 请求", "GET requests"),
 #undef ITEM
     };
-    const char *en = label != NULL ? label : item != NULL ? item : "";
-    if (lang == BR_LANG_EN || item == NULL)
-        return en;
-    for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++)
-        if (strcmp(item, items[i].item) == 0 && strcmp(en, items[i].t.en) == 0)
-            return lang == BR_LANG_ZH ? items[i].t.zh : items[i].t.zh_en;
-    return en;
+    if (item == NULL)
+        return label != NULL ? label : "";
+    for (size_t i = 0; i < sizeof(items) / sizeof(items[0]); i++) {
+        const struct label_text *t = &items[i].t;
+        if (strcmp(item, items[i].item) != 0 || (label != NULL && strcmp(label, t->en) != 0))
+            continue;
+        return lang == BR_LANG_ZH ? t->zh : lang == BR_LANG_ZH_EN ? t->zh_en : t->en;
+    }
+    return label != NULL ? label : item;
 }
 
 const char *br_date_format(enum br_lang lang)

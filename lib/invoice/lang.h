@@ -39,6 +39,8 @@ const char *br_lang_name(enum br_lang lang);
     X(INVOICE_DRAFT, "账单（草稿）", "Invoice (draft)")                                                                     \
     X(INVOICE_NO, "账单号码", "Invoice number")                                                                             \
     X(DRAFT_NO, "（草稿：结账时编号）", "(draft: numbered at close)")                                                       \
+    X(DRAFT, "草稿", "DRAFT")                                                                                               \
+    X(DRAFT_MARK, "草稿：结账编号后才是账单", "DRAFT: not an invoice until numbered at close")                              \
     X(ISSUE_DATE, "开具日期", "Issue date")                                                                                 \
     X(PERIOD, "账期", "Period")                                                                                             \
     X(CURRENCY, "币种", "Currency")                                                                                         \
@@ -115,6 +117,8 @@ const char *br_lang_name(enum br_lang lang);
       "Revenue = credits less debits of the revenue accounts, by the local day of each entry's "                            \
       "own time; entries whose time lies outside the month count on its first or last day.")                                \
     X(WATERFALL_DATA, "支付构成（图表数据）", "Waterfall (chart data)")                                                     \
+    X(YES, "是", "yes")                                                                                                     \
+    X(NO, "否", "no")                                                                                                       \
     X(STEP, "步骤", "Step")                                                                                                 \
     X(BASE, "基数", "Base")
 
@@ -143,8 +147,9 @@ bool br_lang_yen(enum br_lang lang);
 void br_date_text(enum br_lang lang, int64_t day, char *out, size_t size);
 
 /* A billable item as lang names it: label (the English one the document
- * carries) for en; for zh the Chinese name of a known item (the item's own
- * text for an unknown one); for zh-en both. */
+ * carries; NULL: the known item's) for en; for zh the Chinese name of a
+ * known item; for zh-en both. An unknown item, or one whose label is not
+ * the known one, is shown as label (else its code) in every language. */
 const char *br_item_text(enum br_lang lang, const char *item, const char *label);
 
 /* The spreadsheet number formats of a date and a date-time in lang. */

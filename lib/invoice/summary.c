@@ -1,5 +1,6 @@
 /* The period summary workbook (xlsx.h): sheets Invoices, Trial balance,
- * Contract liability, Rejects and Notes. */
+ * Contract liability, Rejects and Notes, in the document's
+ * language (sheet names stay English: charts and programs refer to them). */
 #include "invoice/xlsx.h"
 
 #include "core/money.h"
@@ -11,19 +12,19 @@
 
 enum { SUM_INV_AMOUNTS = 10 };
 static const struct col_spec sum_inv_cols[3 + SUM_INV_AMOUNTS] = {
-    {"Invoice number", 22, false},
-    {"Account ID", 18, false},
-    {"Name", 30, false},
-    {"Gross", 16, true},
-    {"Free allowance", 16, true},
-    {"Plan deduction", 16, true},
-    {"Coupon deduction", 16, true},
-    {"Balance deduction", 16, true},
-    {"Outstanding", 16, true},
-    {"Credit notes", 16, true},
-    {"Debit notes", 16, true},
-    {"Round-down discount", 16, true},
-    {"Amount due", 16, true},
+    {"Invoice number", "账单号码", 22, false},
+    {"Account ID", "客户编号", 18, false},
+    {"Name", "名称", 30, false},
+    {"Gross", "原价金额", 16, true},
+    {"Free allowance", "免费额度", 16, true},
+    {"Plan deduction", "资源包抵扣", 16, true},
+    {"Coupon deduction", "优惠券抵扣", 16, true},
+    {"Balance deduction", "余额抵扣", 16, true},
+    {"Outstanding", "待支付", 16, true},
+    {"Credit notes", "贷项通知单", 16, true},
+    {"Debit notes", "借项通知单", 16, true},
+    {"Round-down discount", "抹零优惠", 16, true},
+    {"Amount due", "应付金额", 16, true},
 };
 
 static void sum_inv_amounts(const struct br_sum_invoice *s, int64_t v[SUM_INV_AMOUNTS])
@@ -54,7 +55,7 @@ static void sum_invoices(struct xw *w, const struct br_summary_doc *d, const cha
     lxw_row_t tot = (lxw_row_t)(1 + d->ninvoices);
     if (w->st == BR_OK)
         xw_lxw(w, worksheet_autofilter(w->ws, 0, 0, tot - 1, (lxw_col_t)(ncols - 1)), 0, 0);
-    xw_text(w, tot, 0, "Total", w->f.bold);
+    xw_text(w, tot, 0, xw_l(w, BR_L_TOTAL), w->f.bold);
     for (size_t k = 0; k < SUM_INV_AMOUNTS; k++)
         xw_sum(w, tot, (lxw_col_t)(3 + k), 1, d->ninvoices, sum[k], w->f.total);
     xw_page(w, 0, tot, (lxw_col_t)(ncols - 1), title);
@@ -63,8 +64,12 @@ static void sum_invoices(struct xw *w, const struct br_summary_doc *d, const cha
 /* As ledger.trial_balance: debit and credit are the account's net balance
  * for the period on its side, total debit and total credit its activity. */
 static const struct col_spec tb_cols[6] = {
-    {"Code", 10, false},  {"Account", 34, false},    {"Debit", 18, true},
-    {"Credit", 18, true}, {"Total debit", 18, true}, {"Total credit", 18, true},
+    {"Code", "科目代码", 10, false},
+    {"Account", "科目", 34, false},
+    {"Debit", "借方", 18, true},
+    {"Credit", "贷方", 18, true},
+    {"Total debit", "借方发生额", 18, true},
+    {"Total credit", "贷方发生额", 18, true},
 };
 
 static void sum_trial_balance(struct xw *w, const struct br_summary_doc *d, const char *title)
@@ -88,7 +93,7 @@ static void sum_trial_balance(struct xw *w, const struct br_summary_doc *d, cons
             xw_e8(w, r, (lxw_col_t)(2 + k), NULL, v[k], w->f.amount);
     }
     lxw_row_t tot = (lxw_row_t)(1 + d->ntb);
-    xw_text(w, tot, 0, "Total", w->f.bold);
+    xw_text(w, tot, 0, xw_l(w, BR_L_TOTAL), w->f.bold);
     for (int k = 0; k < 4; k++)
         xw_sum(w, tot, (lxw_col_t)(2 + k), 1, d->ntb, sum[k], w->f.total);
     xw_page(w, 0, tot, 5, title);
@@ -96,9 +101,10 @@ static void sum_trial_balance(struct xw *w, const struct br_summary_doc *d, cons
 
 enum { ROLL_AMOUNTS = 5 };
 static const struct col_spec roll_cols[3 + ROLL_AMOUNTS] = {
-    {"Order ID", 20, false}, {"Account ID", 18, false}, {"Plan type", 14, false},
-    {"Opening", 16, true},   {"Sales", 16, true},       {"Recognised", 16, true},
-    {"Breakage", 16, true},  {"Closing", 16, true},
+    {"Order ID", "订单号", 20, false},      {"Account ID", "客户编号", 18, false},
+    {"Plan type", "资源包类型", 14, false}, {"Opening", "期初", 16, true},
+    {"Sales", "本期销售", 16, true},        {"Recognised", "本期确认收入", 16, true},
+    {"Breakage", "过期失效", 16, true},     {"Closing", "期末", 16, true},
 };
 
 static void sum_roll(struct xw *w, const struct br_summary_doc *d, const char *title)
@@ -123,15 +129,15 @@ static void sum_roll(struct xw *w, const struct br_summary_doc *d, const char *t
     lxw_row_t tot = (lxw_row_t)(1 + d->nroll);
     if (w->st == BR_OK)
         xw_lxw(w, worksheet_autofilter(w->ws, 0, 0, tot - 1, (lxw_col_t)(ncols - 1)), 0, 0);
-    xw_text(w, tot, 0, "Total", w->f.bold);
+    xw_text(w, tot, 0, xw_l(w, BR_L_TOTAL), w->f.bold);
     for (size_t k = 0; k < ROLL_AMOUNTS; k++)
         xw_sum(w, tot, (lxw_col_t)(3 + k), 1, d->nroll, sum[k], w->f.total);
     xw_page(w, 0, tot, (lxw_col_t)(ncols - 1), title);
 }
 
 static const struct col_spec rej_cols[5] = {
-    {"File", 30, false}, {"Line", 10, false},   {"Reason", 24, false},
-    {"Raw", 80, false},  {"Detail", 50, false},
+    {"File", "文件", 30, false},    {"Line", "行号", 10, false},   {"Reason", "原因", 24, false},
+    {"Raw", "原始内容", 80, false}, {"Detail", "详情", 50, false},
 };
 
 /* Rejects come from input and may be many: past a sheet's rows, a last row
@@ -180,18 +186,18 @@ enum {
     SN_COLS
 };
 static const struct col_spec note_cols[SN_COLS] = {
-    {"Note number", 20, false},
-    {"Kind", 8, false},
-    {"Account ID", 18, false},
-    {"Listed on invoice", 20, false},
-    {"Date", 20, false},
-    {"Item", 26, false},
-    {"Credit", 16, true},
-    {"Debit", 16, true},
-    {"Corrects invoice", 20, false},
-    {"Posted late", 10, false},
-    {"Adjustment ID", 22, false},
-    {"Reason", 60, false},
+    {"Note number", "通知单号码", 20, false},
+    {"Kind", "类型", 8, false},
+    {"Account ID", "客户编号", 18, false},
+    {"Listed on invoice", "列示于账单", 20, false},
+    {"Date", "日期", 20, false},
+    {"Item", "项目", 26, false},
+    {"Credit", "贷方", 16, true},
+    {"Debit", "借方", 16, true},
+    {"Corrects invoice", "更正账单", 20, false},
+    {"Posted late", "延迟入账", 10, false},
+    {"Adjustment ID", "调整编号", 22, false},
+    {"Reason", "原因", 60, false},
 };
 
 /* The period's credit and debit notes, in note number order. */
@@ -206,22 +212,22 @@ static void sum_notes(struct xw *w, const struct br_summary_doc *d, const char *
         if (!br_add_i64(n->credit ? credit : debit, n->amount_e8, n->credit ? &credit : &debit))
             w->st = br_fail(w->err, BR_ERR_OVERFLOW, "xlsx: notes total overflows");
         xw_text(w, r, SN_NO, n->note_no, NULL);
-        xw_text(w, r, SN_KIND, n->credit ? "credit" : "debit", NULL);
+        xw_text(w, r, SN_KIND, xw_l(w, n->credit ? BR_L_CREDIT : BR_L_DEBIT), NULL);
         xw_text(w, r, SN_ACCOUNT, d->notes[i].account_id, NULL);
         xw_text(w, r, SN_INVOICE, d->notes[i].listed_on, NULL);
         xw_local_time(w, r, SN_DATE, n->adjustment_time);
-        xw_text(w, r, SN_ITEM, n->label != NULL ? n->label : n->item, NULL);
+        xw_text(w, r, SN_ITEM, br_item_text(w->lang, n->item, n->label), NULL);
         xw_e8(w, r, SN_CREDIT, NULL, n->credit ? n->amount_e8 : 0, w->f.amount);
         xw_e8(w, r, SN_DEBIT, NULL, n->credit ? 0 : n->amount_e8, w->f.amount);
         xw_text(w, r, SN_CORRECTS, n->invoice_no, NULL);
-        xw_text(w, r, SN_LATE, n->late ? "yes" : "no", NULL);
+        xw_text(w, r, SN_LATE, xw_l(w, n->late ? BR_L_YES : BR_L_NO), NULL);
         xw_text(w, r, SN_ADJ, n->adjustment_id, NULL);
         xw_text(w, r, SN_REASON, n->reason, NULL);
     }
     lxw_row_t tot = (lxw_row_t)(1 + d->nnotes);
     if (w->st == BR_OK)
         xw_lxw(w, worksheet_autofilter(w->ws, 0, 0, tot - 1, SN_COLS - 1), 0, 0);
-    xw_text(w, tot, 0, "Total", w->f.bold);
+    xw_text(w, tot, 0, xw_l(w, BR_L_TOTAL), w->f.bold);
     xw_sum(w, tot, SN_CREDIT, 1, d->nnotes, credit, w->f.total);
     xw_sum(w, tot, SN_DEBIT, 1, d->nnotes, debit, w->f.total);
     xw_page(w, 0, tot, SN_COLS - 1, title);
@@ -249,7 +255,7 @@ enum br_status br_xlsx_summary(const struct br_summary_doc *doc, const char *pat
     snprintf(subject, sizeof(subject), "Billing period %s", period);
 
     struct xw w;
-    xw_open(&w, path, doc->tz_offset_s, SUMMARY_CURRENCY, err);
+    xw_open(&w, path, doc->tz_offset_s, SUMMARY_CURRENCY, doc->lang, err);
     xw_props(&w, title, subject, doc->seller_name, doc->issued_at);
     sum_invoices(&w, doc, title);
     sum_trial_balance(&w, doc, title);

@@ -633,6 +633,70 @@ static void test_empty_documents(void **state)
     assert_int_equal(br_xlsx_summary(&sum, path, &err), BR_OK);
 }
 
+/* Issue #20 parts 4 to 6: the invoice in zh and zh-en (labels, the amount
+ * in capitals), the display formats of lang.h, the note on decimals, the
+ * daily chart on its data; a draft (no number) marked DRAFT on the sheet,
+ * in every header and in the title. tests/xlsx_check.py checks the
+ * formats, the exact values and the chart against the daily rows. */
+static void test_invoice_languages(void **state)
+{
+    (void)state;
+    const enum br_lang langs[] = {BR_LANG_ZH, BR_LANG_ZH_EN};
+    const char *const names[] = {"invoice-zh.xlsx", "invoice-zh-en.xlsx"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[PATH_MAX];
+        path_in_dir(path, sizeof(path), names[i]);
+        struct br_invoice_doc doc = sample_invoice();
+        doc.lang = langs[i];
+        struct br_error err = {0};
+        assert_int_equal(br_xlsx_invoice(&doc, path, &err), BR_OK);
+        char *sst = zip_part(path, "xl/sharedStrings.xml", NULL);
+        char *styles = zip_part(path, "xl/styles.xml", NULL);
+        char *chart = zip_part(path, "xl/charts/chart1.xml", NULL);
+        assert_non_null(sst);
+        assert_non_null(styles);
+        assert_non_null(chart);
+        assert_contains(sst, langs[i] == BR_LANG_ZH ? "<t>合计</t>" : "<t>合计 Total</t>");
+        assert_contains(sst, "人民币贰佰零玖元柒角贰分");
+        assert_contains(sst, "保留至0.00000001元");
+        assert_contains(styles, "formatCode=\"#,##0.00######\"");
+        assert_contains(styles, "formatCode=\"#,##0.00\"");
+        assert_contains(styles, "formatCode=\"#,##0.00000000\"");
+        assert_contains(styles, "formatCode=\"¥#,##0.00\"");
+        assert_contains(chart, "<c:f>'Daily usage'!$I$2:$I$3</c:f>");
+        free(sst);
+        free(styles);
+        free(chart);
+        const char *const extra[] = {"--expect-due", "209.72", NULL};
+        if (!run_checker(path, extra))
+            print_message("xlsx_check.py not run\n");
+    }
+    char path[PATH_MAX];
+    path_in_dir(path, sizeof(path), "invoice-draft.xlsx");
+    struct br_invoice_doc doc = sample_invoice();
+    doc.invoice_no = NULL;
+    doc.lang = BR_LANG_ZH_EN;
+    struct br_error err = {0};
+    assert_int_equal(br_xlsx_invoice(&doc, path, &err), BR_OK);
+    char *sst = zip_part(path, "xl/sharedStrings.xml", NULL);
+    char *core = zip_part(path, "docProps/core.xml", NULL);
+    assert_non_null(sst);
+    assert_non_null(core);
+    assert_contains(sst, "<t>账单（草稿） Invoice (draft)</t>");
+    assert_contains(sst, "DRAFT: not an invoice until numbered at close");
+    assert_contains(core, "<dc:title>Invoice DRAFT</dc:title>");
+    for (int k = 1; k <= 3; k++) {
+        char part[64];
+        snprintf(part, sizeof(part), "xl/worksheets/sheet%d.xml", k);
+        char *sheet = zip_part(path, part, NULL);
+        assert_non_null(sheet);
+        assert_contains(sheet, "&amp;KFF0000草稿 DRAFT");
+        free(sheet);
+    }
+    free(sst);
+    free(core);
+}
+
 /* ---- setup -------------------------------------------------------------------- */
 
 static int group_setup(void **state)
@@ -682,6 +746,7 @@ int main(void)
         cmocka_unit_test(test_cut_part_is_caught),
         cmocka_unit_test(test_totals_must_match_lines),
         cmocka_unit_test(test_empty_documents),
+        cmocka_unit_test(test_invoice_languages),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
