@@ -48,6 +48,7 @@ struct br_pdf {
     enum font cur;
     cairo_t *cr; /* the document being drawn */
     enum br_lang lang;
+    bool draft; /* an invoice with no number: marked DRAFT on every page */
 };
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -232,6 +233,22 @@ static void pair(struct br_pdf *p, double x, double y, double lw, double vw, enu
 {
     text(p, x, y, lw, L(p, l), F_SMALL, LEFT);
     text(p, x + lw, y, vw, value, F_TEXT, LEFT);
+}
+
+/* A draft's mark, on every page: the word across the page in light red,
+ * below everything drawn after it, and the sentence in red at the top. */
+static void draft_mark(struct br_pdf *p)
+{
+    cairo_save(p->cr);
+    cairo_set_source_rgb(p->cr, 1.0, 0.82, 0.82);
+    cairo_translate(p->cr, PAGE_W / 2, PAGE_H / 2);
+    cairo_rotate(p->cr, -0.45);
+    cairo_scale(p->cr, 6.0, 6.0);
+    text(p, -PAGE_W / 12, -12, PAGE_W / 6, L(p, BR_L_DRAFT), F_TITLE, CENTER);
+    cairo_restore(p->cr);
+    cairo_set_source_rgb(p->cr, 0.8, 0, 0);
+    text(p, MARGIN, MARGIN - 16, BODY_W, L(p, BR_L_DRAFT_MARK), F_TEXT, CENTER);
+    cairo_set_source_rgb(p->cr, 0, 0, 0);
 }
 
 static void footer(struct br_pdf *p, const char *number, int page, int pages)
@@ -619,6 +636,8 @@ static int invoice_pages(struct br_pdf *p, const struct br_invoice_doc *d, const
 {
     bool draw = pages > 0;
     int page = 1;
+    if (draw && p->draft)
+        draft_mark(p);
     double y = draw ? draw_head(p, h) : MARGIN + HEAD_BLOCK_H;
     if (draw)
         table_head(p, y, d->currency);
@@ -630,6 +649,8 @@ static int invoice_pages(struct br_pdf *p, const struct br_invoice_doc *d, const
             if (draw) {
                 footer(p, h->number, page, pages);
                 cairo_show_page(p->cr);
+                if (p->draft)
+                    draft_mark(p);
             }
             page++;
             y = MARGIN;
@@ -657,6 +678,7 @@ enum br_status br_pdf_invoice(struct br_pdf *p, const struct br_invoice_doc *doc
     BR_ASSERT(doc->nlines == 0 || doc->lines != NULL);
     BR_ASSERT(doc->nnotes == 0 || doc->notes != NULL);
     p->lang = doc->lang;
+    p->draft = doc->invoice_no == NULL;
     const char *no = doc->invoice_no != NULL ? doc->invoice_no : L(p, BR_L_DRAFT_NO);
     struct head h = {.title = doc->invoice_no != NULL ? BR_L_INVOICE : BR_L_INVOICE_DRAFT,
                      .number_label = BR_L_INVOICE_NO,
@@ -726,6 +748,7 @@ enum br_status br_pdf_note(struct br_pdf *p, const struct br_note_doc *doc, cons
 {
     BR_ASSERT(p != NULL && doc != NULL && doc->note != NULL && path != NULL);
     p->lang = doc->lang;
+    p->draft = false;
     const struct br_inv_note *n = doc->note;
     struct head h = {.title = n->credit ? BR_L_CREDIT_NOTE : BR_L_DEBIT_NOTE,
                      .number_label = BR_L_NOTE_NO,

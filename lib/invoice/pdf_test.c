@@ -206,6 +206,50 @@ static void test_many_pages(void **state)
     free(many);
 }
 
+/* A draft (no invoice number) says so on every page: the mark at the top
+ * and the word across the page; a numbered invoice has neither. */
+static void test_draft_every_page(void **state)
+{
+    (void)state;
+    enum { N = 90 };
+    struct br_inv_line *many = calloc(N, sizeof(*many));
+    assert_non_null(many);
+    for (size_t i = 0; i < N; i++)
+        many[i] = lines[i % 3];
+    struct br_invoice_doc d = sample(BR_LANG_ZH_EN, N);
+    d.lines = many;
+    d.invoice_no = NULL;
+    char a[PATH_MAX], b[PATH_MAX];
+    snprintf(a, sizeof(a), "%s/draft.pdf", g_dir);
+    snprintf(b, sizeof(b), "%s/draft-again.pdf", g_dir);
+    struct br_error err = {0};
+    assert_int_equal(br_pdf_invoice(g_pdf, &d, a, &err), BR_OK);
+    assert_int_equal(br_pdf_invoice(g_pdf, &d, b, &err), BR_OK);
+    same_bytes(a, b);
+    char *t = pdf_text(a);
+    if (t != NULL) {
+        int pages = 0;
+        for (char *page = t; page != NULL && *page != '\0'; pages++) {
+            char *ff = strchr(page, '\f');
+            if (ff != NULL)
+                *ff = '\0';
+            has(page, "DRAFT: not an invoice until numbered at close");
+            has(page, "草稿：结账编号后才是账单");
+            page = ff != NULL ? ff + 1 : NULL;
+        }
+        assert_int_equal(pages, 3);
+        free(t);
+    }
+    d.invoice_no = "INV-202401-000001";
+    assert_int_equal(br_pdf_invoice(g_pdf, &d, b, &err), BR_OK);
+    t = pdf_text(b);
+    if (t != NULL) {
+        assert_null(strstr(t, "DRAFT"));
+        free(t);
+    }
+    free(many);
+}
+
 static void test_note(void **state)
 {
     (void)state;
@@ -290,9 +334,8 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_invoice_langs),
-        cmocka_unit_test(test_many_pages),
-        cmocka_unit_test(test_note),
+        cmocka_unit_test(test_invoice_langs),    cmocka_unit_test(test_many_pages),
+        cmocka_unit_test(test_draft_every_page), cmocka_unit_test(test_note),
         cmocka_unit_test(test_write_fails),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
