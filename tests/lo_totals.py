@@ -44,7 +44,7 @@ from doc_labels import is_label, starts_label  # noqa: E402
 
 FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
 INVOICE_SHEETS = ["Invoice", "Plans", "Daily usage"]
-SUMMARY_SHEETS = ["Invoices", "Trial balance", "Contract liability", "Rejects", "Notes"]
+SUMMARY_SHEETS = ["Invoices", "Trial balance", "Contract liability", "Rejects", "Notes", "Charts"]
 AMOUNTS = ["gross", "free", "plan", "coupon", "balance", "outstanding", "credits", "debits",
            "round_down", "amount_due"]
 XCU = """<?xml version="1.0" encoding="UTF-8"?>

@@ -27,7 +27,7 @@ from doc_labels import (AMOUNT_FMT_RE, DUE_FMTS, E8_FMT, EXACT_FMT,  # noqa: E40
                         TOTAL_FMT, is_label, starts_label)
 
 INVOICE_SHEETS = ["Invoice", "Plans", "Daily usage"]
-SUMMARY_SHEETS = ["Invoices", "Trial balance", "Contract liability", "Rejects", "Notes"]
+SUMMARY_SHEETS = ["Invoices", "Trial balance", "Contract liability", "Rejects", "Notes", "Charts"]
 NOTE_SHEETS = (["Credit note"], ["Debit note"])
 # Row (1-based) of the table header on each sheet; the panes freeze below it.
 HEAD_ROW = {"Invoice": 13}
@@ -97,7 +97,7 @@ class Checker:
         for c in ws[head]:
             if isinstance(c.value, str) and re.search(r"\([A-Z]{3}\)$", c.value):
                 money_cols.add(c.column)
-        if not money_cols and sheet not in ("Rejects", "Credit note", "Debit note"):
+        if not money_cols and sheet not in ("Rejects", "Credit note", "Debit note", "Charts"):
             self.fail(f"{sheet}: no amount columns in header row {head}")
         for row in ws.iter_rows():
             for c in row:
@@ -270,7 +270,70 @@ class Checker:
             want[(day, item)] = want.get((day, item), 0) + g
         check_series(self, charts[0], self.wv, "Daily usage", want, "Invoice chart")
 
+    def check_summary_charts(self):
+        """Charts: the revenue chart's series read the revenue table, whose
+        account totals are the Trial balance's credits less debits of those
+        accounts; the waterfall's amounts are the totals of the Invoices
+        sheet (gross ... outstanding), its bases what is left before each
+        deduction."""
+        ws, wv = self.wb["Charts"], self.wv["Charts"]
+        charts = ws._charts
+        heads = [c.value for c in ws[1]]
+        accounts = [h for h in heads[1:] if isinstance(h, str)]
+        if len(charts) != (2 if accounts else 1):
+            self.fail(f"Charts: {len(charts)} charts for {len(accounts)} revenue accounts")
+            return
+        total_row = self.check_totals_row("Charts")
+        if accounts and total_row is not None:
+            want = {}
+            for r in range(2, total_row):
+                day = wv.cell(row=r, column=1).value
+                for k, name in enumerate(accounts):
+                    want[(day, name)] = round(wv.cell(row=r, column=2 + k).value * 1e8)
+            check_series(self, charts[0], self.wv, "Charts", want, "Charts revenue chart")
+            tb = self.wv["Trial balance"]
+            net = {}
+            for r in range(2, tb.max_row + 1):
+                code = tb.cell(row=r, column=1).value
+                if isinstance(code, int):
+                    net[code] = round((tb.cell(row=r, column=6).value or 0) * 1e8) - round(
+                        (tb.cell(row=r, column=5).value or 0) * 1e8)
+            for k, name in enumerate(accounts):
+                code = int(name.split(" ")[0])
+                got = sum(round((wv.cell(row=r, column=2 + k).value or 0) * 1e8)
+                          for r in range(2, total_row))
+                if got != net.get(code, 0):
+                    self.fail(f"Charts: revenue of {code} adds to {got} e8, the trial balance "
+                              f"says {net.get(code, 0)} e8")
+        head = next((r for r in range(1, ws.max_row + 1)
+                     if ws.cell(row=r, column=1).value in ("Step", "步骤", "步骤 Step")), None)
+        if head is None:
+            self.fail("Charts: no waterfall table")
+            return
+        inv = self.wv["Invoices"]
+        t = next((r for r in range(2, inv.max_row + 1)
+                  if is_label(inv.cell(row=r, column=1).value, "Total")), None)
+        steps = [round((inv.cell(row=t, column=4 + k).value or 0) * 1e8) for k in range(6)]
+        bases, left = [], steps[0]
+        for k in range(6):
+            if 0 < k < 5:
+                left -= steps[k]
+            bases.append(left if 0 < k < 5 else 0)
+        rows = range(head + 1, head + 7)
+        got_base = [round(wv.cell(row=r, column=2).value * 1e8) for r in rows]
+        got_step = [round(wv.cell(row=r, column=3).value * 1e8) for r in rows]
+        if got_step != steps or got_base != bases:
+            self.fail(f"Charts: waterfall {got_base} / {got_step}, want {bases} / {steps}")
+        wf = charts[-1]
+        names = [wv.cell(row=r, column=1).value for r in rows]
+        want = {}
+        for k, (n, b, a) in enumerate(zip(names, bases, steps)):
+            want[(n, ws.cell(row=head, column=2).value)] = b
+            want[(n, ws.cell(row=head, column=3).value)] = a
+        check_series(self, wf, self.wv, "Charts", want, "Charts waterfall")
+
     def check_summary(self):
+        self.check_summary_charts()
         for sheet in ["Invoices", "Trial balance", "Contract liability", "Notes"]:
             self.check_totals_row(sheet)
         for sheet in ["Invoices", "Rejects", "Notes"]:

@@ -113,6 +113,14 @@ static const struct br_sum_roll sum_roll[] = {
     {"ORD-0001", "acct-001", "capacity", 0, 5000000000, 1234567890, 0, 3765432110},
 };
 
+/* adds to the trial balance's 4000; the first and last days lie outside
+ * the period (shown on 2024-01-01 and 2024-01-31) */
+static const struct br_sum_revenue sum_rev[] = {
+    {19720, 4000, "Revenue", 1000000000},
+    {19723, 4000, "Revenue", 9000000000},
+    {19754, 4000, "Revenue", 7306567890},
+};
+
 static char long_raw[40001];
 
 static struct br_sum_reject sum_rejects[] = {
@@ -145,6 +153,8 @@ static struct br_summary_doc sample_summary(void)
         .nrejects = 3,
         .notes = sum_notes,
         .nnotes = 2,
+        .revenue = sum_rev,
+        .nrevenue = 3,
     };
     return d;
 }
@@ -468,6 +478,23 @@ static void test_summary_writes(void **state)
     assert_cell(sheet, "M4", "<f>SUM(M2:M3)</f><v>210.72</v>");
     assert_contains(sheet, "<autoFilter ref=\"A1:M3\"/>");
     free(sheet);
+    /* Charts: revenue per day (outside days on the first and last), the
+     * waterfall of the Invoices totals */
+    sheet = zip_part(path, "xl/worksheets/sheet6.xml", NULL);
+    char *rev = zip_part(path, "xl/charts/chart1.xml", NULL);
+    char *wf = zip_part(path, "xl/charts/chart2.xml", NULL);
+    assert_non_null(sheet);
+    assert_non_null(rev);
+    assert_non_null(wf);
+    assert_cell(sheet, "B2", "<v>100</v>");
+    assert_cell(sheet, "B32", "<v>73.06567889999999</v>"); /* the nearest double, %.16G */
+    assert_cell(sheet, "B33", "<f>SUM(B2:B32)</f><v>173.0656789</v>");
+    assert_contains(rev, "<c:f>Charts!$B$2:$B$32</c:f>");
+    assert_contains(wf, "<c:f>Charts!$C$38:$C$43</c:f>");
+    assert_contains(wf, "<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>"); /* the base */
+    free(sheet);
+    free(rev);
+    free(wf);
 
     if (!run_checker(path, (const char *const[]){"--hostile-text", HOSTILE, NULL}))
         print_message("xlsx_check.py not run\n");

@@ -26,7 +26,7 @@ struct br_period_docs {
     char *seller_text;
     struct br_party seller;
     enum br_lang lang; /* frozen with the seller block at close */
-    PGresult *inv, *lines, *daily, *plans, *tb, *roll, *rejects, *notes;
+    PGresult *inv, *lines, *daily, *plans, *tb, *roll, *rejects, *notes, *revenue;
     /* per invoice: first row of its lines, daily, plans and notes */
     int *line_at, *daily_at, *plan_at, *note_at;
     /* the notes (in their rows' order: account, time, id), and per note
@@ -122,6 +122,17 @@ static const char *const sql_tb =
     "SELECT s.code, c.name, sum(s.dr), sum(s.cr) FROM s JOIN ledger.chart c ON c.code = s.code "
     "WHERE $2::text IS NOT NULL AND $3::text IS NOT NULL GROUP BY s.code, c.name ORDER BY s.code";
 
+/* Revenue per local day and revenue account (xlsx.h br_sum_revenue). */
+static const char *const sql_revenue =
+    "WITH s AS (SELECT t.credit_code AS code, t.amount_e8 AS a, e.effective_at AS at "
+    "  FROM ledger.transfers t JOIN ledger.entries e USING (entry_id) WHERE e.period = $1 "
+    "  UNION ALL SELECT t.debit_code, -t.amount_e8, e.effective_at FROM ledger.transfers t "
+    "  JOIN ledger.entries e USING (entry_id) WHERE e.period = $1) "
+    "SELECT floor((extract(epoch FROM s.at) + st.tz_offset_s) / 86400)::bigint, s.code, c.name, "
+    "sum(s.a) FROM s JOIN ledger.chart c ON c.code = s.code CROSS JOIN billing.settings st "
+    "WHERE s.code BETWEEN 4000 AND 4899 AND $2::text IS NOT NULL AND $3::text IS NOT NULL "
+    "GROUP BY 1, s.code, c.name ORDER BY 1, s.code";
+
 static const char *const sql_roll =
     "SELECT order_id, coalesce(account_id, ''), coalesce(plan_type, ''), "
     "(opening * 100000000)::bigint, (sales * 100000000)::bigint, "
@@ -164,7 +175,8 @@ static enum br_status index_rows(const PGresult *inv, const PGresult *r, int **a
 
 static void period_data_free(struct br_period_docs *d)
 {
-    PGresult *rs[] = {d->inv, d->lines, d->daily, d->plans, d->tb, d->roll, d->rejects, d->notes};
+    PGresult *rs[] = {d->inv,  d->lines,   d->daily, d->plans,  d->tb,
+                      d->roll, d->rejects, d->notes, d->revenue};
     for (size_t i = 0; i < sizeof(rs) / sizeof(rs[0]); i++)
         if (rs[i])
             PQclear(rs[i]);
@@ -249,6 +261,8 @@ static enum br_status load_period(struct br_db *db, struct br_period_docs *d, st
         st = q(db, sql_rejects, d, &d->rejects, err);
     if (st == BR_OK)
         st = q(db, sql_notes, d, &d->notes, err);
+    if (st == BR_OK)
+        st = q(db, sql_revenue, d, &d->revenue, err);
     if (st == BR_OK && (index_rows(d->inv, d->lines, &d->line_at) != BR_OK ||
                         index_rows(d->inv, d->daily, &d->daily_at) != BR_OK ||
                         index_rows(d->inv, d->plans, &d->plan_at) != BR_OK ||
@@ -516,6 +530,7 @@ struct br_summary_scratch {
     struct br_sum_roll *roll;
     struct br_sum_reject *rej;
     struct br_sum_note *notes;
+    struct br_sum_revenue *rev;
 };
 
 static int sum_note_cmp(const void *a, const void *b)
@@ -538,10 +553,14 @@ enum br_status br_period_docs_summary(const struct br_period_docs *d,
     x->tb = br_calloc((size_t)nt + 1, sizeof(*x->tb));
     x->roll = br_calloc((size_t)nr + 1, sizeof(*x->roll));
     x->rej = br_calloc((size_t)nj + 1, sizeof(*x->rej));
-    int nn = PQntuples(d->notes);
+    int nn = PQntuples(d->notes), nv = PQntuples(d->revenue);
     x->notes = br_calloc((size_t)nn + 1, sizeof(*x->notes));
-    if (!x->inv || !x->tb || !x->roll || !x->rej || !x->notes)
+    x->rev = br_calloc((size_t)nv + 1, sizeof(*x->rev));
+    if (!x->inv || !x->tb || !x->roll || !x->rej || !x->notes || !x->rev)
         return BR_ERR_NOMEM;
+    for (int i = 0; i < nv; i++)
+        x->rev[i] = (struct br_sum_revenue){n64(d->revenue, i, 0), (int)n64(d->revenue, i, 1),
+                                            v(d->revenue, i, 2), n64(d->revenue, i, 3)};
     for (int i = 0; i < nn; i++)
         x->notes[i] = (struct br_sum_note){.account_id = v(d->notes, i, 0),
                                            .listed_on = v(d->inv, d->note_inv[i], 0),
@@ -586,6 +605,8 @@ enum br_status br_period_docs_summary(const struct br_period_docs *d,
                                    .nrejects = (size_t)nj,
                                    .notes = x->notes,
                                    .nnotes = (size_t)nn,
+                                   .revenue = x->rev,
+                                   .nrevenue = (size_t)nv,
                                    .lang = d->lang};
     return BR_OK;
 }
@@ -599,6 +620,7 @@ void br_summary_scratch_free(struct br_summary_scratch *x)
     free(x->roll);
     free(x->rej);
     free(x->notes);
+    free(x->rev);
     free(x);
 }
 
