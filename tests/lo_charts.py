@@ -19,8 +19,8 @@ saturated:
 
 tests/xlsx_check.py checks what the charts read (openpyxl: series ranges,
 values tied to the sheets); this checks that a spreadsheet program draws
-them. --png FILE also keeps the summary's Charts page as a PNG at 80 dpi
-(the picture in the README). Exit 0 when all is well, else prints what
+them. --png FILE also keeps the charts of the summary's Charts page as a
+PNG at 110 dpi, cut to them (the picture in the README). Exit 0 when all is well, else prints what
 failed and exits 1.
 """
 import argparse
@@ -59,10 +59,10 @@ def pages(pdf):
     raise RuntimeError(f"pdfinfo cannot read {pdf}")
 
 
-def ppm(pdf, page, out):
+def ppm(pdf, page, out, dpi=DPI):
     """The page as (width, height, RGB bytes), from a binary PPM."""
     stem = os.path.join(out, f"p{page}")
-    r = run(["pdftoppm", "-r", str(DPI), "-f", str(page), "-l", str(page), "-singlefile",
+    r = run(["pdftoppm", "-r", str(dpi), "-f", str(page), "-l", str(page), "-singlefile",
              pdf, stem], 60)
     if r.returncode != 0:
         raise RuntimeError(f"pdftoppm {pdf} page {page}: {r.stdout.decode(errors='replace')}")
@@ -92,6 +92,24 @@ def saturated(pix):
         if max(r, g, b) - min(r, g, b) > 80:
             n += 1
     return n
+
+
+def chart_box(w, h, pix, dpi):
+    """The region of the saturated pixels (the bars), widened by the axes,
+    titles and legends around them: (x, y, width, height) in pixels."""
+    x0, y0, x1, y1 = w, h, -1, -1
+    for y in range(h):
+        row = pix[3 * w * y:3 * w * (y + 1)]
+        for x in range(w):
+            r, g, b = row[3 * x], row[3 * x + 1], row[3 * x + 2]
+            if max(r, g, b) - min(r, g, b) > 80:
+                x0, x1, y0, y1 = min(x0, x), max(x1, x), min(y0, y), max(y1, y)
+    if x1 < 0:
+        return 0, 0, w, h
+    m = dpi / 72  # pixels per point
+    x0, y0 = max(0, int(x0 - 30 * m)), max(0, int(y0 - 40 * m))
+    x1, y1 = min(w, int(x1 + 20 * m)), min(h, int(y1 + 40 * m))
+    return x0, y0, x1 - x0, y1 - y0
 
 
 def main():
@@ -125,7 +143,9 @@ def main():
                 errors.append(f"{src}: LibreOffice draws no daily-usage chart ({n} pixels)")
         if args.png:
             stem = os.path.join(args.out, "charts")
-            r = run(["pdftoppm", "-r", "80", "-f", str(last), "-l", str(last), "-singlefile",
+            x, y, w, h = chart_box(*ppm(summary, last, args.out, 110), 110)
+            r = run(["pdftoppm", "-r", "110", "-f", str(last), "-l", str(last), "-singlefile",
+                     "-x", str(x), "-y", str(y), "-W", str(w), "-H", str(h),
                      "-png", summary, stem], 60)
             if r.returncode != 0:
                 errors.append(f"pdftoppm -png: {r.stdout.decode(errors='replace')}")
