@@ -255,9 +255,11 @@ class Checker:
         rows = [r for r in range(2, daily.max_row + 1)
                 if daily.cell(row=r, column=1).is_date]
         charts = self.wb["Invoice"]._charts
-        if not rows:
+        items = {daily.cell(row=r, column=2).value for r in rows}
+        days = {daily.cell(row=r, column=1).value for r in rows}
+        if not rows or len(items) > 8 or len(days) > 62:  # invoice.c: too many for a small chart
             if charts:
-                self.fail("Invoice: a chart but no daily usage")
+                self.fail("Invoice: a chart but no daily usage, or too much for one")
             return
         if len(charts) != 1:
             self.fail(f"Invoice: {len(charts)} charts, want the daily usage chart")
