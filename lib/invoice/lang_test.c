@@ -64,6 +64,23 @@ static void test_amounts(void **state)
     assert_string_equal(amount(INT64_MIN, BR_AMOUNT_EXACT, false), "-92,233,720,368.54775808");
 }
 
+/* Items: the known ones in each language, with or without the label the
+ * document carries; an unknown item, or a label that is not the known one
+ * (a renamed item), shown as given in every language. */
+static void test_items(void **state)
+{
+    (void)state;
+    assert_string_equal(br_item_text(BR_LANG_EN, "storage", NULL), "Object storage");
+    assert_string_equal(br_item_text(BR_LANG_ZH, "storage", NULL), "对象存储");
+    assert_string_equal(br_item_text(BR_LANG_ZH_EN, "storage", "Object storage"),
+                        "对象存储 Object storage");
+    assert_string_equal(br_item_text(BR_LANG_ZH, "storage", "Storage (renamed)"),
+                        "Storage (renamed)");
+    assert_string_equal(br_item_text(BR_LANG_ZH_EN, "gpu_x", NULL), "gpu_x");
+    assert_string_equal(br_item_text(BR_LANG_EN, "gpu_x", "GPU X"), "GPU X");
+    assert_string_equal(br_item_text(BR_LANG_ZH, NULL, NULL), "");
+}
+
 static void test_dates(void **state)
 {
     (void)state;
@@ -83,6 +100,7 @@ int main(void)
         cmocka_unit_test(test_labels),
         cmocka_unit_test(test_amounts),
         cmocka_unit_test(test_dates),
+        cmocka_unit_test(test_items),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
