@@ -304,15 +304,43 @@ static bool revenue_wide_make(const struct br_summary_doc *d, struct revenue_wid
     return true;
 }
 
+/* A revenue account's Chinese name (rules.md section 5's chart; the
+ * ledger keeps the English one), or NULL. */
+static const char *revenue_zh(int code)
+{
+    static const struct {
+        int code;
+        const char *zh;
+    } names[] = {
+        {4100, "收入-GPU 算力（共享版）"},
+        {4110, "收入-GPU 算力（独享版）"},
+        {4200, "收入-对象存储"},
+        {4300, "收入-公网出流量"},
+        {4400, "收入-请求"},
+        {4800, "收入-过期资源包"},
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+        if (names[i].code == code)
+            return names[i].zh;
+    return NULL;
+}
+
 /* The revenue table from A1; returns its last row (the note below it). */
 static lxw_row_t revenue_table(struct xw *w, const struct revenue_wide *x)
 {
     struct col_spec cols[1 + REV_ACCOUNTS_MAX];
-    char names[REV_ACCOUNTS_MAX][96];
+    char names[REV_ACCOUNTS_MAX][160];
     cols[0] = (struct col_spec){"Day", "日期", 22, false}; /* wide enough for the steps below */
     for (size_t k = 0; k < x->naccounts; k++) {
-        snprintf(names[k], sizeof(names[k]), "%d %.80s", x->code[k], x->name[k]);
-        cols[1 + k] = (struct col_spec){names[k], NULL, 18, true};
+        const char *zh = revenue_zh(x->code[k]);
+        if (zh == NULL || w->lang == BR_LANG_EN)
+            snprintf(names[k], sizeof(names[k]), "%d %.80s", x->code[k], x->name[k]);
+        else if (w->lang == BR_LANG_ZH)
+            snprintf(names[k], sizeof(names[k]), "%d %s", x->code[k], zh);
+        else
+            snprintf(names[k], sizeof(names[k]), "%d %s %.80s", x->code[k], zh, x->name[k]);
+        /* the same text for both: xw_head prints it as it is */
+        cols[1 + k] = (struct col_spec){names[k], names[k], 18, true};
     }
     xw_head(w, 0, cols, 1 + x->naccounts);
     for (size_t t = 0; t < x->ndays && w->st == BR_OK; t++) {
