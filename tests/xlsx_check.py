@@ -18,6 +18,7 @@ import re
 import sys
 
 import os
+import zipfile
 
 import openpyxl
 from openpyxl.utils import column_index_from_string
@@ -285,7 +286,7 @@ class Checker:
         if len(charts) != (2 if accounts else 1):
             self.fail(f"Charts: {len(charts)} charts for {len(accounts)} revenue accounts")
             return
-        total_row = self.check_totals_row("Charts")
+        total_row = self.check_totals_row("Charts") if accounts else None
         if accounts and total_row is not None:
             want = {}
             for r in range(2, total_row):
@@ -372,7 +373,23 @@ class Checker:
         if p.created is None:
             self.fail("document has no created time")
 
+    def check_cols(self):
+        """Column ranges (<col min max>) of a sheet never overlap: Excel
+        repairs (drops) a sheet's columns when they do; openpyxl and
+        LibreOffice do not tell."""
+        with zipfile.ZipFile(self.path) as z:
+            for name in z.namelist():
+                if not re.match(r"^xl/worksheets/sheet\d+\.xml$", name):
+                    continue
+                cols = re.search(rb"<cols>(.*?)</cols>", z.read(name))
+                ranges = sorted((int(a), int(b)) for a, b in re.findall(
+                    rb'<col min="(\d+)" max="(\d+)"', cols.group(1) if cols else b""))
+                for (a1, b1), (a2, b2) in zip(ranges, ranges[1:]):
+                    if a2 <= b1:
+                        self.fail(f"{name}: column ranges {a1}-{b1} and {a2}-{b2} overlap")
+
     def run(self, expect_due, hostile):
+        self.check_cols()
         names = self.wb.sheetnames
         if names == INVOICE_SHEETS:
             kind = "invoice"

@@ -358,7 +358,8 @@ static lxw_row_t revenue_table(struct xw *w, const struct revenue_wide *x)
 
 /* The waterfall's data: a header at row `head`, then a row per step, its
  * base (where its bar starts) and its amount. */
-static void waterfall_table(struct xw *w, const int64_t step[WF_STEPS], lxw_row_t head)
+static void waterfall_table(struct xw *w, const int64_t step[WF_STEPS], lxw_row_t head,
+                            size_t naccounts)
 {
     static const struct col_spec cols[3] = {
         {"Step", "步骤", 0, false}, {"Base", "基数", 0, true}, {"Amount", "金额", 0, true}};
@@ -366,8 +367,10 @@ static void waterfall_table(struct xw *w, const int64_t step[WF_STEPS], lxw_row_
                                                   BR_L_COUPON, BR_L_BALANCE, BR_L_OUTSTANDING};
     xw_text(w, head - 1, 0, xw_l(w, BR_L_WATERFALL_DATA), w->f.bold);
     xw_head(w, head, cols, 3);
-    if (w->st == BR_OK) /* as wide as the revenue columns, whatever their number */
-        xw_lxw(w, worksheet_set_column(w->ws, 1, 2, 18, NULL), head, 1);
+    /* as wide as the revenue columns, where there are none: a column's
+     * width is set once (Excel refuses overlapping ranges) */
+    for (lxw_col_t c = (lxw_col_t)(naccounts + 1); c <= 2 && w->st == BR_OK; c++)
+        xw_lxw(w, worksheet_set_column(w->ws, c, c, 18, NULL), head, c);
     /* gross and outstanding stand on the axis; each deduction hangs from
      * what is left before it: gross - free - ... */
     int64_t left = step[0];
@@ -468,7 +471,7 @@ static void sum_charts(struct xw *w, const struct br_summary_doc *d, const char 
     }
     xw_sheet(w, CHARTS_SHEET);
     lxw_row_t last = revenue_table(w, x), wf_head = last + 3;
-    waterfall_table(w, sum, wf_head); /* the first six: gross ... outstanding */
+    waterfall_table(w, sum, wf_head, x->naccounts); /* the first six: gross ... outstanding */
     lxw_col_t last_col = charts_insert(w, x, wf_head);
     xw_page(w, 0, wf_head + WF_STEPS, last_col, title);
     free(x);
