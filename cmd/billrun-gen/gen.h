@@ -101,6 +101,7 @@ struct gen_opts {
     uint64_t rows;     /* 0: the default volume */
     uint32_t bad_permille;
     enum gen_files files;
+    bool shuffled; /* --order shuffled: usage rows in random order within each file */
     bool quiet;
 };
 
@@ -229,6 +230,9 @@ void gen_write_accounts(const struct gen_model *m, struct gen_stats *st);
 void gen_write_prices(const struct gen_model *m, struct gen_stats *st);
 void gen_write_orders(const struct gen_model *m, struct gen_stats *st);
 void gen_write_usage(struct gen_model *m, struct gen_stats *st);
+/* --order shuffled: rewrites every eas-*.csv and oss-*.csv of the output
+ * folder with its rows (not its header) in an order drawn from the seed. */
+void gen_shuffle_usage(const struct gen_opts *opt);
 
 /* Stream keys: one independent stream per purpose. */
 enum gen_stream {

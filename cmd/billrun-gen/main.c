@@ -9,7 +9,8 @@
 
 static const char USAGE[] =
     "usage: billrun-gen --out DIR --seed N --accounts A --days D --start YYYY-MM-DD\n"
-    "                   [--rows R] [--bad-share PERMILLE] [--files per-day|single] [--quiet]\n";
+    "                   [--rows R] [--bad-share PERMILLE] [--files per-day|single]\n"
+    "                   [--order time|shuffled] [--quiet]\n";
 
 static const char HELP[] =
     "Writes a deterministic synthetic inbox of a cloud AI-image service (Stable\n"
@@ -26,6 +27,9 @@ static const char HELP[] =
     "  --rows R             about R usage rows in all (default: a realistic volume)\n"
     "  --bad-share P        bad rows per thousand usage rows, 0..1000 (default 0)\n"
     "  --files per-day|single   one file pair per day (default) or one in all\n"
+    "  --order time|shuffled    usage rows in time order (default) or in an order\n"
+    "                       drawn from the seed within each file, as exports merged\n"
+    "                       from many services arrive\n"
     "  --quiet              no summary on stderr\n";
 
 _Noreturn static void usage_error(const char *what, const char *arg)
@@ -122,6 +126,14 @@ static void parse_one(struct gen_opts *o, struct seen *seen, int argc, char **ar
             o->files = GEN_FILES_SINGLE;
         else
             usage_error("--files wants per-day or single", v);
+    } else if (IS("--order")) {
+        const char *v = value_of(argc, argv, i, eq);
+        if (strcmp(v, "time") == 0)
+            o->shuffled = false;
+        else if (strcmp(v, "shuffled") == 0)
+            o->shuffled = true;
+        else
+            usage_error("--order wants time or shuffled", v);
     } else {
         usage_error("unknown option", a);
     }
@@ -230,6 +242,8 @@ int main(int argc, char **argv)
     gen_write_orders(&m, &st);
     gen_write_usage(&m, &st);
     gen_model_free(&m);
+    if (opt.shuffled)
+        gen_shuffle_usage(&opt);
     if (!opt.quiet)
         print_summary(&opt, &st);
     return 0;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 static bool in_list(const char *const *list, const char *name, size_t n)
@@ -105,6 +106,19 @@ bool br_cli_flag(int argc, char **argv, const char *name)
         if (strcmp(argv[i], name) == 0)
             return true;
     return false;
+}
+
+void br_cli_test_pause(const char *stage)
+{
+    const char *p = getenv("BILLRUN_TEST_PAUSE");
+    size_t n = strlen(stage);
+    if (p && strncmp(p, stage, n) == 0 && p[n] == ':') {
+        char *end;
+        unsigned long v = strtoul(p + n + 1, &end, 10);
+        unsigned s = *end == '\0' && v <= 3600 ? (unsigned)v : 0;
+        br_log(BR_LOG_INFO, "test_pause", "stage=%s seconds=%u", stage, s);
+        sleep(s);
+    }
 }
 
 bool br_cli_wait(const struct br_verb *verb, int argc, char **argv, bool *no_wait, int *timeout_s,

@@ -56,6 +56,11 @@ enum br_status br_cli_connect(const struct br_cli *cli, struct br_db **db, struc
 bool br_cli_wait(const struct br_verb *verb, int argc, char **argv, bool *no_wait, int *timeout_s,
                  int *used);
 
+/* BILLRUN_TEST_PAUSE=stage:seconds holds a writing verb (inside its
+ * transaction) when it reaches that stage, for the crash, concurrency and
+ * simulator tests. */
+void br_cli_test_pause(const char *stage);
+
 /* Parses an --as-of value: RFC 3339 or "now". */
 bool br_cli_time(const char *s, int64_t *out);
 

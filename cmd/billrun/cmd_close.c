@@ -24,12 +24,19 @@ static void write_metrics(const struct br_cli *cli, const struct br_metrics *m)
     fprintf(stderr, "%sbillrun: warning: %s\n", br_log_prio(BR_LOG_WARN), err.msg);
 }
 
+static void close_stage(void *ctx, const char *stage)
+{
+    (void)ctx;
+    br_log(BR_LOG_INFO, "stage", "stage=%s", stage);
+    br_cli_test_pause(stage);
+}
+
 static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
 {
     const struct br_verb *v = br_verb_find(rewrite ? "invoices" : "close");
     static const char *const opts[] = {"--period", "--out",          "--seller",
                                        "--lang",   "--lock-timeout", NULL};
-    static const char *const flags[] = {"--force",   "--early",  "--wait",
+    static const char *const flags[] = {"--force",   "--early",  "--no-seller", "--wait",
                                         "--no-wait", "--no-pdf", NULL};
     if (!br_cli_options(cli, v, &argc, argv, opts, flags))
         return BR_EXIT_USAGE;
@@ -38,6 +45,7 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
     const char *seller = br_cli_opt(argc, argv, "--seller");
     bool force = br_cli_flag(argc, argv, "--force");
     bool early = br_cli_flag(argc, argv, "--early");
+    bool no_seller = br_cli_flag(argc, argv, "--no-seller");
     bool no_pdf = br_cli_flag(argc, argv, "--no-pdf");
     const char *lang = br_cli_opt(argc, argv, "--lang");
     bool no_wait;
@@ -46,12 +54,15 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
         return BR_EXIT_USAGE;
     if (per == NULL || out == NULL)
         return br_cli_usage_error(v, "--period YYYY-MM and --out DIR are required");
-    if (argc != 4 + (seller ? 2 : 0) + (lang ? 2 : 0) + force + waits + early + no_pdf ||
-        (rewrite && (force || seller || early || waits)))
+    if (argc !=
+            4 + (seller ? 2 : 0) + (lang ? 2 : 0) + force + waits + early + no_seller + no_pdf ||
+        (rewrite && (force || seller || early || waits || no_seller)))
         return br_cli_usage_error(v, "unexpected argument");
     struct br_close_opts o = {.out_dir = out,
                               .force = force,
                               .early = early,
+                              .no_seller = no_seller,
+                              .on_stage = close_stage,
                               .no_wait = no_wait,
                               .lock_timeout_s = lock_timeout,
                               .threads = cli->threads,
@@ -84,7 +95,10 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
     char due[32], rd[32];
     br_e8_format(s.amount_due_e8, due, sizeof(due));
     br_e8_format(s.round_down_e8, rd, sizeof(rd));
-    if (s.already_closed)
+    if (s.already_closed && s.files_completed)
+        printf("billrun close: %s was already closed, but its files were missing: now in %s\n", per,
+               s.folder);
+    else if (s.already_closed)
         printf("billrun close: %s is already closed; nothing changed, no file rewritten "
                "(billrun invoices writes the workbooks again)\n",
                per);

@@ -67,6 +67,11 @@ static void print_summary(const struct br_run_summary *s, int64_t as_of, int32_t
     printf("plans     straight-line recognised %s, %zu expired (breakage %s)\n", r, s->expiries, b);
     printf("time      ingest %.2f s, rate %.2f s, post %.2f s, total %.2f s\n", s->t_ingest,
            s->t_rate, s->t_post, s->t_total);
+    if (s->archived > 0)
+        printf("archived  %zu files moved out of the inbox\n", s->archived);
+    if (s->archive_error[0] != '\0')
+        printf("archive   stopped: %s (the batch is committed; the next run moves the rest)\n",
+               s->archive_error);
 }
 
 /* The progress line of a run and the inbox it samples. */
@@ -86,15 +91,7 @@ static void on_stage(void *ctx, const char *stage)
     bool bar = strcmp(stage, "ingest") == 0 && sg->inbox.n > 0;
     br_progress_stage(&sg->progress, stage, 0, bar ? br_progress_inbox_sample : NULL,
                       bar ? &sg->inbox : NULL);
-    const char *p = getenv("BILLRUN_TEST_PAUSE");
-    size_t n = strlen(stage);
-    if (p && strncmp(p, stage, n) == 0 && p[n] == ':') {
-        char *end;
-        unsigned long v = strtoul(p + n + 1, &end, 10);
-        unsigned s = *end == '\0' && v <= 3600 ? (unsigned)v : 0;
-        br_log(BR_LOG_INFO, "test_pause", "stage=%s seconds=%u", stage, s);
-        sleep(s);
-    }
+    br_cli_test_pause(stage);
 }
 
 /* Writes --metrics-file. The batch is committed (or rolled back) whatever
@@ -112,18 +109,21 @@ static void write_metrics(const struct br_cli *cli, const struct br_metrics *m)
 static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
 {
     const struct br_verb *v = br_verb_find(reprocess ? "reprocess" : "run");
-    static const char *const opts[] = {"--inbox", "--as-of", "--lock-timeout", NULL};
+    static const char *const opts[] = {"--inbox", "--as-of", "--lock-timeout", "--archive", NULL};
     static const char *const flags[] = {"--wait", "--no-wait", "--future-as-of", NULL};
     if (!br_cli_options(cli, v, &argc, argv, opts, flags))
         return BR_EXIT_USAGE;
     const char *inbox = br_cli_opt(argc, argv, "--inbox");
     const char *asof = br_cli_opt(argc, argv, "--as-of");
     bool future = br_cli_flag(argc, argv, "--future-as-of");
+    const char *archive = br_cli_opt(argc, argv, "--archive");
     bool no_wait;
     int lock_timeout, waits;
     if (!br_cli_wait(v, argc, argv, &no_wait, &lock_timeout, &waits))
         return BR_EXIT_USAGE;
-    int expect = (inbox ? 2 : 0) + (asof ? 2 : 0) + waits + (future ? 1 : 0);
+    int expect = (inbox ? 2 : 0) + (asof ? 2 : 0) + waits + (future ? 1 : 0) + (archive ? 2 : 0);
+    if (archive && !inbox)
+        return br_cli_usage_error(v, "--archive needs --inbox");
     if (argc != expect)
         return br_cli_usage_error(v, "unexpected argument %s", argv[0]);
     if (!reprocess && inbox == NULL)
@@ -133,6 +133,7 @@ static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
                             .lock_timeout_s = lock_timeout,
                             .reprocess = reprocess,
                             .future_as_of = future,
+                            .archive = archive,
                             .threads = cli->threads,
                             .version = BILLRUN_VERSION,
                             .on_stage = on_stage};

@@ -27,7 +27,7 @@ const struct br_verb br_verbs[] = {
      "[--metrics-file PATH]",
      "rate rejected rows again once their account or price has arrived"},
     {"close", cmd_close,
-     "billrun close --period YYYY-MM --out DIR [--force] [--early] [--seller FILE] "
+     "billrun close --period YYYY-MM --out DIR [--force] [--early] [--seller FILE] [--no-seller] "
      "[--lang zh|en|zh-en] [--no-pdf] [--wait | --no-wait] [--lock-timeout SECONDS] "
      "[--threads N] [--metrics-file PATH]",
      "close the month, write the XLSX invoices and their PDF copies"},

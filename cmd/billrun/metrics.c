@@ -36,8 +36,21 @@ static void metric(struct br_buf *b, const char *name, const char *type, const c
     br_buf_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* The batch a verb committed, and the chain's hash there: published outside
+ * the database after every commit, so that a rewritten history shows. */
+static void tip_metric(struct br_buf *b, const char *verb, int64_t batch_id, const char *hash)
+{
+    if (batch_id <= 0 || hash == NULL || hash[0] == '\0')
+        return;
+    metric(b, "billrun_tip_info", "gauge",
+           "The batch the last run of the verb committed, and the hash chain's value there.");
+    br_buf_printf(b, "billrun_tip_info{verb=\"%s\",batch_id=\"%lld\",hash=\"%s\"} 1\n", verb,
+                  (long long)batch_id, hash);
+}
+
 static void run_metrics(struct br_buf *b, const char *verb, const struct br_run_summary *s)
 {
+    tip_metric(b, verb, s->batch_id, s->hash);
     metric(b, "billrun_files", "gauge", "Inbox files of the last run by status.");
     br_buf_printf(b, "billrun_files{verb=\"%s\",status=\"applied\"} %zu\n", verb, s->applied);
     br_buf_printf(b, "billrun_files{verb=\"%s\",status=\"skipped\"} %zu\n", verb, s->skipped);
@@ -74,6 +87,7 @@ static void run_metrics(struct br_buf *b, const char *verb, const struct br_run_
 
 static void close_metrics(struct br_buf *b, const char *verb, const struct br_close_summary *s)
 {
+    tip_metric(b, verb, s->batch_id, s->hash);
     metric(b, "billrun_invoices", "gauge", "Invoices of the last close.");
     br_buf_printf(b, "billrun_invoices{verb=\"%s\"} %zu\n", verb, s->invoices);
     metric(b, "billrun_stage_duration_seconds", "gauge", "Duration of each stage of the last run.");

@@ -18,6 +18,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 /* rules.md 6: close itself processes expiries and recognition up to the
  * period end, so a close is never refused for an early as-of. But a last
@@ -142,11 +144,51 @@ static enum br_status close_db(struct close_ctx *c, const char *seller, struct b
     return st;
 }
 
+static void stage(const struct br_close_opts *o, const char *name)
+{
+    if (o->on_stage)
+        o->on_stage(o->stage_ctx, name);
+}
+
+/* After a COMMIT that failed (the connection lost in flight, most likely):
+ * did it commit? Asked on a new connection. */
+static bool committed_anyway(struct close_ctx *c)
+{
+    struct br_db *db2 = NULL;
+    struct br_error e2;
+    int64_t batch = 0;
+    bool closed = false;
+    if (br_db_clone(c->db, &db2, &e2) != BR_OK)
+        return false; /* cannot tell: the caller says so */
+    bool yes = br_period_close_batch(db2, c->per, &closed, &batch, &e2) == BR_OK && closed &&
+               batch == c->batch.batch_id;
+    br_db_close(db2);
+    return yes;
+}
+
+/* Moves the staging folder into out_dir/YYYY-MM; a failure there leaves the
+ * close committed and says how to finish it. */
+static enum br_status publish(struct close_ctx *c, const char *staging, const char *folder,
+                              struct br_error *err)
+{
+    enum br_status st = br_files_publish(staging, folder, err);
+    if (st == BR_OK)
+        return st;
+    char cause[sizeof(err->msg)];
+    snprintf(cause, sizeof(cause), "%s", err->msg);
+    return br_fail(err, st,
+                   "%s was closed and its workbooks written into %s, but they could not be moved "
+                   "into %s: %s. `billrun close --period %s --out %s` (or `billrun invoices`) "
+                   "moves or writes them again",
+                   c->per, staging, folder, cause, c->per, c->o->out_dir);
+}
+
 /* A close is all or nothing, its files included: they are written into a
  * staging folder from the open transaction, the transaction commits only
  * once they are all written and synced, and then they move into
  * out_dir/YYYY-MM. A failure before the commit leaves neither a closed
- * period nor a file. */
+ * period nor a file. A COMMIT that fails is checked on a new connection:
+ * if it did commit after all, the files are published as usual. */
 static enum br_status close_files(struct close_ctx *c, struct br_close_summary *s, double t0,
                                   struct br_error *err)
 {
@@ -157,14 +199,32 @@ static enum br_status close_files(struct close_ctx *c, struct br_close_summary *
     s->t_db = br_now_s() - t0;
     double t1 = br_now_s();
     struct br_docs_result dr = {0};
+    stage(c->o, "files");
     enum br_status st = br_files_remove_dir(staging, err); /* left by a close that died */
     if (st == BR_OK)
         st = br_documents_write_opts(c->db, c->cal, c->o->period, staging, &c->docs, &dr, err);
     s->files_written = dr.files_written;
+    s->notes = dr.notes;
     s->t_files = br_now_s() - t1;
     double t2 = br_now_s();
-    if (st == BR_OK)
+    bool committed = false;
+    if (st == BR_OK) {
+        stage(c->o, "commit");
         st = br_batch_commit(&c->batch, err);
+        committed = st == BR_OK;
+        if (st == BR_OK && br_test_fault("commit_lost")) {
+            st = br_fail(err, BR_ERR_DB, "COMMIT: the connection was lost (a test's fault)");
+            br_db_drop_connection(c->db);
+        }
+        if (st != BR_OK && committed_anyway(c)) {
+            br_log(BR_LOG_WARN, "close_commit_recovered", "period=%s batch=%lld msg=%s", c->per,
+                   (long long)c->batch.batch_id,
+                   br_logq("the COMMIT reported an error, but the close is in the database: "
+                           "its files are published"));
+            committed = true;
+            st = BR_OK;
+        }
+    }
     s->t_db += br_now_s() - t2;
     if (st != BR_OK) {
         struct br_error ignore;
@@ -174,20 +234,11 @@ static enum br_status close_files(struct close_ctx *c, struct br_close_summary *
         snprintf(cause, sizeof(cause), "%s", err->msg);
         return br_fail(err, st, "%s was not closed, nothing was committed: %s", c->per, cause);
     }
+    (void)committed;
     s->batch_id = c->batch.batch_id;
     br_hex32(c->batch.hash, s->hash);
-    st = br_files_publish(staging, folder, err);
-    if (st != BR_OK) {
-        char cause[sizeof(err->msg)];
-        snprintf(cause, sizeof(cause), "%s", err->msg);
-        return br_fail(err, st,
-                       "%s was closed (batch %lld) and its workbooks written into %s, but they "
-                       "could not be moved into %s: %s. `billrun invoices --period %s --out %s` "
-                       "writes them again",
-                       c->per, (long long)s->batch_id, staging, folder, cause, c->per,
-                       c->o->out_dir);
-    }
-    return BR_OK;
+    stage(c->o, "publish");
+    return publish(c, staging, folder, err);
 }
 
 /* billrun invoices: the closed period's files again, from a snapshot. */
@@ -208,6 +259,12 @@ static enum br_status rewrite(struct close_ctx *c, struct br_close_summary *s, d
     if (st == BR_OK)
         st = br_documents_write_opts(c->db, c->cal, c->o->period, s->folder, &c->docs, &dr, err);
     br_txn_rollback(c->db);
+    char staging[4200];
+    snprintf(staging, sizeof(staging), "%s/.%s.closing", c->o->out_dir, c->per);
+    if (st == BR_OK && access(staging, F_OK) == 0) { /* a dead close's: the same files */
+        br_log(BR_LOG_INFO, "staging_removed", "path=%s", br_logq(staging));
+        st = br_files_remove_dir(staging, err);
+    }
     s->invoices = dr.invoices;
     s->notes = dr.notes;
     s->files_written = dr.files_written;
@@ -233,6 +290,45 @@ static enum br_status check_ended(struct close_ctx *c, struct br_error *err)
                    c->per, e, n);
 }
 
+static enum br_status rewrite(struct close_ctx *c, struct br_close_summary *s, double t0,
+                              struct br_error *err);
+
+/* Whether the seller block names a seller (not the placeholder of a missing
+ * configuration). */
+static bool seller_named(const char *seller)
+{
+    const char *n = strstr(seller, "name=");
+    return n != NULL && n[5] != '\n' && n[5] != '\0' && n[5] != '(';
+}
+
+/* A period closed before: its files are where they belong, or the close
+ * that committed it died before moving them (its staging folder is still
+ * there), or they were lost. The missing files are put in place, and the
+ * log says so; present ones are left alone. */
+static enum br_status complete_files(struct close_ctx *c, struct br_close_summary *s, double t0,
+                                     struct br_error *err)
+{
+    char staging[4200], folder[sizeof(s->folder)], summary[4400];
+    snprintf(staging, sizeof(staging), "%s/.%s.closing", c->o->out_dir, c->per);
+    snprintf(folder, sizeof(folder), "%s/%s", c->o->out_dir, c->per);
+    snprintf(summary, sizeof(summary), "%s/summary-%.4s%.2s.xlsx", folder, c->per, c->per + 5);
+    snprintf(s->folder, sizeof(s->folder), "%s", folder);
+    if (access(summary, F_OK) == 0 && access(staging, F_OK) != 0)
+        return BR_OK;
+    struct stat sb;
+    if (stat(staging, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        br_log(BR_LOG_WARN, "close_files_completed", "period=%s from=%s msg=%s", c->per,
+               br_logq(staging),
+               br_logq("the close committed but died before moving its files: moved now"));
+        s->files_completed = true;
+        return publish(c, staging, folder, err);
+    }
+    br_log(BR_LOG_WARN, "close_files_completed", "period=%s msg=%s", c->per,
+           br_logq("the period is closed but its files are missing: written again"));
+    s->files_completed = true;
+    return rewrite(c, s, t0, err);
+}
+
 static enum br_status close_period(struct close_ctx *c, struct br_close_summary *s, double t0,
                                    struct br_error *err)
 {
@@ -242,15 +338,21 @@ static enum br_status close_period(struct close_ctx *c, struct br_close_summary 
     if (st == BR_OK)
         st = br_period_closed(c->db, c->per, &closed, err);
     if (st == BR_OK && closed) {
-        s->already_closed = true; /* closing twice changes nothing, rewrites nothing */
+        s->already_closed = true; /* closing twice changes nothing in the database */
         br_batch_abort(&c->batch);
-        return BR_OK;
+        return complete_files(c, s, t0, err);
     }
     if (st == BR_OK)
         st = check_ended(c, err);
     char seller[4096];
     if (st == BR_OK)
         st = br_seller_config(c->o->seller_conf, seller, sizeof(seller), err);
+    if (st == BR_OK && !seller_named(seller) && !c->o->no_seller)
+        st = br_fail(err, BR_ERR_USAGE,
+                     "no seller is configured (name it in %s, --seller FILE or "
+                     "$BILLRUN_SELLER_CONF): final invoices would say so for ever; give "
+                     "--no-seller to close without one",
+                     c->o->seller_conf ? c->o->seller_conf : "/etc/billrun/seller.conf");
     if (st == BR_OK && c->o->lang_set)
         st = br_seller_set_lang(seller, sizeof(seller), c->o->lang, err);
     if (st == BR_OK)

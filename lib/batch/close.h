@@ -31,11 +31,17 @@ struct br_close_opts {
                                 seller configuration's lang); invoices writes in it (else
                                 in the language frozen at close) */
     enum br_lang lang;
+    bool no_seller; /* close even when no seller is configured */
+    /* Called as each step begins (files, commit, publish) with stage_ctx
+     * (logs, test pauses); may be NULL. */
+    void (*on_stage)(void *stage_ctx, const char *stage);
+    void *stage_ctx;
 };
 
 struct br_close_summary {
     bool already_closed;
-    bool early; /* no run had reached the period end (period_closes.forced) */
+    bool files_completed; /* closed before: its missing files were put in place */
+    bool early;           /* no run had reached the period end (period_closes.forced) */
     int64_t batch_id;
     size_t invoices;
     size_t notes; /* credit and debit notes numbered */

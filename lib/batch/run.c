@@ -2,6 +2,7 @@
  * commit, in one batch. */
 #include "batch/run.h"
 
+#include "batch/archive.h"
 #include "batch/batch.h"
 #include "batch/dups.h"
 #include "batch/inbox.h"
@@ -165,18 +166,24 @@ static enum br_status do_rate(struct run_ctx *c, struct br_error *err)
     struct br_night *n = &c->night;
     br_usage_drop_index(&n->ing.usage);
     enum br_status st = BR_OK;
+    double t0 = br_now_s(), t1 = t0, t2 = t0, t3 = t0;
     if (dup_check_on()) {
         st = br_dups_check(c->db, n, c->window_start, &c->dups, err);
         n->skip = c->dups.skip;
     }
     if (st == BR_OK)
         st = br_night_prepare(n, err);
+    t1 = br_now_s();
     if (st == BR_OK)
         st = br_load_state(c->db, &n->book, &n->state, n->period_min, n->hour_min, err);
     if (st == BR_OK)
         st = br_load_recredits(c->db, &n->book, &n->state, n->t_min, err);
+    t2 = br_now_s();
     if (st == BR_OK)
         st = br_night_rate(n, c->o->as_of, err);
+    t3 = br_now_s();
+    br_log(BR_LOG_DEBUG, "rate_steps", "dups_and_prepare=%.3f load_state=%.3f rate=%.3f", t1 - t0,
+           t2 - t1, t3 - t2);
     return st;
 }
 
@@ -422,6 +429,20 @@ enum br_status br_run(struct br_db *db, const struct br_run_opts *o, struct br_r
     sum->t_ingest = t1 - t0;
     sum->t_rate = t2 - t1;
     sum->t_post = t3 - t2;
+    if (st == BR_OK && o->archive != NULL) {
+        stage(o, "archive");
+        /* the batch is committed (or there was nothing new): what is left
+         * in the inbox because this fails is moved by the next run */
+        struct br_error aerr = {0};
+        if (br_archive_files(&c.night.ing, o->archive, o->as_of, c.night.cal, &sum->archived,
+                             &aerr) != BR_OK) {
+            snprintf(sum->archive_error, sizeof(sum->archive_error), "%s", aerr.msg);
+            br_log(BR_LOG_WARN, "archive_incomplete", "archived=%zu msg=%s", sum->archived,
+                   br_logq(aerr.msg));
+        } else if (sum->archived > 0) {
+            br_log(BR_LOG_INFO, "archived", "files=%zu to=%s", sum->archived, br_logq(o->archive));
+        }
+    }
     sum->t_total = br_now_s() - t0;
     run_ctx_free(&c); /* rolls back whatever is not committed */
     return st;

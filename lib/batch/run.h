@@ -10,12 +10,13 @@
 #include "store/db.h"
 
 struct br_run_opts {
-    const char *inbox;  /* NULL: no inbox (reprocessing only) */
-    int64_t as_of;      /* expiries and straight-line recognition up to here */
-    bool no_wait;       /* refuse instead of waiting for another run */
-    int lock_timeout_s; /* else wait this long for locks (0: 600) */
-    bool reprocess;     /* re-read open unknown_account / no_price rejects */
-    bool future_as_of;  /* allow an as-of more than 5 minutes after the server's clock */
+    const char *inbox;   /* NULL: no inbox (reprocessing only) */
+    int64_t as_of;       /* expiries and straight-line recognition up to here */
+    bool no_wait;        /* refuse instead of waiting for another run */
+    int lock_timeout_s;  /* else wait this long for locks (0: 600) */
+    bool reprocess;      /* re-read open unknown_account / no_price rejects */
+    bool future_as_of;   /* allow an as-of more than 5 minutes after the server's clock */
+    const char *archive; /* move the inbox's files here after the commit (archive.h), or NULL */
     int threads;
     const char *version;
     /* Called as each stage begins (load, ingest, rate, post, commit) with
@@ -50,7 +51,9 @@ struct br_run_summary {
     int64_t recognised_e8, breakage_e8;
     double t_ingest, t_rate, t_post, t_total;
     int32_t tz_offset_s;
-    char hash[65]; /* the committed batch's chain hash, hex ("" when none) */
+    char hash[65];           /* the committed batch's chain hash, hex ("" when none) */
+    size_t archived;         /* files moved into the archive */
+    char archive_error[800]; /* why archiving stopped ("" when it did not) */
 };
 
 void br_run_summary_free(struct br_run_summary *s);

@@ -39,6 +39,12 @@ static int to_journal(void)
     return known;
 }
 
+bool br_test_fault(const char *name)
+{
+    const char *f = getenv("BILLRUN_TEST_FAULT");
+    return f != NULL && strcmp(f, name) == 0;
+}
+
 const char *br_log_prio(enum br_log_level level)
 {
     static const char *const prio[] = {"<3>", "<4>", "<6>", "<7>"};

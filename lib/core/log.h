@@ -2,6 +2,8 @@
 #ifndef BR_LOG_H
 #define BR_LOG_H
 
+#include <stdbool.h>
+
 enum br_log_level { BR_LOG_ERROR = 0, BR_LOG_WARN, BR_LOG_INFO, BR_LOG_DEBUG };
 
 /* Events above this level are dropped (default BR_LOG_INFO). */
@@ -22,6 +24,11 @@ const char *br_logq(const char *value);
  * what every line written to stderr starts with, so that the journal files
  * it at its priority. */
 const char *br_log_prio(enum br_log_level level);
+
+/* Whether the environment asks for the fault `name` to be simulated
+ * (BILLRUN_TEST_FAULT=name): the crash and simulator tests' way to lose a
+ * COMMIT's answer, which no real fault produces on demand. */
+bool br_test_fault(const char *name);
 
 /* Seconds on the monotonic clock (for durations in logs and summaries). */
 double br_now_s(void);

@@ -151,11 +151,55 @@ struct prep {
     uint8_t *row_bad;
     int64_t tmin;
     struct br_rated_span *spans;
-    size_t nspans, spans_cap;
+    size_t nspans, spans_cap, compact_at;
     enum br_status st;
 };
 
-static void span_add(struct prep *p, uint16_t key, int64_t h0, int64_t h1, size_t *last)
+static int span_cmp(const void *a, const void *b)
+{
+    const struct br_rated_span *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->hour_from < y->hour_from ? -1 : x->hour_from > y->hour_from;
+}
+
+/* Sorts spans by key and start and merges those that overlap or touch: the
+ * smallest set of ranges covering the same hours of each key, whatever the
+ * order they came in. Returns the new count. */
+size_t br_spans_merge(struct br_rated_span *sp, size_t n)
+{
+    if (n < 2)
+        return n;
+    qsort(sp, n, sizeof(*sp), span_cmp);
+    size_t w = 0;
+    for (size_t i = 1; i < n; i++) {
+        struct br_rated_span *o = &sp[w];
+        if (sp[i].key == o->key && sp[i].hour_from <= o->hour_to + 1) {
+            if (sp[i].hour_to > o->hour_to)
+                o->hour_to = sp[i].hour_to;
+        } else {
+            sp[++w] = sp[i];
+        }
+    }
+    return w + 1;
+}
+
+/* Merges a thread's spans when they have doubled since the last merge, so
+ * that rows in no particular order (each meeting the last span of its key
+ * nowhere) cost amortised O(log n) each and the list stays as small as the
+ * hours it covers; last[] then points at each key's latest span again. */
+static void spans_compact(struct prep *p, size_t *last, size_t nkeys)
+{
+    p->nspans = br_spans_merge(p->spans, p->nspans);
+    for (size_t k = 0; k < nkeys; k++)
+        last[k] = SIZE_MAX;
+    for (size_t i = 0; i < p->nspans; i++)
+        last[p->spans[i].key] = i; /* sorted: the key's latest start */
+    p->compact_at = p->nspans * 2 > 4096 ? p->nspans * 2 : 4096;
+}
+
+static void span_add(struct prep *p, uint16_t key, int64_t h0, int64_t h1, size_t *last,
+                     size_t nkeys)
 {
     if (last[key] != SIZE_MAX) {
         struct br_rated_span *s = &p->spans[last[key]];
@@ -165,6 +209,19 @@ static void span_add(struct prep *p, uint16_t key, int64_t h0, int64_t h1, size_
             if (h1 > s->hour_to)
                 s->hour_to = h1;
             return;
+        }
+    }
+    if (p->nspans >= p->compact_at) {
+        spans_compact(p, last, nkeys);
+        if (last[key] != SIZE_MAX) { /* the merge may have made room in the key's latest */
+            struct br_rated_span *s = &p->spans[last[key]];
+            if (h0 <= s->hour_to + 1 && h1 >= s->hour_from - 1) {
+                if (h0 < s->hour_from)
+                    s->hour_from = h0;
+                if (h1 > s->hour_to)
+                    s->hour_to = h1;
+                return;
+            }
         }
     }
     if (br_grow((void **)&p->spans, &p->spans_cap, p->nspans + 1, sizeof(*p->spans),
@@ -243,7 +300,8 @@ static void *prep_fill(void *arg)
         for (uint32_t s = 0; bad && s < n; s++)
             ev[s].price = BR_EV_SKIP; /* the row is rejected whole */
         if (!bad)
-            span_add(p, key, br_floor_div(t0, BR_HOUR_S), br_floor_div(tlast, BR_HOUR_S), last);
+            span_add(p, key, br_floor_div(t0, BR_HOUR_S), br_floor_div(tlast, BR_HOUR_S), last,
+                     u->nkeys);
     }
     return NULL;
 }
@@ -426,6 +484,10 @@ static enum br_status build_events(const struct br_rate_input *in, struct events
                                       sizeof(*out->spans)) != BR_OK)
                 st = br_fail(err, BR_ERR_NOMEM, "out of memory pricing pieces");
         }
+        /* the threads' spans of a key may meet: one set, in one order,
+         * whatever the number of threads */
+        if (st == BR_OK)
+            out->nspans = br_spans_merge(out->spans, out->nspans);
     }
     if (st == BR_OK) { /* balance credits after the pieces of their account */
         for (size_t i = 0; i < ev->ntopups; i++) {

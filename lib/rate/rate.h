@@ -117,6 +117,11 @@ struct br_rated_span {
     int64_t hour_from, hour_to; /* hours since 1970, inclusive */
 };
 
+/* Sorts spans by key and first hour and merges those that overlap or touch,
+ * in place: the smallest set of ranges covering the same hours. Returns the
+ * new count. */
+size_t br_spans_merge(struct br_rated_span *spans, size_t n);
+
 struct br_rate_result {
     struct br_line *lines;
     size_t nlines;

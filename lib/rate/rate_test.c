@@ -1252,6 +1252,89 @@ static void test_split_run_same_lines(void **unused)
     rt_rmdir(d2);
 }
 
+/* --- rated hours: the smallest ranges, whatever the order of rows ----------- */
+
+/* Writes 20,000 put_requests rows of two accounts at the hours of hours[]
+ * of November 2026 (a pattern with gaps), in the order of perm[]. */
+static void spans_inbox(const char *dir, const int *hours, const size_t *perm, size_t n)
+{
+    put_file(dir, "accounts-1.csv", H_ACCOUNTS, SPLIT_ACCOUNTS);
+    put_file(dir, "prices-1.csv", H_PRICES, SPLIT_PRICES);
+    size_t cap = n * 80 + 1;
+    char *body = malloc(cap), *w = body;
+    assert_non_null(body);
+    for (size_t i = 0; i < n; i++) {
+        size_t k = perm[i];
+        w += snprintf(w, cap - (size_t)(w - body),
+                      "r%zu,acc-%zu,b1,cn-shanghai,2026-11-%02dT%02d:00:00Z,put_requests,1\n", k,
+                      1 + k % 2, 1 + hours[k] / 24, hours[k] % 24);
+    }
+    put_file(dir, "oss-1.csv", H_OSS, body);
+    free(body);
+}
+
+static void test_spans_any_order(void **unused)
+{
+    (void)unused;
+    enum { N = 20000 };
+    static int hours[N];
+    static size_t sorted[N], shuffled[N];
+    for (size_t i = 0; i < N; i++) {
+        /* hours 0..719 of November, but never the 7th hour of a 7: 103 gaps */
+        int h = (int)(i * 720 / N);
+        hours[i] = h % 7 == 6 ? h - 1 : h;
+        sorted[i] = shuffled[i] = i;
+    }
+    uint64_t x = 88172645463325252ull; /* xorshift: a fixed shuffle */
+    for (size_t i = N - 1; i > 0; i--) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        size_t j = (size_t)(x % (i + 1)), t = shuffled[i];
+        shuffled[i] = shuffled[j], shuffled[j] = t;
+    }
+    char d1[64], d2[64];
+    rt_tmpdir(d1, sizeof(d1));
+    rt_tmpdir(d2, sizeof(d2));
+    spans_inbox(d1, hours, sorted, N);
+    spans_inbox(d2, hours, shuffled, N);
+    struct rt_run a, b;
+    rt_open(&a);
+    rt_run_dir(&a, d1, rt_t("2026-12-01T00:00:00Z"));
+    rt_open(&b);
+    rt_run_dir(&b, d2, rt_t("2026-12-01T00:00:00Z"));
+    const struct br_rate_result *ra = &a.night.rated, *rb = &b.night.rated;
+    /* hours 0-5, 7-12, ...: one range per week of 7 hours, 103 of them */
+    RT_EQ(ra->nspans, 103);
+    RT_EQ(rb->nspans, 103);
+    for (size_t i = 0; i < ra->nspans; i++) {
+        RT_EQ(ra->spans[i].key, rb->spans[i].key);
+        RT_EQ(ra->spans[i].hour_from, rb->spans[i].hour_from);
+        RT_EQ(ra->spans[i].hour_to, rb->spans[i].hour_to);
+        RT_EQ(ra->spans[i].hour_to - ra->spans[i].hour_from, 5);
+    }
+    RT_EQ(ra->gross_e8, rb->gross_e8);
+    rt_close(&a);
+    rt_close(&b);
+    rt_rmdir(d1);
+    rt_rmdir(d2);
+}
+
+/* br_spans_merge alone: overlapping, touching and separate ranges of two keys. */
+static void test_spans_merge(void **unused)
+{
+    (void)unused;
+    struct br_rated_span sp[] = {{2, 10, 12}, {1, 5, 6}, {2, 13, 13}, {1, 0, 3},
+                                 {2, 20, 21}, {1, 2, 4}, {2, 11, 11}, {1, 8, 9}};
+    size_t n = br_spans_merge(sp, sizeof(sp) / sizeof(sp[0]));
+    RT_EQ(n, 4);
+    struct br_rated_span want[] = {{1, 0, 6}, {1, 8, 9}, {2, 10, 13}, {2, 20, 21}};
+    for (size_t i = 0; i < n; i++) {
+        RT_EQ(sp[i].key, want[i].key);
+        RT_EQ(sp[i].hour_from, want[i].hour_from);
+        RT_EQ(sp[i].hour_to, want[i].hour_to);
+    }
+    RT_EQ(br_spans_merge(sp, 0), 0);
+}
+
 /* --- 01 pay-as-you-go, rounding once per piece ------------------------------ */
 
 static void test_01_payg_rounding(void **unused)
@@ -1282,6 +1365,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_01_payg_rounding),
+        cmocka_unit_test(test_spans_merge),
+        cmocka_unit_test(test_spans_any_order),
         cmocka_unit_test(test_02_free_allowance),
         cmocka_unit_test(test_03_amount_then_pool),
         cmocka_unit_test(test_03_piece_by_piece),

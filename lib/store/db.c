@@ -120,6 +120,13 @@ enum br_status br_db_connect(struct br_db **out, const char *conninfo, struct br
     return BR_OK;
 }
 
+void br_db_drop_connection(struct br_db *db)
+{
+    if (db->conn)
+        PQfinish(db->conn);
+    db->conn = NULL;
+}
+
 void br_db_close(struct br_db *db)
 {
     if (db == NULL)

@@ -18,6 +18,9 @@ enum br_status br_db_connect(struct br_db **db, const char *conninfo, struct br_
  * that runs beside the batch's own transaction: it sees what is committed).
  * Not in a transaction, reading as the connected user. */
 enum br_status br_db_clone(const struct br_db *db, struct br_db **out, struct br_error *err);
+/* Closes the connection but keeps db (every later statement fails as on a
+ * lost connection): the tests' simulated network cut. */
+void br_db_drop_connection(struct br_db *db);
 /* Closes and frees db (NULL is fine). */
 void br_db_close(struct br_db *db);
 

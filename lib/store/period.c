@@ -626,6 +626,21 @@ void br_summary_scratch_free(struct br_summary_scratch *x)
 
 /* --- a close's queries ------------------------------------------------------------ */
 
+enum br_status br_period_close_batch(struct br_db *db, const char *period, bool *closed,
+                                     int64_t *batch_id, struct br_error *err)
+{
+    const char *p[1] = {period};
+    PGresult *r;
+    enum br_status st = br_sql_query(
+        db, "SELECT batch_id FROM billing.period_closes WHERE period = $1", 1, p, &r, err);
+    if (st != BR_OK)
+        return st;
+    *closed = PQntuples(r) == 1;
+    *batch_id = *closed ? br_sql_i64(r, 0, 0, 0) : 0;
+    PQclear(r);
+    return BR_OK;
+}
+
 enum br_status br_period_closed(struct br_db *db, const char *period, bool *closed,
                                 struct br_error *err)
 {

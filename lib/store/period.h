@@ -46,6 +46,10 @@ enum br_status br_period_docs_summary(const struct br_period_docs *d,
                                       struct br_summary_doc *doc);
 void br_summary_scratch_free(struct br_summary_scratch *x);
 
+/* Whether period ("YYYY-MM") is closed, and by which batch. */
+enum br_status br_period_close_batch(struct br_db *db, const char *period, bool *closed,
+                                     int64_t *batch_id, struct br_error *err);
+
 /* Whether period ("YYYY-MM") is closed. */
 enum br_status br_period_closed(struct br_db *db, const char *period, bool *closed,
                                 struct br_error *err);

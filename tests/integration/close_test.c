@@ -14,6 +14,7 @@
 #include "it.h"
 
 #include <dirent.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -896,6 +897,136 @@ static void full_disk_leaves_no_partial_file(void **state)
     check_all_workbooks(f, f->folder, PERIOD);
 }
 
+/* Waits until log shows a test pause (the close held at a stage). */
+static void wait_pause(const char *log)
+{
+    for (int i = 0; i < 3000; i++) {
+        char *t = it_read_file(log, NULL);
+        bool yes = t != NULL && strstr(t, "event=test_pause") != NULL;
+        free(t);
+        if (yes)
+            return;
+        usleep(10000);
+    }
+    fail_msg("no test pause in %s", log);
+}
+
+static int closes(struct fx *f)
+{
+    char sql[256];
+    snprintf(sql, sizeof(sql), "SELECT count(*) FROM billing.period_closes WHERE period = '%s'",
+             PERIOD);
+    return (int)it_sql_int(f->c, sql);
+}
+
+/* A close killed after its COMMIT, before its files moved into place: the
+ * period is closed, the files wait in the staging folder; the next close
+ * moves them (and says so), byte for byte what `billrun invoices` writes. */
+static void killed_close_is_completed(void **state)
+{
+    struct fx *f = *state;
+    run_inbox(f, f->inbox, AS_OF, 3);
+    char log[4096];
+    step_log(f, "close_killed", log, sizeof(log));
+    const char *args[] = {"close", "--period", PERIOD,    "--out",
+                          f->out,  "--seller", f->seller, NULL};
+    const char *env[] = {"BILLRUN_TEST_PAUSE=publish:60", NULL};
+    pid_t pid = it_billrun_spawn(f->db, log, args, env);
+    wait_pause(log);
+    kill(pid, SIGKILL);
+    it_wait(pid);
+    assert_int_equal(closes(f), 1);
+    struct stat sb;
+    assert_int_not_equal(stat(f->folder, &sb), 0); /* no files where they belong */
+    char staging[4200];
+    snprintf(staging, sizeof(staging), "%s/.%s.closing", f->out, PERIOD);
+    assert_int_equal(stat(staging, &sb), 0);
+    step_log(f, "close_again", log, sizeof(log));
+    expect_rc(close_period(f, PERIOD, log, false), 0, "billrun close after a killed close", log);
+    expect_log(log, "event=close_files_completed", "the completing close");
+    expect_log(log, "its files were missing", "the completing close");
+    assert_int_not_equal(stat(staging, &sb), 0);
+    char *files = dir_state(f->folder, false);
+    char copy[4200];
+    snprintf(copy, sizeof(copy), "%s/copy", f->dir);
+    step_log(f, "invoices", log, sizeof(log));
+    expect_rc(it_billrun(f->db, log, "invoices", "--period", PERIOD, "--out", copy, NULL), 0,
+              "billrun invoices", log);
+    char copied[4300];
+    snprintf(copied, sizeof(copied), "%s/%s", copy, PERIOD);
+    char *again = dir_state(copied, false);
+    assert_string_equal(files, again);
+    free(files);
+    free(again);
+    /* the files lost afterwards: the next close writes them again */
+    it_rm(f->folder);
+    step_log(f, "close_lost", log, sizeof(log));
+    expect_rc(close_period(f, PERIOD, log, false), 0, "billrun close after the files were lost",
+              log);
+    expect_log(log, "written again", "the close that writes lost files again");
+    char *rewritten = dir_state(f->folder, false);
+    char *want = dir_state(copied, false);
+    assert_string_equal(rewritten, want);
+    free(rewritten);
+    free(want);
+    assert_int_equal(closes(f), 1);
+}
+
+/* The COMMIT's answer lost: the close asks a new connection whether it
+ * committed, and it did, so its files are published. A connection cut
+ * before the COMMIT: nothing is closed, no staging folder is left. */
+static void lost_commit_is_found_out(void **state)
+{
+    struct fx *f = *state;
+    run_inbox(f, f->inbox, AS_OF, 3);
+    char log[4096];
+    step_log(f, "close_cut", log, sizeof(log));
+    const char *args[] = {"close", "--period", PERIOD,    "--out",
+                          f->out,  "--seller", f->seller, NULL};
+    const char *pause[] = {"BILLRUN_TEST_PAUSE=commit:60", NULL};
+    pid_t pid = it_billrun_spawn(f->db, log, args, pause);
+    wait_pause(log);
+    it_sql_int(f->c, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                     "WHERE application_name = 'billrun' AND datname = current_database()");
+    assert_int_equal(it_wait(pid), 1);
+    expect_log(log, "was not closed, nothing was committed", "the close cut before its commit");
+    assert_int_equal(closes(f), 0);
+    char staging[4200];
+    snprintf(staging, sizeof(staging), "%s/.%s.closing", f->out, PERIOD);
+    struct stat sb;
+    assert_int_not_equal(stat(staging, &sb), 0);
+    assert_int_not_equal(stat(f->folder, &sb), 0);
+    step_log(f, "close_lost_answer", log, sizeof(log));
+    const char *fault[] = {"BILLRUN_TEST_FAULT=commit_lost", NULL};
+    pid = it_billrun_spawn(f->db, log, args, fault);
+    assert_int_equal(it_wait(pid), 0);
+    expect_log(log, "event=close_commit_recovered", "the close whose COMMIT answer was lost");
+    assert_int_equal(closes(f), 1);
+    char summary[4300];
+    snprintf(summary, sizeof(summary), "%s/summary-202611.xlsx", f->folder);
+    assert_int_equal(stat(summary, &sb), 0);
+}
+
+/* A final close needs a seller: without one it refuses (exit 2), unless
+ * told --no-seller. */
+static void close_needs_a_seller(void **state)
+{
+    struct fx *f = *state;
+    run_inbox(f, f->inbox, AS_OF, 3);
+    char log[4096], conf[4200];
+    snprintf(conf, sizeof(conf), "BILLRUN_SELLER_CONF=%s/no-such-seller.conf", f->dir);
+    const char *env[] = {conf, NULL};
+    const char *args[] = {"close", "--period", PERIOD, "--out", f->out, NULL};
+    step_log(f, "close_no_seller", log, sizeof(log));
+    assert_int_equal(it_wait(it_billrun_spawn(f->db, log, args, env)), 2);
+    expect_log(log, "no seller is configured", "a close without a seller");
+    assert_int_equal(closes(f), 0);
+    const char *args2[] = {"close", "--period", PERIOD, "--out", f->out, "--no-seller", NULL};
+    step_log(f, "close_no_seller_ok", log, sizeof(log));
+    assert_int_equal(it_wait(it_billrun_spawn(f->db, log, args2, env)), 0);
+    assert_int_equal(closes(f), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -906,6 +1037,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(close_after_early_as_of, setup, teardown),
         cmocka_unit_test_setup_teardown(hostile_names_stay_text, setup, teardown),
         cmocka_unit_test_setup_teardown(full_disk_leaves_no_partial_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(killed_close_is_completed, setup, teardown),
+        cmocka_unit_test_setup_teardown(lost_commit_is_found_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(close_needs_a_seller, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -566,6 +566,38 @@ static void capacity_hours_carry_across_runs(void **state)
     it_db_drop(one);
 }
 
+/* The archive (billrun run --archive): after the commit the inbox's files
+ * move out; a run killed between its commit and the moves leaves them in
+ * the inbox, and the next run recognises them (name and SHA-256) and moves
+ * them without writing anything. */
+static void archive_survives_a_kill(void **state)
+{
+    struct fx *f = *state;
+    char archive[4200];
+    snprintf(archive, sizeof(archive), "%s/archive", f->dir);
+    const char *args[] = {"run", "--inbox", f->inbox, "--archive", archive, "--as-of", AS_OF, NULL};
+    const char *pause[] = {"BILLRUN_TEST_PAUSE=archive:60", NULL};
+    pid_t a = it_billrun_spawn(f->db, f->log, args, pause);
+    wait_log(f->log, "event=test_pause");
+    kill(a, SIGKILL);
+    it_wait(a);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.batches"), 1);
+    char cmd[9000];
+    snprintf(cmd, sizeof(cmd), "test $(ls '%s'/*.csv | wc -l) -eq 12 && test ! -e '%s'", f->inbox,
+             archive);
+    const char *sh[] = {"sh", "-c", cmd, NULL};
+    assert_int_equal(it_run(sh, NULL), 0);
+    assert_int_equal(it_billrunv(f->db, f->log, args), 0); /* nothing new: exit 0 */
+    assert_true(log_has(f->log, "archived  12 files moved out of the inbox"));
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.batches"), 1);
+    snprintf(cmd, sizeof(cmd),
+             "test $(ls '%s'/*.csv 2>/dev/null | wc -l) -eq 0 && "
+             "test $(ls '%s'/2026-12-01/*.csv | wc -l) -eq 12",
+             f->inbox, archive);
+    const char *sh2[] = {"sh", "-c", cmd, NULL};
+    assert_int_equal(it_run(sh2, NULL), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -580,6 +612,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(runs_never_interleave, setup, teardown),
         cmocka_unit_test_setup_teardown(database_going_away_commits_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(verify_detects_tampering, setup, teardown),
+        cmocka_unit_test_setup_teardown(archive_survives_a_kill, setup, teardown),
         cmocka_unit_test_setup_teardown(capacity_hours_carry_across_runs, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

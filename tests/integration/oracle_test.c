@@ -77,7 +77,8 @@ static int agree(const char *tag, const char *inbox, const char *as_of, const ch
     largv[1] = ledger;
     size_t n = 10;
     for (size_t i = 0; closes[i] != NULL; i++) {
-        rc = it_billrun(db, log, "close", "--period", closes[i], "--out", out, "--early", NULL);
+        rc = it_billrun(db, log, "close", "--period", closes[i], "--out", out, "--early",
+                        "--no-seller", NULL);
         if (rc != 0)
             fail_msg("%s: billrun close --period %s exited %d", tag, closes[i], rc);
         largv[n++] = "--close";

@@ -186,11 +186,12 @@ static int run(struct sim *s, const char *db, const struct step *st, const char 
     if (st->kind == STEP_REPROCESS)
         return it_billrun(db, s->log, "reprocess", "--inbox", st->inbox, "--as-of", asof, NULL);
     if (!full)
-        return it_billrun(db, s->log, "close", "--period", "2026-11", "--out", out, NULL);
+        return it_billrun(db, s->log, "close", "--period", "2026-11", "--out", out, "--no-seller",
+                          NULL);
     char cmd[8192];
     snprintf(cmd, sizeof(cmd),
-             "trap '' XFSZ; ulimit -f 8; exec \"$0\" close --period 2026-11 --out '%s' --db "
-             "dbname=%s",
+             "trap '' XFSZ; ulimit -f 8; exec \"$0\" close --period 2026-11 --out '%s' "
+             "--no-seller --db dbname=%s",
              out, db);
     const char *argv[] = {"sh", "-c", cmd, it_env("BILLRUN_BIN"), NULL};
     return it_run(argv, s->log);

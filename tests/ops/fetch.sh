@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # scripts/fetch-exports against rclone's local backend (a folder as the
-# bucket): new files arrive whole, existing ones are skipped, a file whose
-# size changed is refused, and a failed, truncated or corrupted transfer
+# bucket): new files arrive whole, files fetched before are not fetched
+# again (even once billrun has archived them out of the inbox), a file that
+# changed in the bucket (even at the same size) is fetched again and said
+# so, and a failed, truncated or corrupted transfer
 # leaves nothing in the inbox (a fake rclone on PATH breaks the downloads).
 # What it writes is 0640 in 0750 folders whatever the umask, and its
 # messages carry syslog priorities when stderr is the journal.
@@ -40,7 +42,8 @@ has "$LOG" "Exit status"
 
 step "a first fetch brings the 12 exports, nothing else"
 expect 0 "$FETCH" "$BUCKET" "$INBOX" 2>"$LOG"
-has "$LOG" "12 fetched, 0 already there, 0 refused"
+has "$LOG" "12 fetched (0 of them changed since fetched before), 0 fetched before, 1 other files"
+[[ $(wc -l <"$INBOX/.fetched") == 12 ]] || fail "the manifest does not list the 12 files"
 [[ $(ls "$INBOX"/*.csv | wc -l) == 12 ]] || fail "not 12 files in the inbox"
 [[ ! -e $INBOX/README.txt && ! -e $INBOX/eas-old.csv ]] || fail "fetched a file that is not an export"
 no_partials
@@ -59,7 +62,7 @@ rm -rf "$SCRATCH"/inbox-umask*
 
 step "again: idempotent (nothing fetched, the same files)"
 expect 0 "$FETCH" "$BUCKET" "$INBOX" 2>"$LOG"
-has "$LOG" "0 fetched, 12 already there"
+has "$LOG" "0 fetched (0 of them changed since fetched before), 12 fetched before"
 [[ $(inbox_state) == "$before" ]] || fail "a second fetch changed the inbox"
 
 step "rclone's :local: remote syntax, and a new file"
@@ -67,20 +70,24 @@ printf 'account_id,name,address,tax_id,email\nacc-52860,Inkstone,Hangzhou,9133,a
     >"$BUCKET/accounts-2026-12.csv"
 expect 0 "$FETCH" ":local:$BUCKET/" "$INBOX" 2>"$LOG"
 has "$LOG" "fetched accounts-2026-12.csv"
-has "$LOG" "1 fetched, 12 already there"
+has "$LOG" "1 fetched (0 of them changed since fetched before), 12 fetched before"
 no_partials
 
-step "a file that changed size in the bucket is refused; the rest is fetched"
+step "a file that changed in the bucket, even at the same size, is fetched again (exit 3)"
 cp "$INBOX/eas-2026-11-w4.csv" "$SCRATCH/w4.orig"
-printf 'eas-extra-1,acc-10017,svc-x,comfyui,shared,A10,2026-11-29T02:00:00Z,2026-11-29T02:00:05Z,5000\n' \
-    >>"$BUCKET/eas-2026-11-w4.csv"
+sed -i 's/812346/812347/; s/A10,2026-11-2/A10,2026-11-2/' "$BUCKET/eas-2026-11-w4.csv"
+sed -i '2s/./X/' "$BUCKET/eas-2026-11-w4.csv" # one byte: the same size, another MD5
+[[ $(stat -c %s "$BUCKET/eas-2026-11-w4.csv") == $(stat -c %s "$SCRATCH/w4.orig") ]] ||
+    fail "the changed file should keep its size"
 printf 'item,spec,unit_price,effective_from,effective_to,tod_from,tod_to,free_per_month\n' \
     >"$BUCKET/prices-2026-12.csv"
 expect 3 "$FETCH" "$BUCKET" "$INBOX" 2>"$LOG"
-has "$LOG" "refused eas-2026-11-w4.csv"
+has "$LOG" "eas-2026-11-w4.csv changed in the bucket since it was fetched"
 has "$LOG" "fetched prices-2026-12.csv"
-cmp -s "$INBOX/eas-2026-11-w4.csv" "$SCRATCH/w4.orig" || fail "the inbox copy was replaced"
-cp "$SCRATCH/w4.orig" "$BUCKET/eas-2026-11-w4.csv"
+cmp -s "$INBOX/eas-2026-11-w4.csv" "$BUCKET/eas-2026-11-w4.csv" || fail "the new version is not in the inbox"
+cp "$SCRATCH/w4.orig" "$BUCKET/eas-2026-11-w4.csv" # back as it was: changed again, fetched again
+expect 3 "$FETCH" "$BUCKET" "$INBOX" 2>"$LOG"
+cmp -s "$INBOX/eas-2026-11-w4.csv" "$SCRATCH/w4.orig" || fail "the first version is not back"
 
 # A fake rclone first on PATH: lists like the real one, but breaks the
 # download of one file in the way $FAKE_MODE says.
@@ -88,26 +95,33 @@ mkdir -p "$SCRATCH/fakebin"
 real_rclone=$(command -v rclone)
 cat >"$SCRATCH/fakebin/rclone" <<EOF
 #!/usr/bin/env bash
-# rclone copyto -q SRC DEST, broken for oss-2026-11-w2.csv
-if [[ \$1 == copyto && \$3 == *oss-2026-11-w2.csv ]]; then
-    src=\${3#:local:}
-    size=\$(stat -c %s "\$src")
+# rclone copy -q --no-traverse --files-from-raw LIST SRC DEST, with
+# oss-2026-11-w2.csv broken in DEST
+if [[ \$1 == copy ]]; then
+    dest=\${@: -1} src=\${@: -2:1}
+    "$real_rclone" "\$@" || exit
+    f=\$dest/oss-2026-11-w2.csv
+    [[ -f \$f ]] || exit 0
+    size=\$(stat -c %s "\$f")
     case \$FAKE_MODE in
-    fail) head -c \$((size / 2)) "\$src" >"\$4"; echo "fake rclone: connection reset" >&2; exit 1 ;;
-    short) head -c \$((size / 2)) "\$src" >"\$4"; exit 0 ;;
-    corrupt) tr 'a-z' 'A-Z' <"\$src" >"\$4"; exit 0 ;;
+    fail) truncate -s \$((size / 2)) "\$f"; echo "ERROR : oss-2026-11-w2.csv: Failed to copy: connection reset" >&2; exit 1 ;;
+    short) truncate -s \$((size / 2)) "\$f" ;;
+    corrupt) tr 'a-z' 'A-Z' <"\${src#:local:}/oss-2026-11-w2.csv" >"\$f" ;;
     esac
+    exit 0
 fi
 exec "$real_rclone" "\$@"
 EOF
 chmod +x "$SCRATCH/fakebin/rclone"
+# two files as if never fetched: out of the inbox and of the manifest
 rm "$INBOX/oss-2026-11-w2.csv" "$INBOX/oss-2026-11-w3.csv"
+sed -i '/^oss-2026-11-w[23]\.csv\t/d' "$INBOX/.fetched"
 for mode in fail short corrupt; do
     step "a $mode transfer: exit 1, nothing half-written in the inbox"
     before=$(inbox_state)
     expect 1 env FAKE_MODE=$mode PATH="$SCRATCH/fakebin:$PATH" "$FETCH" "$BUCKET" "$INBOX" 2>"$LOG"
     case $mode in
-    fail) has "$LOG" "oss-2026-11-w2.csv: download failed" ;;
+    fail) has "$LOG" "download failed" && has "$LOG" "oss-2026-11-w2.csv" ;;
     short) has "$LOG" "oss-2026-11-w2.csv: downloaded" ;;
     corrupt) has "$LOG" "oss-2026-11-w2.csv: MD5" ;;
     esac
@@ -136,7 +150,7 @@ step "stderr is the journal (JOURNAL_STREAM): syslog priorities; otherwise none"
 : >"$LOG"
 stream=$(stat -c '%d:%i' "$LOG")
 expect 0 env JOURNAL_STREAM="$stream" "$FETCH" "$BUCKET" "$INBOX" 2>>"$LOG"
-grep -qx '<6>fetch-exports: .* 0 fetched, 14 already there.*' "$LOG" || fail "no <6> summary: $(cat "$LOG")"
+grep -qx '<6>fetch-exports: .* 0 fetched .* 14 fetched before.*' "$LOG" || fail "no <6> summary: $(cat "$LOG")"
 : >"$LOG"
 expect 1 env JOURNAL_STREAM="$stream" "$FETCH" "$SCRATCH/no-such-bucket" "$INBOX" 2>>"$LOG"
 grep -q '^<3>fetch-exports: cannot list' "$LOG" || fail "no <3> error: $(cat "$LOG")"
@@ -153,4 +167,14 @@ expect 3 "$BIN" run --quiet --db "dbname=$DB" --inbox "$INBOX" --as-of 2026-12-0
 has "$LOG" "files     14 seen: 14 applied, 0 skipped (already applied), 0 refused"
 # the samples' 15 rejects, less the top-up of acc-52860 whose account came
 [[ $(sql "SELECT count(*) FROM billing.rejects") == 14 ]] || fail "not 14 rejects"
+
+step "billrun archives what it read; the next fetch brings nothing back"
+expect 0 "$BIN" run --quiet --db "dbname=$DB" --inbox "$INBOX" --archive "$SCRATCH/archive" \
+    --as-of 2026-12-01T00:00:00+08:00 >"$LOG"
+has "$LOG" "archived  14 files moved out of the inbox"
+[[ $(ls "$INBOX"/*.csv 2>/dev/null | wc -l) == 0 ]] || fail "files left in the inbox"
+[[ $(ls "$SCRATCH/archive/2026-12-01"/*.csv | wc -l) == 14 ]] || fail "not 14 files archived"
+expect 0 "$FETCH" "$BUCKET" "$INBOX" 2>"$LOG"
+has "$LOG" "0 fetched (0 of them changed since fetched before), 14 fetched before"
+[[ $(ls "$INBOX"/*.csv 2>/dev/null | wc -l) == 0 ]] || fail "a fetch brought archived files back"
 echo "fetch.sh: passed"

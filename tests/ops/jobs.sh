@@ -80,7 +80,7 @@ step "credentials: the settings are root:billrun 0640; billrun reads them, nobod
 runuser -u billrun -- cat "$SETTINGS" >/dev/null || fail "billrun cannot read $SETTINGS"
 expect 1 runuser -u nobody -- cat "$SETTINGS" 2>"$LOG"
 has "$LOG" "Permission denied"
-for d in /var/lib/billrun /var/lib/billrun/inbox /var/lib/billrun/invoices /var/lib/billrun/metrics /run/billrun; do
+for d in /var/lib/billrun /var/lib/billrun/inbox /var/lib/billrun/archive /var/lib/billrun/invoices /var/lib/billrun/metrics /run/billrun; do
     [[ $(stat -c '%U:%G %a' "$d") == "billrun:billrun 750" ]] || fail "$d is $(stat -c '%U:%G %a' "$d")"
 done
 
@@ -255,7 +255,10 @@ run_unit billrun-nightly.service || fail "billrun-nightly.service failed ($?): $
 cp "$LOG" "$SCRATCH/nightly.log"
 has "$LOG" "12 fetched"
 has "$LOG" "batch 1 committed"
-[[ $(find /var/lib/billrun/inbox -maxdepth 1 -name '*.csv' | wc -l) == 12 ]] || fail "not 12 exports in the inbox"
+# applied or refused, every export left the inbox for the archive, as billrun's
+[[ $(find /var/lib/billrun/inbox -maxdepth 1 -name '*.csv' | wc -l) == 0 ]] || fail "exports left in the inbox"
+[[ $(find /var/lib/billrun/archive -mindepth 2 -maxdepth 2 -name '*.csv' -user billrun | wc -l) == 12 ]] ||
+    fail "not 12 exports in the archive: $(find /var/lib/billrun/archive -ls)"
 promtool check metrics </var/lib/billrun/metrics/billrun-run.prom >/dev/null || fail "the run's metrics"
 # the scripts' lines carry their journal priority (fetch-exports: info)
 grep -q '^<6>fetch-exports: .* 12 fetched' "$LOG" || fail "fetch-exports' summary is not at <6>"
@@ -295,14 +298,16 @@ job 1 cron_job 1
 [[ ! -e /var/lib/billrun/inbox/eas-2026-12-held.csv ]] || fail "fetched while the lock was held"
 wait "$holder"
 job 3 cron_job 1 # the lock free: the same job runs
-[[ -e /var/lib/billrun/inbox/eas-2026-12-held.csv ]] || fail "not fetched once the lock was free"
+# fetched, then applied and archived by the run
+compgen -G "/var/lib/billrun/archive/*/eas-2026-12-held.csv" >/dev/null ||
+    fail "not fetched and archived once the lock was free"
 cp /usr/share/billrun/billrun.crontab /etc/cron.d/billrun
 
 step "the cron jobs as billrun, on a second database: nightly, close"
 edit_settings -e "s#^PGDATABASE=.*#PGDATABASE=$DB_CRON#"
 createdb "$DB_CRON"
 billrun db init --quiet --db "dbname=$DB_CRON" >/dev/null
-find /var/lib/billrun/inbox /var/lib/billrun/invoices /var/lib/billrun/metrics -mindepth 1 -delete
+find /var/lib/billrun/inbox /var/lib/billrun/archive /var/lib/billrun/invoices /var/lib/billrun/metrics -mindepth 1 -delete
 rm -f "$BUCKET"/accounts-2026-12-late-*.csv "$BUCKET/eas-2026-12-held.csv"
 job 3 cron_job 1
 has "$LOG" "batch 1 committed"

@@ -49,7 +49,7 @@ step "every service: billrun, its settings, modes, lock, failure hook, sandbox"
 for s in $SERVICES; do
     u=$U/$s
     for line in 'User=billrun' 'Group=billrun' 'EnvironmentFile=/etc/default/billrun' \
-        'UMask=0027' 'StateDirectory=billrun billrun/inbox billrun/invoices billrun/metrics' \
+        'UMask=0027' 'StateDirectory=billrun billrun/inbox billrun/archive billrun/invoices billrun/metrics' \
         'StateDirectoryMode=0750' 'RuntimeDirectory=billrun' 'RuntimeDirectoryMode=0750' \
         'RuntimeDirectoryPreserve=yes' 'OnFailure=billrun-failure@%n.service' \
         'ProtectSystem=strict' 'ReadWritePaths=/var/lib/billrun /run/billrun' 'ProtectHome=yes' \
