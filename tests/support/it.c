@@ -245,8 +245,10 @@ PGconn *it_db_connect(const char *db)
 static PGresult *query(PGconn *c, const char *sql)
 {
     PGresult *r = PQexec(c, sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK)
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+        PQclear(r); /* the message is the connection's: it outlives the result */
         fail_msg("query failed: %s\n%s", PQerrorMessage(c), sql);
+    }
     return r;
 }
 
