@@ -29,7 +29,8 @@ set(CPACK_DEBIAN_PACKAGE_SECTION admin)
 set(CPACK_DEBIAN_PACKAGE_PRIORITY optional)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 # flock and runuser: util-linux; adduser where systemd-sysusers is missing
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, util-linux")
+# fonts-wqy-microhei: the one font file the PDF copies embed (BR_PDF_FONT_FILE)
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "adduser, util-linux, fonts-wqy-microhei")
 set(CPACK_DEBIAN_PACKAGE_RECOMMENDS "rclone, postgresql-client, systemd | cron")
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS "postgresql, prometheus-node-exporter")
 set(CPACK_DEBIAN_PACKAGE_CONTROL_EXTRA

@@ -4,7 +4,8 @@
 usage: lo_totals.py --expect FILE --csv DIR --profile DIR FOLDER
 
 FOLDER holds the workbooks `billrun close` wrote for one period
-(INV-YYYYMM-NNNNNN_<account>.xlsx and summary-YYYYMM.xlsx). All of them are
+(INV-YYYYMM-NNNNNN_<account>.xlsx and summary-YYYYMM.xlsx, and a PDF beside
+each invoice and note). All of them are
 converted in one headless soffice call, every sheet to its own CSV in DIR
 (LibreOffice 7.4: filter option token 12 = -1), with the cell text as shown
 (token 9 = true) after LibreOffice recalculated every formula on load (the
@@ -23,7 +24,11 @@ number, account and buyer name (literal text), the Total row (E:J), the
 debit notes, the round-down and the amount due (2 decimals shown), and the
 Daily usage totals; on each note its number and amount; on the summary
 every invoice row, the totals row, the trial balance and the notes; openpyxl reads each buyer name as a string cell (data_type 's').
-Every shown amount must equal the database's amount exactly (so to the fen).
+Every shown amount must equal the database's amount: exactly where the
+display rules (lib/invoice/lang.h) show it exactly, else rounded half away
+from zero to the decimals they give (totals 2, the outstanding total, debit
+notes and round-down 8), and shown with exactly those decimals.
+Labels match in English, Chinese or both (tests/doc_labels.py).
 Exit 0 when all is well, else prints what failed and exits 1.
 """
 import argparse
@@ -32,11 +37,14 @@ import os
 import re
 import subprocess
 import sys
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from doc_labels import is_label, starts_label  # noqa: E402
 
 FILTER = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,true,false,false,-1"
 INVOICE_SHEETS = ["Invoice", "Plans", "Daily usage"]
-SUMMARY_SHEETS = ["Invoices", "Trial balance", "Contract liability", "Rejects", "Notes"]
+SUMMARY_SHEETS = ["Invoices", "Trial balance", "Contract liability", "Rejects", "Notes", "Charts"]
 AMOUNTS = ["gross", "free", "plan", "coupon", "balance", "outstanding", "credits", "debits",
            "round_down", "amount_due"]
 XCU = """<?xml version="1.0" encoding="UTF-8"?>
@@ -58,16 +66,25 @@ def fail(msg):
 
 
 def dec(text):
-    """A shown amount ("1,008.79147105") as a Decimal, or None."""
+    """A shown amount ("1,008.79147105", "¥209.72") as a Decimal, or None."""
     try:
-        return Decimal(text.replace(",", ""))
+        return Decimal(text.replace(",", "").replace("¥", ""))
     except (InvalidOperation, AttributeError):
         return None
 
 
-def same(where, shown, want):
+def same(where, shown, want, decimals=None):
+    """shown is want: exactly, or (decimals given) want rounded half away
+    from zero to exactly that many decimals, as lang.h's display rules show
+    totals (2) and the amounts that explain a round-down (8)."""
     got = dec(shown)
-    if got is None or got != Decimal(want):
+    exp = Decimal(want)
+    if decimals is not None:
+        exp = exp.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+        frac = shown.split(".")[1] if isinstance(shown, str) and "." in shown else ""
+        if len(frac) != decimals:
+            fail(f"{where}: LibreOffice shows {shown!r}, want {decimals} decimals")
+    if got is None or got != exp:
         fail(f"{where}: LibreOffice shows {shown!r}, billing says {want}")
 
 
@@ -86,7 +103,7 @@ def read_csv(path):
 
 def find_row(rows, label, start):
     for i in range(start, len(rows)):
-        if rows[i] and rows[i][0] == label:
+        if rows[i] and is_label(rows[i][0], label):
             return i
     return None
 
@@ -153,7 +170,7 @@ def check_invoice(csv_dir, inv, period):
     where = f"{stem}.xlsx Invoice"
     for ref, want in [("A1", "Invoice"), ("B2", inv["no"]), ("B3", period), ("G6", inv["account"]),
                       ("G7", inv["name"]), ("A13", "Item")]:
-        if cell(rows, ref) != want:
+        if cell(rows, ref) != want and not (ref in ("A1", "A13") and is_label(cell(rows, ref), want)):
             fail(f"{where}!{ref}: LibreOffice shows {cell(rows, ref)!r}, want {want!r}")
     t = find_row(rows, "Total", 13)
     if t is None:
@@ -161,19 +178,20 @@ def check_invoice(csv_dir, inv, period):
         return
     for k, col in enumerate("EFGHIJ"):
         same(f"{where}!{col}{t + 1} (total {AMOUNTS[k]})", cell(rows, f"{col}{t + 1}"),
-             inv[AMOUNTS[k]])
-    if cell(rows, f"A{t + 2}") == "Debit notes":
-        same(f"{where}!J{t + 2} (debit notes)", cell(rows, f"J{t + 2}"), inv["debits"])
+             inv[AMOUNTS[k]], 8 if col == "J" else 2)
+    if is_label(cell(rows, f"A{t + 2}"), "Debit notes"):
+        same(f"{where}!J{t + 2} (debit notes)", cell(rows, f"J{t + 2}"), inv["debits"], 8)
         t += 1
     elif Decimal(inv["debits"]) != 0 or Decimal(inv["credits"]) != 0:
         fail(f"{where}: the invoice has notes but no Debit notes row")
-    if cell(rows, f"A{t + 2}") != "Round-down discount" or cell(rows, f"A{t + 3}") != "Amount due":
+    if not is_label(cell(rows, f"A{t + 2}"), "Round-down discount") or not is_label(
+            cell(rows, f"A{t + 3}"), "Amount due"):
         fail(f"{where}: rows {t + 2} and {t + 3} are not Round-down discount and Amount due")
         return
-    same(f"{where}!J{t + 2} (round-down)", cell(rows, f"J{t + 2}"), inv["round_down"])
+    same(f"{where}!J{t + 2} (round-down)", cell(rows, f"J{t + 2}"), inv["round_down"], 8)
     due = cell(rows, f"J{t + 3}")
-    same(f"{where}!J{t + 3} (amount due)", due, inv["amount_due"])
-    if not re.match(r"^-?[0-9,]+\.[0-9]{2}$", due):
+    same(f"{where}!J{t + 3} (amount due)", due, inv["amount_due"], 2)
+    if not re.match(r"^-?¥?[0-9,]+\.[0-9]{2}$", due):
         fail(f"{where}!J{t + 3}: amount due shown as {due!r}, not with 2 decimals")
     daily = sheet_csv(csv_dir, stem, "Daily usage")
     if daily is not None:
@@ -181,9 +199,10 @@ def check_invoice(csv_dir, inv, period):
         if d is None:
             fail(f"{stem}.xlsx Daily usage: no Total row")
         else:
-            same(f"{stem}.xlsx Daily usage!E{d + 1} (gross)", cell(daily, f"E{d + 1}"), inv["gross"])
+            same(f"{stem}.xlsx Daily usage!E{d + 1} (gross)", cell(daily, f"E{d + 1}"), inv["gross"],
+                 2)
             same(f"{stem}.xlsx Daily usage!F{d + 1} (outstanding)", cell(daily, f"F{d + 1}"),
-                 inv["outstanding"])
+                 inv["outstanding"], 2)
 
 
 def check_summary(csv_dir, stem, invoices, tb):
@@ -203,11 +222,11 @@ def check_summary(csv_dir, stem, invoices, tb):
                 same(f"{where} Invoices!{col}{r} ({AMOUNTS[k]})", cell(rows, f"{col}{r}"),
                      inv[AMOUNTS[k]])
         t = len(invoices) + 2
-        if cell(rows, f"A{t}") != "Total":
+        if not is_label(cell(rows, f"A{t}"), "Total"):
             fail(f"{where} Invoices!A{t}: not Total")
         for k, col in enumerate("DEFGHIJKLM"):
             total = sum((Decimal(inv[AMOUNTS[k]]) for inv in invoices), Decimal(0))
-            same(f"{where} Invoices!{col}{t} (total {AMOUNTS[k]})", cell(rows, f"{col}{t}"), total)
+            same(f"{where} Invoices!{col}{t} (total {AMOUNTS[k]})", cell(rows, f"{col}{t}"), total, 2)
     rows = sheet_csv(csv_dir, stem, "Trial balance")
     if rows is not None:
         if len(rows) != len(tb) + 2:
@@ -223,7 +242,7 @@ def check_summary(csv_dir, stem, invoices, tb):
         t = len(tb) + 2
         for k, col in enumerate("CDEF"):
             same(f"{where} Trial balance!{col}{t} (sum of {names[k]})", cell(rows, f"{col}{t}"),
-                 sum((Decimal(x[1 + k]) for x in tb), Decimal(0)))
+                 sum((Decimal(x[1 + k]) for x in tb), Decimal(0)), 2)
         for a, b in ("CD", "EF"):
             if dec(cell(rows, f"{a}{t}")) != dec(cell(rows, f"{b}{t}")):
                 fail(f"{where} Trial balance: {a}{t} {cell(rows, f'{a}{t}')} != {b}{t} "
@@ -241,7 +260,8 @@ def check_notes(csv_dir, stem, notes):
         where = f"{n['no']}_{n['account']}.xlsx"
         if cell(rows, "B2") != n["no"]:
             fail(f"{where}!B2: shows {cell(rows, 'B2')!r}, want {n['no']!r}")
-        r = next((i for i, row in enumerate(rows) if row and row[0].startswith("Amount (")), None)
+        r = next((i for i, row in enumerate(rows)
+                  if row and starts_label(row[0], "Amount") and row[0].endswith(")")), None)
         if r is None:
             fail(f"{where}: no Amount row")
         else:
@@ -262,7 +282,7 @@ def check_notes(csv_dir, stem, notes):
     t = len(want) + 2
     for col, kind in (("G", "credit"), ("H", "debit")):
         same(f"{stem}.xlsx Notes!{col}{t} (total {kind})", cell(rows, f"{col}{t}"),
-             sum((Decimal(n["amount"]) for n in notes if n["kind"] == kind), Decimal(0)))
+             sum((Decimal(n["amount"]) for n in notes if n["kind"] == kind), Decimal(0)), 2)
 
 
 def check_text_cells(folder, invoices, summary):
@@ -297,9 +317,10 @@ def main():
     summary = f"summary-{period.replace('-', '')}.xlsx"
     want = sorted([f"{inv['no']}_{inv['account']}.xlsx" for inv in invoices] + [summary]
                   + [f"{n['no']}_{n['account']}.xlsx" for n in notes])
+    pdfs = [w[:-5] + ".pdf" for w in want if w != summary]  # a PDF beside each document
     have = sorted(os.listdir(args.folder))
-    if have != want:
-        fail(f"{args.folder} holds {have}, want {want}")
+    if have != sorted(want + pdfs):
+        fail(f"{args.folder} holds {have}, want {sorted(want + pdfs)}")
     if not errors and convert(args.folder, want, args.csv, args.profile):
         for inv in invoices:
             check_invoice(args.csv, inv, period)

@@ -17,18 +17,24 @@ import argparse
 import re
 import sys
 
+import os
+import zipfile
+
 import openpyxl
 from openpyxl.utils import column_index_from_string
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from doc_labels import (AMOUNT_FMT_RE, DUE_FMTS, E8_FMT, EXACT_FMT,  # noqa: E402
+                        TOTAL_FMT, is_label, starts_label)
+
 INVOICE_SHEETS = ["Invoice", "Plans", "Daily usage"]
-SUMMARY_SHEETS = ["Invoices", "Trial balance", "Contract liability", "Rejects", "Notes"]
+SUMMARY_SHEETS = ["Invoices", "Trial balance", "Contract liability", "Rejects", "Notes", "Charts"]
 NOTE_SHEETS = (["Credit note"], ["Debit note"])
 # Row (1-based) of the table header on each sheet; the panes freeze below it.
 HEAD_ROW = {"Invoice": 13}
 SUM_RE = re.compile(r"^=SUM\(([A-Z]+)(\d+):([A-Z]+)(\d+)\)$")
 SUB_RE = re.compile(r"^=([A-Z]+)(\d+)-([A-Z]+)(\d+)$")
 ADD_SUB_RE = re.compile(r"^=([A-Z]+)(\d+)\+([A-Z]+)(\d+)-([A-Z]+)(\d+)$")
-CURRENCY_FMT_RE = re.compile(r"^#,##0\.00(#*)$")
 CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
@@ -92,7 +98,7 @@ class Checker:
         for c in ws[head]:
             if isinstance(c.value, str) and re.search(r"\([A-Z]{3}\)$", c.value):
                 money_cols.add(c.column)
-        if not money_cols and sheet not in ("Rejects", "Credit note", "Debit note"):
+        if not money_cols and sheet not in ("Rejects", "Credit note", "Debit note", "Charts"):
             self.fail(f"{sheet}: no amount columns in header row {head}")
         for row in ws.iter_rows():
             for c in row:
@@ -109,7 +115,7 @@ class Checker:
                 if c.row > head and c.column in money_cols and (
                     c.data_type == "f" or isinstance(v, (int, float))
                 ):
-                    if not CURRENCY_FMT_RE.match(c.number_format):
+                    if not AMOUNT_FMT_RE.match(c.number_format):
                         self.fail(
                             f"{sheet}!{c.coordinate}: amount format {c.number_format!r}"
                         )
@@ -121,7 +127,7 @@ class Checker:
         head = HEAD_ROW.get(sheet, 1)
         total_row = None
         for r in range(head + 1, ws.max_row + 1):
-            if ws.cell(row=r, column=1).value == "Total":
+            if is_label(ws.cell(row=r, column=1).value, "Total"):
                 total_row = r
                 break
         if total_row is None:
@@ -163,35 +169,37 @@ class Checker:
 
     def check_invoice(self, expect_due):
         ws = self.wb["Invoice"]
-        if ws["A13"].value != "Item" or ws["A2"].value != "Invoice number":
+        if not is_label(ws["A13"].value, "Item") or not is_label(ws["A2"].value, "Invoice number"):
             self.fail("Invoice: layout moved (A13 'Item', A2 'Invoice number')")
         total_row = self.check_totals_row("Invoice")
         if total_row is None:
             return
-        debits = ws.cell(row=total_row + 1, column=1).value == "Debit notes"
+        debits = is_label(ws.cell(row=total_row + 1, column=1).value, "Debit notes")
         rd = total_row + 2 if debits else total_row + 1
         due = rd + 1
-        if ws.cell(row=rd, column=1).value != "Round-down discount":
+        if not is_label(ws.cell(row=rd, column=1).value, "Round-down discount"):
             self.fail(f"Invoice!A{rd}: not 'Round-down discount'")
-        if ws.cell(row=due, column=1).value != "Amount due":
+        if not is_label(ws.cell(row=due, column=1).value, "Amount due"):
             self.fail(f"Invoice!A{due}: not 'Amount due'")
         cell = ws.cell(row=due, column=10)
         want = f"=J{total_row}+J{total_row + 1}-J{rd}" if debits else f"=J{total_row}-J{rd}"
         if cell.value != want:
             self.fail(f"Invoice!J{due}: amount due is {cell.value!r}, want {want!r}")
-        if cell.number_format != "#,##0.00":
+        if cell.number_format not in DUE_FMTS:
             self.fail(f"Invoice!J{due}: amount due format {cell.number_format!r}")
         cached = self.wv["Invoice"].cell(row=due, column=10).value
         if expect_due is not None and (
             not isinstance(cached, (int, float)) or abs(cached - expect_due) > 1e-8
         ):
             self.fail(f"Invoice!J{due}: amount due {cached!r}, expected {expect_due}")
+        self.check_display(ws, total_row, rd, due, debits)
         if not ws["G2"].is_date:
             self.fail("Invoice!G2: issue date is not a date cell")
         for r in range(14, total_row):
             q = ws.cell(row=r, column=2)
             if q.value is not None and not isinstance(q.value, (int, float)):
                 self.fail(f"Invoice!B{r}: quantity {q.value!r} is not a number")
+        self.check_invoice_chart()
         self.check_totals_row("Plans")
         self.check_totals_row("Daily usage")
         daily = self.wb["Daily usage"]
@@ -203,7 +211,132 @@ class Checker:
         if not daily.auto_filter.ref:
             self.fail("Daily usage: no autofilter")
 
+    def fmt_is(self, ws, r, c, want, what):
+        cell = ws.cell(row=r, column=c)
+        ok = cell.number_format in want if isinstance(want, tuple) else cell.number_format == want
+        if not ok:
+            self.fail(f"{ws.title}!{cell.coordinate}: {what} format {cell.number_format!r}, "
+                      f"want {want!r}")
+
+    def check_display(self, ws, total_row, rd, due, debits):
+        """lang.h's display rules (issue #20 part 6): lines exact, totals
+        with 2 decimals but the outstanding total, the debit notes and the
+        round-down with all 8, the amount due with 2; every amount cell
+        holds an exact e8 value whatever it shows; a note below the amount
+        due says why lines show more than 2 decimals."""
+        for r in range(14, total_row):
+            for c in range(5, 11):
+                self.fmt_is(ws, r, c, EXACT_FMT, "line amount")
+        for c in range(5, 10):
+            self.fmt_is(ws, total_row, c, TOTAL_FMT, "total")
+        self.fmt_is(ws, total_row, 10, E8_FMT, "outstanding total")
+        if debits:
+            self.fmt_is(ws, total_row + 1, 10, E8_FMT, "debit notes")
+        self.fmt_is(ws, rd, 10, E8_FMT, "round-down")
+        for row in self.wv[ws.title].iter_rows():
+            for c in row:
+                v = c.value
+                if isinstance(v, float) and AMOUNT_FMT_RE.match(c.number_format or ""):
+                    e8 = v * 1e8
+                    if abs(e8 - round(e8)) > max(1e-3, abs(e8) * 1e-15):
+                        self.fail(f"{ws.title}!{c.coordinate}: {v!r} is not an exact e8 amount")
+        due_v = self.wv[ws.title].cell(row=due, column=10).value
+        if isinstance(due_v, (int, float)) and abs(due_v * 100 - round(due_v * 100)) > 1e-6:
+            self.fail(f"Invoice!J{due}: amount due {due_v!r} is not whole fen")
+        why = [r for r in range(due + 1, min(due + 3, ws.max_row) + 1)
+               if is_label(ws.cell(row=r, column=1).value, "Note")]
+        if not why or not str(ws.cell(row=why[0], column=2).value or "").strip():
+            self.fail(f"Invoice: no note on decimals below the amount due (row {due})")
+
+    def check_invoice_chart(self):
+        """The daily-usage chart: present when the Daily usage sheet has
+        rows, its series on the chart data beside the daily table, and those
+        data tie to the daily rows (gross per day and item)."""
+        daily = self.wv["Daily usage"]
+        rows = [r for r in range(2, daily.max_row + 1)
+                if daily.cell(row=r, column=1).is_date]
+        charts = self.wb["Invoice"]._charts
+        items = {daily.cell(row=r, column=2).value for r in rows}
+        days = {daily.cell(row=r, column=1).value for r in rows}
+        if not rows or len(items) > 8 or len(days) > 62:  # invoice.c: too many for a small chart
+            if charts:
+                self.fail("Invoice: a chart but no daily usage, or too much for one")
+            return
+        if len(charts) != 1:
+            self.fail(f"Invoice: {len(charts)} charts, want the daily usage chart")
+            return
+        want = {}
+        for r in rows:
+            day = daily.cell(row=r, column=1).value
+            item = daily.cell(row=r, column=2).value
+            g = round(daily.cell(row=r, column=5).value * 1e8)
+            want[(day, item)] = want.get((day, item), 0) + g
+        check_series(self, charts[0], self.wv, "Daily usage", want, "Invoice chart")
+
+    def check_summary_charts(self):
+        """Charts: the revenue chart's series read the revenue table, whose
+        account totals are the Trial balance's credits less debits of those
+        accounts; the waterfall's amounts are the totals of the Invoices
+        sheet (gross ... outstanding), its bases what is left before each
+        deduction."""
+        ws, wv = self.wb["Charts"], self.wv["Charts"]
+        charts = ws._charts
+        heads = [c.value for c in ws[1]]
+        accounts = [h for h in heads[1:] if isinstance(h, str)]
+        if len(charts) != (2 if accounts else 1):
+            self.fail(f"Charts: {len(charts)} charts for {len(accounts)} revenue accounts")
+            return
+        total_row = self.check_totals_row("Charts") if accounts else None
+        if accounts and total_row is not None:
+            want = {}
+            for r in range(2, total_row):
+                day = wv.cell(row=r, column=1).value
+                for k, name in enumerate(accounts):
+                    want[(day, name)] = round(wv.cell(row=r, column=2 + k).value * 1e8)
+            check_series(self, charts[0], self.wv, "Charts", want, "Charts revenue chart")
+            tb = self.wv["Trial balance"]
+            net = {}
+            for r in range(2, tb.max_row + 1):
+                code = tb.cell(row=r, column=1).value
+                if isinstance(code, int):
+                    net[code] = round((tb.cell(row=r, column=6).value or 0) * 1e8) - round(
+                        (tb.cell(row=r, column=5).value or 0) * 1e8)
+            for k, name in enumerate(accounts):
+                code = int(name.split(" ")[0])
+                got = sum(round((wv.cell(row=r, column=2 + k).value or 0) * 1e8)
+                          for r in range(2, total_row))
+                if got != net.get(code, 0):
+                    self.fail(f"Charts: revenue of {code} adds to {got} e8, the trial balance "
+                              f"says {net.get(code, 0)} e8")
+        head = next((r for r in range(1, ws.max_row + 1)
+                     if ws.cell(row=r, column=1).value in ("Step", "步骤", "步骤 Step")), None)
+        if head is None:
+            self.fail("Charts: no waterfall table")
+            return
+        inv = self.wv["Invoices"]
+        t = next((r for r in range(2, inv.max_row + 1)
+                  if is_label(inv.cell(row=r, column=1).value, "Total")), None)
+        steps = [round((inv.cell(row=t, column=4 + k).value or 0) * 1e8) for k in range(6)]
+        bases, left = [], steps[0]
+        for k in range(6):
+            if 0 < k < 5:
+                left -= steps[k]
+            bases.append(left if 0 < k < 5 else 0)
+        rows = range(head + 1, head + 7)
+        got_base = [round(wv.cell(row=r, column=2).value * 1e8) for r in rows]
+        got_step = [round(wv.cell(row=r, column=3).value * 1e8) for r in rows]
+        if got_step != steps or got_base != bases:
+            self.fail(f"Charts: waterfall {got_base} / {got_step}, want {bases} / {steps}")
+        wf = charts[-1]
+        names = [wv.cell(row=r, column=1).value for r in rows]
+        want = {}
+        for k, (n, b, a) in enumerate(zip(names, bases, steps)):
+            want[(n, ws.cell(row=head, column=2).value)] = b
+            want[(n, ws.cell(row=head, column=3).value)] = a
+        check_series(self, wf, self.wv, "Charts", want, "Charts waterfall")
+
     def check_summary(self):
+        self.check_summary_charts()
         for sheet in ["Invoices", "Trial balance", "Contract liability", "Notes"]:
             self.check_totals_row(sheet)
         for sheet in ["Invoices", "Rejects", "Notes"]:
@@ -212,20 +345,21 @@ class Checker:
 
     def check_note(self):
         ws = self.wb[self.wb.sheetnames[0]]
-        if ws["A2"].value != "Note number" or not re.match(r"^(CN|DN)-\d{6}-\d{6}$", str(ws["B2"].value)):
+        if not is_label(ws["A2"].value, "Note number") or not re.match(r"^(CN|DN)-\d{6}-\d{6}$", str(ws["B2"].value)):
             self.fail(f"{ws.title}: A2/B2 are not the note number ({ws['B2'].value!r})")
-        labels = {ws.cell(row=r, column=1).value: r for r in range(1, ws.max_row + 1)}
+        labels = [ws.cell(row=r, column=1).value for r in range(1, ws.max_row + 1)]
         for want in ["Seller", "Corrects invoice", "Listed on invoice", "Item", "Reason", "Effect"]:
-            if want not in labels:
+            if not any(is_label(v, want) for v in labels):
                 self.fail(f"{ws.title}: no {want!r} row")
-        amount = [r for label, r in labels.items() if str(label).startswith("Amount (")]
+        amount = [r + 1 for r, v in enumerate(labels)
+                  if starts_label(v, "Amount") and str(v).endswith(")")]
         if not amount:
             self.fail(f"{ws.title}: no Amount row")
         else:
             c = ws.cell(row=amount[0], column=2)
             if not isinstance(c.value, (int, float)) or c.value <= 0:
                 self.fail(f"{ws.title}!B{amount[0]}: amount {c.value!r} is not a positive number")
-            if not CURRENCY_FMT_RE.match(c.number_format or ""):
+            if not AMOUNT_FMT_RE.match(c.number_format or ""):
                 self.fail(f"{ws.title}!B{amount[0]}: format {c.number_format!r}")
 
     def check_properties(self, kind):
@@ -239,7 +373,23 @@ class Checker:
         if p.created is None:
             self.fail("document has no created time")
 
+    def check_cols(self):
+        """Column ranges (<col min max>) of a sheet never overlap: Excel
+        repairs (drops) a sheet's columns when they do; openpyxl and
+        LibreOffice do not tell."""
+        with zipfile.ZipFile(self.path) as z:
+            for name in z.namelist():
+                if not re.match(r"^xl/worksheets/sheet\d+\.xml$", name):
+                    continue
+                cols = re.search(rb"<cols>(.*?)</cols>", z.read(name))
+                ranges = sorted((int(a), int(b)) for a, b in re.findall(
+                    rb'<col min="(\d+)" max="(\d+)"', cols.group(1) if cols else b""))
+                for (a1, b1), (a2, b2) in zip(ranges, ranges[1:]):
+                    if a2 <= b1:
+                        self.fail(f"{name}: column ranges {a1}-{b1} and {a2}-{b2} overlap")
+
     def run(self, expect_due, hostile):
+        self.check_cols()
         names = self.wb.sheetnames
         if names == INVOICE_SHEETS:
             kind = "invoice"
@@ -266,6 +416,58 @@ class Checker:
             self.fail(f"hostile text {hostile!r} not found as a text cell")
         self.check_properties(kind)
         return self.errors
+
+
+REF_RE = re.compile(r"^'?(.+?)'?!\$([A-Z]+)\$(\d+)(?::\$([A-Z]+)\$(\d+))?$")
+
+
+def ref_cells(ref):
+    """'Sheet'!$H$2:$H$31 as (sheet, [(col, row), ...])."""
+    m = REF_RE.match(ref or "")
+    if not m:
+        return None, []
+    sheet, c1, r1 = m.group(1), column_index_from_string(m.group(2)), int(m.group(3))
+    c2 = column_index_from_string(m.group(4)) if m.group(4) else c1
+    r2 = int(m.group(5)) if m.group(5) else r1
+    return sheet, [(c, r) for c in range(c1, c2 + 1) for r in range(r1, r2 + 1)]
+
+
+def check_series(chk, chart, wv, sheet_want, want, what):
+    """Every series of chart reads its name, categories and values from
+    sheet_want; summed over the series, (category, name) -> e8 value equals
+    want (absent keys are 0)."""
+    got = {}
+    series = chart.series
+    if not series:
+        chk.fail(f"{what}: no series")
+    for i, s in enumerate(series):
+        name_sheet, name_cells = ref_cells(s.tx.strRef.f if s.tx and s.tx.strRef else None)
+        cat_ref = s.cat.numRef or s.cat.strRef if s.cat else None
+        cat_sheet, cats = ref_cells(cat_ref.f if cat_ref else None)
+        val_sheet, vals = ref_cells(s.val.numRef.f if s.val and s.val.numRef else None)
+        if {name_sheet, cat_sheet, val_sheet} != {sheet_want} or len(name_cells) != 1:
+            chk.fail(f"{what}: series {i} does not read {sheet_want!r} ({name_sheet}, "
+                     f"{cat_sheet}, {val_sheet})")
+            continue
+        if len(cats) != len(vals) or not vals:
+            chk.fail(f"{what}: series {i}: {len(cats)} categories, {len(vals)} values")
+            continue
+        ws = wv[sheet_want]
+        name = ws.cell(row=name_cells[0][1], column=name_cells[0][0]).value
+        for (cc, cr), (vc, vr) in zip(cats, vals):
+            cat = ws.cell(row=cr, column=cc).value
+            v = ws.cell(row=vr, column=vc).value
+            if not isinstance(v, (int, float)):
+                chk.fail(f"{what}: series {i} value {sheet_want}!{vc}{vr} is not a number")
+                continue
+            key = (cat, name)
+            got[key] = got.get(key, 0) + round(v * 1e8)
+    keys = set(got) | set(want)
+    bad = [k for k in keys if got.get(k, 0) != want.get(k, 0)]
+    if bad and series:
+        k = sorted(bad, key=str)[0]
+        chk.fail(f"{what}: {len(bad)} values do not tie to the data, e.g. {k}: chart "
+                 f"{got.get(k, 0)} e8, data {want.get(k, 0)} e8")
 
 
 def main():

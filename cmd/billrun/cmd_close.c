@@ -78,9 +78,10 @@ static void close_stage(void *ctx, const char *stage)
 static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
 {
     const struct br_verb *v = br_verb_find(rewrite ? "invoices" : "close");
-    static const char *const opts[] = {"--period", "--out", "--seller", "--lock-timeout", NULL};
-    static const char *const flags[] = {"--force",   "--early", "--no-seller", "--wait",
-                                        "--no-wait", "--draft", NULL};
+    static const char *const opts[] = {"--period", "--out",          "--seller",
+                                       "--lang",   "--lock-timeout", NULL};
+    static const char *const flags[] = {"--force",   "--early",  "--no-seller", "--wait",
+                                        "--no-wait", "--no-pdf", "--draft",     NULL};
     if (!br_cli_options(cli, v, &argc, argv, opts, flags))
         return BR_EXIT_USAGE;
     const char *per = br_cli_opt(argc, argv, "--period");
@@ -90,15 +91,18 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
     bool early = br_cli_flag(argc, argv, "--early");
     bool is_draft = br_cli_flag(argc, argv, "--draft");
     bool no_seller = br_cli_flag(argc, argv, "--no-seller");
+    bool no_pdf = br_cli_flag(argc, argv, "--no-pdf");
+    const char *lang = br_cli_opt(argc, argv, "--lang");
     bool no_wait;
     int lock_timeout, waits;
     if (!br_cli_wait(v, argc, argv, &no_wait, &lock_timeout, &waits))
         return BR_EXIT_USAGE;
     if (per == NULL || out == NULL)
         return br_cli_usage_error(v, "--period YYYY-MM and --out DIR are required");
-    if (argc != 4 + (seller ? 2 : 0) + force + waits + early + no_seller + is_draft ||
+    if (argc != 4 + (seller ? 2 : 0) + (lang ? 2 : 0) + force + waits + early + no_seller + no_pdf +
+                     is_draft ||
         (rewrite && (force || (seller && !is_draft) || early || waits || no_seller)) ||
-        (!rewrite && is_draft))
+        (!rewrite && is_draft) || (is_draft && (lang || no_pdf)))
         return br_cli_usage_error(v, "unexpected argument");
     if (is_draft)
         return draft(cli, v, per, out, seller);
@@ -112,7 +116,11 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
                               .threads = cli->threads,
                               .version = BILLRUN_VERSION,
                               .rewrite_only = rewrite,
-                              .seller_conf = seller};
+                              .seller_conf = seller,
+                              .no_pdf = no_pdf,
+                              .lang_set = lang != NULL};
+    if (lang != NULL && !br_lang_parse(lang, &o.lang))
+        return br_cli_usage_error(v, "--lang takes zh, en or zh-en, not %s", lang);
     if (!br_period_parse(per, strlen(per), &o.period))
         return br_cli_usage_error(v, "--period takes YYYY-MM, not %s", per);
     struct br_db *db = NULL;

@@ -27,13 +27,15 @@ const struct br_verb br_verbs[] = {
      "[--metrics-file PATH]",
      "rate rejected rows again once their account or price has arrived"},
     {"close", cmd_close,
-     "billrun close --period YYYY-MM --out DIR [--force] [--early] [--seller FILE] "
-     "[--wait | --no-wait] [--lock-timeout SECONDS] "
+     "billrun close --period YYYY-MM --out DIR [--force] [--early] [--seller FILE] [--no-seller] "
+     "[--lang zh|en|zh-en] [--no-pdf] [--wait | --no-wait] [--lock-timeout SECONDS] "
      "[--threads N] [--metrics-file PATH]",
-     "close the month, write the XLSX invoices"},
+     "close the month, write the XLSX invoices and their PDF copies"},
     {"invoices", cmd_invoices,
-     "billrun invoices --period YYYY-MM --out DIR [--draft [--seller FILE]]",
-     "write a closed period's XLSX again (same bytes); --draft: an open period's, marked DRAFT"},
+     "billrun invoices --period YYYY-MM --out DIR [--lang zh|en|zh-en] [--no-pdf] "
+     "[--draft [--seller FILE]]",
+     "write a closed period's XLSX and PDF again (same bytes); --draft: an open period's, "
+     "marked DRAFT"},
     {"export", cmd_export, "billrun export --period YYYY-MM --out DIR [--chart-map FILE] [--bom]",
      "write the period's journal as voucher lines and its trial balance (CSV)"},
     {"verify", cmd_verify, "billrun verify [--metrics-file PATH]",

@@ -60,6 +60,7 @@ struct close_ctx {
     br_period *closed;
     size_t nclosed;
     struct br_close_totals totals;
+    struct br_docs_opts docs;
 };
 
 /* Straight-line recognition and expiries up to the period end: the journal
@@ -201,7 +202,7 @@ static enum br_status close_files(struct close_ctx *c, struct br_close_summary *
     stage(c->o, "files");
     enum br_status st = br_files_remove_dir(staging, err); /* left by a close that died */
     if (st == BR_OK)
-        st = br_documents_write(c->db, c->cal, c->o->period, staging, c->o->threads, &dr, err);
+        st = br_documents_write_opts(c->db, c->cal, c->o->period, staging, &c->docs, &dr, err);
     s->files_written = dr.files_written;
     s->notes = dr.notes;
     s->t_files = br_now_s() - t1;
@@ -259,7 +260,7 @@ static enum br_status rewrite(struct close_ctx *c, struct br_close_summary *s, d
     double t1 = br_now_s();
     struct br_docs_result dr = {0};
     if (st == BR_OK)
-        st = br_documents_write(c->db, c->cal, c->o->period, s->folder, c->o->threads, &dr, err);
+        st = br_documents_write_opts(c->db, c->cal, c->o->period, s->folder, &c->docs, &dr, err);
     br_txn_rollback(c->db);
     char staging[4200];
     snprintf(staging, sizeof(staging), "%s/.%s.closing", c->o->out_dir, c->per);
@@ -355,6 +356,8 @@ static enum br_status close_period(struct close_ctx *c, struct br_close_summary 
                      "$BILLRUN_SELLER_CONF): final invoices would say so for ever; give "
                      "--no-seller to close without one",
                      c->o->seller_conf ? c->o->seller_conf : "/etc/billrun/seller.conf");
+    if (st == BR_OK && c->o->lang_set)
+        st = br_seller_set_lang(seller, sizeof(seller), c->o->lang, err);
     if (st == BR_OK)
         st = close_db(c, seller, s, err);
     if (st == BR_OK)
@@ -379,6 +382,11 @@ enum br_status br_close(struct br_db *db, const struct br_close_opts *o, struct 
     br_period_format(o->period, c.per, sizeof(c.per));
     c.end = br_period_start(&c.cal, o->period + 1);
     br_night_init(&c.night, c.cal, 1);
+    /* a close writes in the language it froze; invoices may be asked for another */
+    c.docs = (struct br_docs_opts){.threads = o->threads,
+                                   .pdf = !o->no_pdf,
+                                   .lang_set = o->rewrite_only && o->lang_set,
+                                   .lang = o->lang};
     st = o->rewrite_only ? rewrite(&c, s, t0, err) : close_period(&c, s, t0, err);
     s->t_total = br_now_s() - t0;
     br_close_totals_free(&c.totals);

@@ -7,6 +7,7 @@
 #define BR_CLOSE_H
 
 #include "core/btime.h"
+#include "invoice/lang.h"
 #include "store/db.h"
 
 #include <stdbool.h>
@@ -25,7 +26,12 @@ struct br_close_opts {
     bool rewrite_only;       /* billrun invoices: write a closed period again */
     const char *seller_conf; /* seller block file, or NULL: $BILLRUN_SELLER_CONF, then
                                 /etc/billrun/seller.conf */
-    bool no_seller;          /* close even when no seller is configured */
+    bool no_pdf;             /* workbooks only, no PDF copies */
+    bool lang_set;           /* --lang: close freezes it with the seller block (else the
+                                seller configuration's lang); invoices writes in it (else
+                                in the language frozen at close) */
+    enum br_lang lang;
+    bool no_seller; /* close even when no seller is configured */
     /* Called as each step begins (files, commit, publish) with stage_ctx
      * (logs, test pauses); may be NULL. */
     void (*on_stage)(void *stage_ctx, const char *stage);

@@ -2,6 +2,7 @@
 #include "batch/documents.h"
 
 #include "invoice/files.h"
+#include "invoice/pdf.h"
 #include "invoice/xlsx.h"
 #include "store/period.h"
 
@@ -16,6 +17,8 @@
 
 struct writer {
     const struct br_period_docs *d;
+    const struct br_docs_opts *o;
+    struct br_pdf *pdf; /* this thread's PDF renderer (NULL: workbooks only) */
     const char *dir;
     pthread_mutex_t *mu;
     size_t *next;
@@ -34,27 +37,49 @@ static size_t take(struct writer *w)
     return i;
 }
 
-/* Document i: an invoice, or past the invoices a note. */
+/* The PDF beside a workbook: the same path with .pdf for .xlsx. */
+static void pdf_path(char *path)
+{
+    size_t n = strlen(path);
+    BR_ASSERT(n > 5 && strcmp(path + n - 5, ".xlsx") == 0);
+    memcpy(path + n - 5, ".pdf", 5);
+}
+
+/* Document i: an invoice, or past the invoices a note; its workbook, then
+ * (unless workbooks only) its PDF. */
 static enum br_status write_one(struct writer *w, size_t i, struct br_doc_scratch *s)
 {
     size_t ninv = br_period_docs_count(w->d);
     char path[4400];
+    enum br_status st;
     if (i >= ninv) {
         struct br_note_doc note;
         br_period_docs_note(w->d, i - ninv, &note);
+        if (w->o->lang_set)
+            note.lang = w->o->lang;
         if (snprintf(path, sizeof(path), "%s/%s_%s.xlsx", w->dir, note.note->note_no,
                      note.buyer.account_id) >= (int)sizeof(path))
             return br_fail(&w->err, BR_ERR_IO, "output folder name too long: %s", w->dir);
-        return br_xlsx_note(&note, path, &w->err);
+        st = br_xlsx_note(&note, path, &w->err);
+        if (st != BR_OK || w->pdf == NULL)
+            return st;
+        pdf_path(path);
+        return br_pdf_note(w->pdf, &note, path, &w->err);
     }
     struct br_invoice_doc doc;
-    enum br_status st = br_period_docs_invoice(w->d, i, s, &doc);
+    st = br_period_docs_invoice(w->d, i, s, &doc);
     if (st != BR_OK)
         return br_fail(&w->err, st, "out of memory building invoice %zu", i + 1);
+    if (w->o->lang_set)
+        doc.lang = w->o->lang;
     if (snprintf(path, sizeof(path), "%s/%s_%s.xlsx", w->dir, doc.invoice_no,
                  doc.buyer.account_id) >= (int)sizeof(path))
         return br_fail(&w->err, BR_ERR_IO, "output folder name too long: %s", w->dir);
-    return br_xlsx_invoice(&doc, path, &w->err);
+    st = br_xlsx_invoice(&doc, path, &w->err);
+    if (st != BR_OK || w->pdf == NULL)
+        return st;
+    pdf_path(path);
+    return br_pdf_invoice(w->pdf, &doc, path, &w->err);
 }
 
 static void *write_invoices(void *arg)
@@ -63,6 +88,13 @@ static void *write_invoices(void *arg)
     struct br_doc_scratch *s = br_doc_scratch_new();
     if (s == NULL) {
         w->st = br_fail(&w->err, BR_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    if (w->o->pdf && (w->st = br_pdf_new(&w->pdf, &w->err)) != BR_OK) {
+        br_doc_scratch_free(s);
+        pthread_mutex_lock(w->mu);
+        *w->stop = true;
+        pthread_mutex_unlock(w->mu);
         return NULL;
     }
     size_t i;
@@ -75,16 +107,19 @@ static void *write_invoices(void *arg)
             pthread_mutex_unlock(w->mu);
             break;
         }
-        w->written++;
+        w->written += w->pdf != NULL ? 2 : 1;
     }
+    br_pdf_free(w->pdf);
+    w->pdf = NULL;
     br_doc_scratch_free(s);
     return NULL;
 }
 
-static enum br_status write_all(const struct br_period_docs *d, const char *dir, int threads,
-                                struct br_docs_result *out, struct br_error *err)
+static enum br_status write_all(const struct br_period_docs *d, const char *dir,
+                                const struct br_docs_opts *o, struct br_docs_result *out,
+                                struct br_error *err)
 {
-    int nt = threads < 1 ? 1 : threads > 16 ? 16 : threads;
+    int nt = o->threads < 1 ? 1 : o->threads > 16 ? 16 : o->threads;
     size_t next = 0;
     bool stop = false;
     pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
@@ -92,6 +127,7 @@ static enum br_status write_all(const struct br_period_docs *d, const char *dir,
     pthread_t th[16];
     for (int i = 0; i < nt; i++)
         w[i] = (struct writer){.d = d,
+                               .o = o,
                                .dir = dir,
                                .mu = &mu,
                                .next = &next,
@@ -116,7 +152,7 @@ static enum br_status write_all(const struct br_period_docs *d, const char *dir,
 }
 
 static enum br_status write_summary(const struct br_period_docs *d, const char *dir,
-                                    struct br_error *err)
+                                    const struct br_docs_opts *o, struct br_error *err)
 {
     struct br_summary_scratch *x = NULL;
     struct br_summary_doc doc;
@@ -125,6 +161,8 @@ static enum br_status write_summary(const struct br_period_docs *d, const char *
         br_summary_scratch_free(x);
         return br_fail(err, st, "out of memory building the summary");
     }
+    if (o->lang_set)
+        doc.lang = o->lang;
     const char *per = br_period_docs_name(d);
     char path[4200];
     if (snprintf(path, sizeof(path), "%s/summary-%.4s%.2s.xlsx", dir, per, per + 5) >=
@@ -139,6 +177,14 @@ static enum br_status write_summary(const struct br_period_docs *d, const char *
 enum br_status br_documents_write(struct br_db *db, struct br_calendar cal, br_period period,
                                   const char *folder, int threads, struct br_docs_result *out,
                                   struct br_error *err)
+{
+    struct br_docs_opts o = {.threads = threads, .pdf = true};
+    return br_documents_write_opts(db, cal, period, folder, &o, out, err);
+}
+
+enum br_status br_documents_write_opts(struct br_db *db, struct br_calendar cal, br_period period,
+                                       const char *folder, const struct br_docs_opts *o,
+                                       struct br_docs_result *out, struct br_error *err)
 {
     memset(out, 0, sizeof(*out));
     struct br_period_docs *d = NULL;
@@ -165,10 +211,10 @@ enum br_status br_documents_write(struct br_db *db, struct br_calendar cal, br_p
     if (st == BR_OK) {
         out->invoices = br_period_docs_count(d);
         out->notes = br_period_docs_note_count(d);
-        st = write_all(d, folder, threads, out, err);
+        st = write_all(d, folder, o, out, err);
     }
     if (st == BR_OK)
-        st = write_summary(d, folder, err);
+        st = write_summary(d, folder, o, err);
     if (st == BR_OK)
         out->files_written++;
     if (st == BR_OK)

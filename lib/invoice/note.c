@@ -18,6 +18,11 @@ enum { NOTE_ROW_TITLE = 0, NOTE_ROW_NUMBER = 1, NOTE_ROW_PERIOD = 2, NOTE_ROW_PA
 enum { NOTE_ROW_BODY = 12 };
 enum { COL_LABEL = 0, COL_VALUE = 1, COL_BUYER_LABEL = 5, COL_BUYER_VALUE = 6 };
 
+static enum br_label n_title(const struct br_note_doc *d)
+{
+    return d->note->credit ? BR_L_CREDIT_NOTE : BR_L_DEBIT_NOTE;
+}
+
 static void note_parties(struct xw *w, const struct br_note_doc *d, const char *title)
 {
     const struct br_party *s = &d->seller, *b = &d->buyer;
@@ -26,27 +31,25 @@ static void note_parties(struct xw *w, const struct br_note_doc *d, const char *
     snprintf(tz, sizeof(tz), "UTC%c%02d:%02d", d->tz_offset_s < 0 ? '-' : '+', (int)(a / 3600),
              (int)(a / 60 % 60));
     xw_text(w, NOTE_ROW_TITLE, 0, title, w->f.title);
-    xw_pair(w, NOTE_ROW_NUMBER, 0, "Note number", d->note->note_no);
-    xw_text(w, NOTE_ROW_NUMBER, COL_BUYER_LABEL, "Issue date", NULL);
+    xw_pair(w, NOTE_ROW_NUMBER, 0, xw_l(w, BR_L_NOTE_NO), d->note->note_no);
+    xw_text(w, NOTE_ROW_NUMBER, COL_BUYER_LABEL, xw_l(w, BR_L_ISSUE_DATE), NULL);
     xw_day(w, NOTE_ROW_NUMBER, COL_BUYER_VALUE,
            br_floor_div(d->issued_at + d->tz_offset_s, BR_DAY_S));
-    xw_pair(w, NOTE_ROW_PERIOD, 0, "Period", d->period);
-    xw_pair(w, NOTE_ROW_PERIOD, COL_BUYER_LABEL, "Currency", d->currency);
+    xw_pair(w, NOTE_ROW_PERIOD, 0, xw_l(w, BR_L_PERIOD), d->period);
+    xw_pair(w, NOTE_ROW_PERIOD, COL_BUYER_LABEL, xw_l(w, BR_L_CURRENCY), d->currency);
     lxw_row_t r = NOTE_ROW_PARTY;
-    xw_text(w, r, 0, "Seller", w->f.bold);
-    xw_text(w, r, COL_BUYER_LABEL, "Customer", w->f.bold);
-    xw_pair(w, r + 1, 0, "Name", s->name);
-    xw_pair(w, r + 2, 0, "Address", s->address);
-    xw_pair(w, r + 3, 0, "Tax ID", s->tax_id);
-    xw_pair(w, r + 4, 0, "Bank", s->bank);
-    xw_pair(w, r + 5, 0, "Bank account", s->bank_account);
-    xw_pair(w, r + 6, 0, "Phone", s->phone);
-    xw_pair(w, r + 1, COL_BUYER_LABEL, "Account ID", b->account_id);
-    xw_pair(w, r + 2, COL_BUYER_LABEL, "Name", b->name);
-    xw_pair(w, r + 3, COL_BUYER_LABEL, "Address", b->address);
-    xw_pair(w, r + 4, COL_BUYER_LABEL, "Tax ID", b->tax_id);
-    xw_pair(w, r + 5, COL_BUYER_LABEL, "Email", b->email);
-    xw_pair(w, r + 6, COL_BUYER_LABEL, "Dates in", tz);
+    xw_text(w, r, 0, xw_l(w, BR_L_SELLER), w->f.bold);
+    xw_text(w, r, COL_BUYER_LABEL, xw_l(w, BR_L_CUSTOMER), w->f.bold);
+    const enum br_label sl[6] = {BR_L_NAME, BR_L_ADDRESS,      BR_L_TAX_ID,
+                                 BR_L_BANK, BR_L_BANK_ACCOUNT, BR_L_PHONE};
+    const char *sv[6] = {s->name, s->address, s->tax_id, s->bank, s->bank_account, s->phone};
+    const enum br_label bl[6] = {BR_L_ACCOUNT_ID, BR_L_NAME,  BR_L_ADDRESS,
+                                 BR_L_TAX_ID,     BR_L_EMAIL, BR_L_DATES_IN};
+    const char *bv[6] = {b->account_id, b->name, b->address, b->tax_id, b->email, tz};
+    for (lxw_row_t i = 0; i < 6; i++) {
+        xw_pair(w, r + 1 + i, 0, xw_l(w, sl[i]), sv[i]);
+        xw_pair(w, r + 1 + i, COL_BUYER_LABEL, xw_l(w, bl[i]), bv[i]);
+    }
 }
 
 /* The note's own lines; returns the last row. */
@@ -54,28 +57,24 @@ static lxw_row_t note_body(struct xw *w, const struct br_note_doc *d)
 {
     const struct br_inv_note *n = d->note;
     lxw_row_t r = NOTE_ROW_BODY;
-    xw_text(w, r, COL_LABEL, n->credit ? "Credit note" : "Debit note", w->f.bold);
-    xw_pair(w, r + 1, COL_LABEL, "Adjustment ID", n->adjustment_id);
-    xw_text(w, r + 2, COL_LABEL, "Date", NULL);
+    xw_text(w, r, COL_LABEL, xw_l(w, n->credit ? BR_L_CREDIT_NOTE : BR_L_DEBIT_NOTE), w->f.bold);
+    xw_pair(w, r + 1, COL_LABEL, xw_l(w, BR_L_ADJUSTMENT_ID), n->adjustment_id);
+    xw_text(w, r + 2, COL_LABEL, xw_l(w, BR_L_DATE), NULL);
     xw_local_time(w, r + 2, COL_VALUE, n->adjustment_time);
-    xw_pair(w, r + 3, COL_LABEL, "Corrects invoice",
+    xw_pair(w, r + 3, COL_LABEL, xw_l(w, BR_L_CORRECTS),
             n->invoice_no != NULL && n->invoice_no[0] != '\0' ? n->invoice_no
-                                                              : "(no invoice named)");
-    xw_pair(w, r + 4, COL_LABEL, "Listed on invoice", d->listed_on);
-    xw_pair(w, r + 5, COL_LABEL, "Item", n->label != NULL ? n->label : n->item);
-    xw_pair(w, r + 6, COL_LABEL, "Reason", n->reason);
-    char label[64];
-    snprintf(label, sizeof(label), "Amount (%.16s)", d->currency);
+                                                              : xw_l(w, BR_L_NO_INVOICE));
+    xw_pair(w, r + 4, COL_LABEL, xw_l(w, BR_L_LISTED_ON), d->listed_on);
+    xw_pair(w, r + 5, COL_LABEL, xw_l(w, BR_L_ITEM), br_item_text(w->lang, n->item, n->label));
+    xw_pair(w, r + 6, COL_LABEL, xw_l(w, BR_L_REASON), n->reason);
+    char label[160];
+    snprintf(label, sizeof(label), "%s (%.16s)", xw_l(w, BR_L_AMOUNT), d->currency);
     xw_text(w, r + 7, COL_LABEL, label, w->f.bold);
-    xw_e8(w, r + 7, COL_VALUE, NULL, n->amount_e8, w->f.total);
-    xw_pair(w, r + 8, COL_LABEL, "Effect",
-            n->credit ? "Credited to the customer's prepaid balance; it pays later usage, it is "
-                        "not paid out and does not reduce the amount due of an invoice"
-                      : "Owed by the customer: included in the amount due of the invoice it is "
-                        "listed on");
+    xw_e8(w, r + 7, COL_VALUE, NULL, n->amount_e8, w->f.amount);
+    xw_pair(w, r + 8, COL_LABEL, xw_l(w, BR_L_EFFECT),
+            xw_l(w, n->credit ? BR_L_EFFECT_CREDIT : BR_L_EFFECT_DEBIT));
     if (n->late)
-        xw_pair(w, r + 9, COL_LABEL, "Posted late",
-                "its date lies in a period already closed: posted in this period");
+        xw_pair(w, r + 9, COL_LABEL, xw_l(w, BR_L_POSTED_LATE), xw_l(w, BR_L_POSTED_LATE_WHY));
     return n->late ? r + 9 : r + 8;
 }
 
@@ -92,20 +91,19 @@ enum br_status br_xlsx_note(const struct br_note_doc *doc, const char *path, str
     if (doc->note->amount_e8 <= 0)
         return br_fail(err, BR_ERR_VERIFY, "xlsx: note %s: amount %" PRId64 " e8 is not positive",
                        no, doc->note->amount_e8);
+    /* the sheet and the document title stay English: names for programs */
     const char *kind = doc->note->credit ? "Credit note" : "Debit note";
     snprintf(title, sizeof(title), "%s %s", kind, no);
     snprintf(subject, sizeof(subject), "Billing period %s", period);
     struct xw w;
-    xw_open(&w, path, doc->tz_offset_s, doc->currency, err);
+    xw_open(&w, path, doc->tz_offset_s, doc->currency, doc->lang, err);
     xw_props(&w, title, subject, doc->seller.name, doc->issued_at);
     xw_sheet(&w, kind);
-    static const struct col_spec widths[] = {{"", 22, false}, {"", 44, false}, {"", 4, false},
-                                             {"", 4, false},  {"", 4, false},  {"", 16, false},
-                                             {"", 30, false}};
+    static const unsigned char widths[] = {22, 44, 4, 4, 4, 16, 30};
     for (size_t c = 0; c < sizeof(widths) / sizeof(widths[0]) && w.st == BR_OK; c++)
-        xw_lxw(&w, worksheet_set_column(w.ws, (lxw_col_t)c, (lxw_col_t)c, widths[c].width, NULL), 0,
+        xw_lxw(&w, worksheet_set_column(w.ws, (lxw_col_t)c, (lxw_col_t)c, widths[c], NULL), 0,
                (lxw_col_t)c);
-    note_parties(&w, doc, kind);
+    note_parties(&w, doc, xw_l(&w, n_title(doc)));
     lxw_row_t last = note_body(&w, doc);
     xw_page(&w, NOTE_ROW_TITLE, last, COL_BUYER_VALUE, title);
     return xw_finish(&w, path);

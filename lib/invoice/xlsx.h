@@ -9,6 +9,7 @@
 #define BR_XLSX_H
 
 #include "core/status.h"
+#include "invoice/lang.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -79,6 +80,7 @@ struct br_invoice_doc {
     size_t nplans;
     const struct br_inv_daily *daily;
     size_t ndaily;
+    enum br_lang lang; /* labels, dates; BR_LANG_EN when left 0 */
 };
 
 /* A note workbook: the note, its parties, and the invoice of the period
@@ -91,6 +93,7 @@ struct br_note_doc {
     int64_t issued_at;     /* the close time */
     int32_t tz_offset_s;
     const char *currency;
+    enum br_lang lang;
 };
 
 struct br_sum_invoice {
@@ -124,6 +127,16 @@ struct br_sum_reject {
     const char *detail; /* more on the reason ("" when none) */
 };
 
+/* Revenue of one revenue account (ledger codes 4000-4899: the items' and
+ * breakage) on one local day: credits less debits of the period's entries,
+ * by the local day of each entry's own time. */
+struct br_sum_revenue {
+    int64_t day; /* local day number; outside the period: shown on its first or last day */
+    int account_code;
+    const char *account_name;
+    int64_t amount_e8;
+};
+
 struct br_summary_doc {
     const char *period;
     int64_t issued_at;
@@ -139,6 +152,9 @@ struct br_summary_doc {
     size_t nrejects;
     const struct br_sum_note *notes;
     size_t nnotes;
+    const struct br_sum_revenue *revenue; /* in (day, account_code) order */
+    size_t nrevenue;
+    enum br_lang lang;
 };
 
 /* Writes the invoice workbook to path (sheets Invoice, Plans, Daily usage).
@@ -152,7 +168,10 @@ enum br_status br_xlsx_invoice(const struct br_invoice_doc *doc, const char *pat
 enum br_status br_xlsx_note(const struct br_note_doc *doc, const char *path, struct br_error *err);
 
 /* Writes the period summary (sheets Invoices, Trial balance, Contract
- * liability, Rejects, Notes). */
+ * liability, Rejects, Notes, Charts). Charts holds two charts and their
+ * data: revenue by revenue account per day of the period, and the month's
+ * waterfall (gross, free allowance, plans, coupons, balance, outstanding,
+ * the totals of the Invoices sheet). */
 enum br_status br_xlsx_summary(const struct br_summary_doc *doc, const char *path,
                                struct br_error *err);
 

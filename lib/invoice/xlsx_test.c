@@ -113,6 +113,14 @@ static const struct br_sum_roll sum_roll[] = {
     {"ORD-0001", "acct-001", "capacity", 0, 5000000000, 1234567890, 0, 3765432110},
 };
 
+/* adds to the trial balance's 4000; the first and last days lie outside
+ * the period (shown on 2024-01-01 and 2024-01-31) */
+static const struct br_sum_revenue sum_rev[] = {
+    {19720, 4000, "Revenue", 1000000000},
+    {19723, 4000, "Revenue", 9000000000},
+    {19754, 4000, "Revenue", 7306567890},
+};
+
 static char long_raw[40001];
 
 static struct br_sum_reject sum_rejects[] = {
@@ -145,6 +153,8 @@ static struct br_summary_doc sample_summary(void)
         .nrejects = 3,
         .notes = sum_notes,
         .nnotes = 2,
+        .revenue = sum_rev,
+        .nrevenue = 3,
     };
     return d;
 }
@@ -468,6 +478,23 @@ static void test_summary_writes(void **state)
     assert_cell(sheet, "M4", "<f>SUM(M2:M3)</f><v>210.72</v>");
     assert_contains(sheet, "<autoFilter ref=\"A1:M3\"/>");
     free(sheet);
+    /* Charts: revenue per day (outside days on the first and last), the
+     * waterfall of the Invoices totals */
+    sheet = zip_part(path, "xl/worksheets/sheet6.xml", NULL);
+    char *rev = zip_part(path, "xl/charts/chart1.xml", NULL);
+    char *wf = zip_part(path, "xl/charts/chart2.xml", NULL);
+    assert_non_null(sheet);
+    assert_non_null(rev);
+    assert_non_null(wf);
+    assert_cell(sheet, "B2", "<v>100</v>");
+    assert_cell(sheet, "B32", "<v>73.06567889999999</v>"); /* the nearest double, %.16G */
+    assert_cell(sheet, "B33", "<f>SUM(B2:B32)</f><v>173.0656789</v>");
+    assert_contains(rev, "<c:f>Charts!$B$2:$B$32</c:f>");
+    assert_contains(wf, "<c:f>Charts!$C$38:$C$43</c:f>");
+    assert_contains(wf, "<c:spPr><a:noFill/><a:ln><a:noFill/></a:ln></c:spPr>"); /* the base */
+    free(sheet);
+    free(rev);
+    free(wf);
 
     if (!run_checker(path, (const char *const[]){"--hostile-text", HOSTILE, NULL}))
         print_message("xlsx_check.py not run\n");
@@ -631,6 +658,73 @@ static void test_empty_documents(void **state)
     path_in_dir(path, sizeof(path), "empty-summary.xlsx");
     struct br_summary_doc sum = {.period = "2024-02", .issued_at = 1706716800};
     assert_int_equal(br_xlsx_summary(&sum, path, &err), BR_OK);
+    /* no revenue: the Charts sheet has the waterfall alone */
+    if (!run_checker(path, NULL))
+        print_message("xlsx_check.py not run\n");
+}
+
+/* Issue #20 parts 4 to 6: the invoice in zh and zh-en (labels, the amount
+ * in capitals), the display formats of lang.h, the note on decimals, the
+ * daily chart on its data; a draft (no number) marked DRAFT on the sheet,
+ * in every header and in the title. tests/xlsx_check.py checks the
+ * formats, the exact values and the chart against the daily rows. */
+static void test_invoice_languages(void **state)
+{
+    (void)state;
+    const enum br_lang langs[] = {BR_LANG_ZH, BR_LANG_ZH_EN};
+    const char *const names[] = {"invoice-zh.xlsx", "invoice-zh-en.xlsx"};
+    for (size_t i = 0; i < 2; i++) {
+        char path[PATH_MAX];
+        path_in_dir(path, sizeof(path), names[i]);
+        struct br_invoice_doc doc = sample_invoice();
+        doc.lang = langs[i];
+        struct br_error err = {0};
+        assert_int_equal(br_xlsx_invoice(&doc, path, &err), BR_OK);
+        char *sst = zip_part(path, "xl/sharedStrings.xml", NULL);
+        char *styles = zip_part(path, "xl/styles.xml", NULL);
+        char *chart = zip_part(path, "xl/charts/chart1.xml", NULL);
+        assert_non_null(sst);
+        assert_non_null(styles);
+        assert_non_null(chart);
+        assert_contains(sst, langs[i] == BR_LANG_ZH ? "<t>合计</t>" : "<t>合计 Total</t>");
+        assert_contains(sst, "人民币贰佰零玖元柒角贰分");
+        assert_contains(sst, "保留至0.00000001元");
+        assert_contains(styles, "formatCode=\"#,##0.00######\"");
+        assert_contains(styles, "formatCode=\"#,##0.00\"");
+        assert_contains(styles, "formatCode=\"#,##0.00000000\"");
+        assert_contains(styles, "formatCode=\"¥#,##0.00\"");
+        assert_contains(chart, "<c:f>'Daily usage'!$I$2:$I$3</c:f>");
+        free(sst);
+        free(styles);
+        free(chart);
+        const char *const extra[] = {"--expect-due", "209.72", NULL};
+        if (!run_checker(path, extra))
+            print_message("xlsx_check.py not run\n");
+    }
+    char path[PATH_MAX];
+    path_in_dir(path, sizeof(path), "invoice-draft.xlsx");
+    struct br_invoice_doc doc = sample_invoice();
+    doc.invoice_no = NULL;
+    doc.lang = BR_LANG_ZH_EN;
+    struct br_error err = {0};
+    assert_int_equal(br_xlsx_invoice(&doc, path, &err), BR_OK);
+    char *sst = zip_part(path, "xl/sharedStrings.xml", NULL);
+    char *core = zip_part(path, "docProps/core.xml", NULL);
+    assert_non_null(sst);
+    assert_non_null(core);
+    assert_contains(sst, "<t>账单（草稿） Invoice (draft)</t>");
+    assert_contains(sst, "DRAFT: not an invoice until numbered at close");
+    assert_contains(core, "<dc:title>Invoice DRAFT</dc:title>");
+    for (int k = 1; k <= 3; k++) {
+        char part[64];
+        snprintf(part, sizeof(part), "xl/worksheets/sheet%d.xml", k);
+        char *sheet = zip_part(path, part, NULL);
+        assert_non_null(sheet);
+        assert_contains(sheet, "&amp;KFF0000草稿 DRAFT");
+        free(sheet);
+    }
+    free(sst);
+    free(core);
 }
 
 /* ---- setup -------------------------------------------------------------------- */
@@ -682,6 +776,7 @@ int main(void)
         cmocka_unit_test(test_cut_part_is_caught),
         cmocka_unit_test(test_totals_must_match_lines),
         cmocka_unit_test(test_empty_documents),
+        cmocka_unit_test(test_invoice_languages),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -312,17 +312,28 @@ void xw_sum(struct xw *w, lxw_row_t row, lxw_col_t col, lxw_row_t first, size_t 
 void xw_head(struct xw *w, lxw_row_t row, const struct col_spec *cols, size_t n)
 {
     for (size_t c = 0; c < n && w->st == BR_OK; c++) {
-        char label[96];
-        if (cols[c].money)
-            snprintf(label, sizeof(label), "%s (%.16s)", cols[c].label, w->currency);
+        char label[176], name[144];
+        const char *zh = cols[c].zh != NULL ? cols[c].zh : cols[c].label;
+        if (w->lang == BR_LANG_ZH)
+            snprintf(name, sizeof(name), "%s", zh);
+        else if (w->lang == BR_LANG_ZH_EN && zh != cols[c].label)
+            snprintf(name, sizeof(name), "%s %s", zh, cols[c].label);
         else
-            snprintf(label, sizeof(label), "%s", cols[c].label);
+            snprintf(name, sizeof(name), "%s", cols[c].label);
+        if (cols[c].money)
+            snprintf(label, sizeof(label), "%s (%.16s)", name, w->currency);
+        else
+            snprintf(label, sizeof(label), "%s", name);
         xw_text(w, row, (lxw_col_t)c, label, w->f.head);
         if (cols[c].width > 0)
             xw_lxw(w, worksheet_set_column(w->ws, (lxw_col_t)c, (lxw_col_t)c, cols[c].width, NULL),
                    row, (lxw_col_t)c);
     }
-    xw_lxw(w, worksheet_set_row(w->ws, row, HEAD_ROW_HEIGHT, NULL), row, 0);
+    /* both languages take a third line in the narrow amount columns */
+    xw_lxw(w,
+           worksheet_set_row(w->ws, row,
+                             w->lang == BR_LANG_ZH_EN ? HEAD_ROW_HEIGHT_2 : HEAD_ROW_HEIGHT, NULL),
+           row, 0);
 }
 
 /* ---- sheets and workbook ------------------------------------------------ */
@@ -344,10 +355,17 @@ void xw_page(struct xw *w, lxw_row_t head_row, lxw_row_t last_row, lxw_col_t las
 {
     if (w->st != BR_OK)
         return;
-    char header[128];
+    char header[192], footer[96];
     char safe[96];
     xw_ascii_copy(safe, sizeof(safe), title);
-    snprintf(header, sizeof(header), "&L%s&R%s", safe, w->sheet);
+    const char *mark = w->draft ? xw_l(w, BR_L_DRAFT) : NULL; /* no '&' in it */
+    if (mark != NULL) {
+        snprintf(header, sizeof(header), "&L%s&C&\"-,Bold\"&KFF0000%s&R%s", safe, mark, w->sheet);
+        snprintf(footer, sizeof(footer), "&L&KFF0000%s&K000000&CPage &P of &N", mark);
+    } else {
+        snprintf(header, sizeof(header), "&L%s&R%s", safe, w->sheet);
+        snprintf(footer, sizeof(footer), "&CPage &P of &N");
+    }
     worksheet_set_paper(w->ws, PAPER_A4);
     worksheet_set_landscape(w->ws);
     worksheet_fit_to_pages(w->ws, 1, 0);
@@ -355,7 +373,7 @@ void xw_page(struct xw *w, lxw_row_t head_row, lxw_row_t last_row, lxw_col_t las
     xw_lxw(w, worksheet_repeat_rows(w->ws, head_row, head_row), head_row, 0);
     xw_lxw(w, worksheet_print_area(w->ws, 0, 0, last_row, last_col), last_row, last_col);
     xw_lxw(w, worksheet_set_header(w->ws, header), 0, 0);
-    xw_lxw(w, worksheet_set_footer(w->ws, "&CPage &P of &N"), 0, 0);
+    xw_lxw(w, worksheet_set_footer(w->ws, footer), 0, 0);
 }
 
 static lxw_format *fmt_new(struct xw *w, const char *num_format, bool bold)
@@ -380,13 +398,22 @@ static void formats_make(struct xw *w)
     f->bold = fmt_new(w, NULL, true);
     f->head = fmt_new(w, NULL, true);
     f->amount = fmt_new(w, AMOUNT_NUM_FORMAT, false);
-    f->total = fmt_new(w, AMOUNT_NUM_FORMAT, true);
-    f->due = fmt_new(w, DUE_NUM_FORMAT, true);
-    f->date = fmt_new(w, "yyyy-mm-dd", false);
-    f->datetime = fmt_new(w, "yyyy-mm-dd hh:mm:ss", false);
+    f->total = fmt_new(w, TOTAL_NUM_FORMAT, true);
+    f->due = fmt_new(w, br_lang_yen(w->lang) ? DUE_NUM_FORMAT_YEN : DUE_NUM_FORMAT, true);
+    f->e8 = fmt_new(w, E8_NUM_FORMAT, false);
+    f->total_e8 = fmt_new(w, E8_NUM_FORMAT, true);
+    f->wrap = fmt_new(w, NULL, false);
+    f->mark = fmt_new(w, NULL, true);
+    f->date = fmt_new(w, br_date_format(w->lang), false);
+    f->datetime = fmt_new(w, br_datetime_format(w->lang), false);
     f->integer = fmt_new(w, "0", false);
     if (w->st != BR_OK)
         return;
+    format_set_font_color(f->mark, LXW_COLOR_RED);
+    format_set_font_size(f->mark, 12);
+    format_set_text_wrap(f->wrap);
+    format_set_align(f->wrap, LXW_ALIGN_VERTICAL_TOP);
+    format_set_top(f->total_e8, LXW_BORDER_THIN);
     format_set_font_size(f->title, 14);
     format_set_text_wrap(f->head);
     format_set_align(f->head, LXW_ALIGN_VERTICAL_CENTER);
@@ -421,10 +448,11 @@ static char *parts_dir(void)
 
 /* Starts a workbook at PATH.tmp-<pid>, in the C locale for numbers. */
 enum br_status xw_open(struct xw *w, const char *path, int32_t tz_offset_s, const char *currency,
-                       struct br_error *err)
+                       enum br_lang lang, struct br_error *err)
 {
     memset(w, 0, sizeof(*w));
     w->err = err;
+    w->lang = lang;
     w->tz_offset_s = tz_offset_s;
     w->currency = currency != NULL ? currency : SUMMARY_CURRENCY;
     w->sheet = "-";
@@ -445,6 +473,11 @@ enum br_status xw_open(struct xw *w, const char *path, int32_t tz_offset_s, cons
         return w->st = br_fail(err, BR_ERR_XLSX, "xlsx: cannot start workbook %s", w->tmp_path);
     formats_make(w);
     return w->st;
+}
+
+const char *xw_l(const struct xw *w, enum br_label l)
+{
+    return br_label(w->lang, l);
 }
 
 /* Document properties; created is the issue time, for byte-identical files

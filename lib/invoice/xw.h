@@ -9,6 +9,7 @@
 
 #include "core/mem.h"
 #include "core/status.h"
+#include "invoice/lang.h"
 
 #include <xlsxwriter.h>
 
@@ -25,23 +26,29 @@
 #define QTY_DECIMALS_MAX 15              /* more than a cell number keeps */
 #define PAPER_A4 9
 #define HEAD_ROW_HEIGHT 30
+#define HEAD_ROW_HEIGHT_2 42 /* zh-en */
 #define TRUNCATED_MARK " [truncated]"
-#define AMOUNT_NUM_FORMAT "#,##0.00######" /* at least 2 decimals, the exact e8 when needed */
+/* The display rules of lang.h: every cell keeps its exact value */
+#define AMOUNT_NUM_FORMAT "#,##0.00######" /* exact: at least 2 decimals, the e8 when needed */
+#define TOTAL_NUM_FORMAT "#,##0.00"        /* totals */
+#define E8_NUM_FORMAT "#,##0.00000000"     /* the amounts that explain a round-down */
 #define DUE_NUM_FORMAT "#,##0.00"          /* amount due is whole fen */
+#define DUE_NUM_FORMAT_YEN "¥#,##0.00"     /* as Chinese documents write it */
 #define HEAD_BG 0xD9E1F2
 #define AUTHOR "billrun"
 #define SUMMARY_CURRENCY "CNY" /* rules.md section 1: all money is CNY */
 
-/* A column of a table: its header label, width, and whether the label names
- * the currency. */
+/* A column of a table: its header label in English and in Chinese, width,
+ * and whether the label names the currency. */
 struct col_spec {
-    const char *label;
+    const char *label, *zh;
     unsigned char width;
     bool money;
 };
 
 struct xfmt {
     lxw_format *title, *bold, *head, *amount, *total, *due, *date, *datetime, *integer;
+    lxw_format *e8, *total_e8, *wrap, *mark;
     lxw_format *qty[QTY_DECIMALS_MAX + 1]; /* "#,##0.000" by number of decimals, made on use */
 };
 
@@ -58,6 +65,8 @@ struct xw {
     struct xfmt f;
     int32_t tz_offset_s;
     const char *currency;
+    enum br_lang lang;
+    bool draft; /* a document with no number: DRAFT in every sheet's header and footer */
     locale_t c_locale, saved_locale;
     char tmp_path[PATH_MAX];
 };
@@ -118,9 +127,13 @@ void xw_sheet(struct xw *w, const char *name);
 void xw_page(struct xw *w, lxw_row_t head_row, lxw_row_t last_row, lxw_col_t last_col,
              const char *title);
 
-/* Starts a workbook at PATH.tmp-<pid>, in the C locale for numbers. */
+/* Starts a workbook at PATH.tmp-<pid>, in the C locale for numbers, its
+ * labels and date formats in lang. */
 enum br_status xw_open(struct xw *w, const char *path, int32_t tz_offset_s, const char *currency,
-                       struct br_error *err);
+                       enum br_lang lang, struct br_error *err);
+
+/* A label of lang.h in the workbook's language. */
+const char *xw_l(const struct xw *w, enum br_label l);
 
 /* Document properties; created is the issue time, for byte-identical files
  * (libxlsxwriter uses the current time when it is 0). */

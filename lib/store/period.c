@@ -27,10 +27,11 @@ struct br_period_docs {
     int32_t tz;
     char *seller_text;
     struct br_party seller;
-    PGresult *inv, *lines, *daily, *plans, *tb, *roll, *rejects, *notes;
+    enum br_lang lang; /* frozen with the seller block at close */
+    PGresult *inv, *lines, *daily, *plans, *tb, *roll, *rejects, *notes, *revenue;
     /* the invoices' heads in account order: from inv (a closed period), or
      * the close's own figures of an open one (a draft: no numbers, no inv,
-     * tb, roll or rejects) */
+     * tb, roll, rejects or revenue) */
     bool draft;
     struct br_invoice_final *head;
     size_t nhead;
@@ -132,6 +133,17 @@ static const char *const sql_tb =
     "SELECT s.code, c.name, sum(s.dr), sum(s.cr) FROM s JOIN ledger.chart c ON c.code = s.code "
     "WHERE $2::text IS NOT NULL AND $3::text IS NOT NULL GROUP BY s.code, c.name ORDER BY s.code";
 
+/* Revenue per local day and revenue account (xlsx.h br_sum_revenue). */
+static const char *const sql_revenue =
+    "WITH s AS (SELECT t.credit_code AS code, t.amount_e8 AS a, e.effective_at AS at "
+    "  FROM ledger.transfers t JOIN ledger.entries e USING (entry_id) WHERE e.period = $1 "
+    "  UNION ALL SELECT t.debit_code, -t.amount_e8, e.effective_at FROM ledger.transfers t "
+    "  JOIN ledger.entries e USING (entry_id) WHERE e.period = $1) "
+    "SELECT floor((extract(epoch FROM s.at) + st.tz_offset_s) / 86400)::bigint, s.code, c.name, "
+    "sum(s.a) FROM s JOIN ledger.chart c ON c.code = s.code CROSS JOIN billing.settings st "
+    "WHERE s.code BETWEEN 4000 AND 4899 AND $2::text IS NOT NULL AND $3::text IS NOT NULL "
+    "GROUP BY 1, s.code, c.name ORDER BY 1, s.code";
+
 static const char *const sql_roll =
     "SELECT order_id, coalesce(account_id, ''), coalesce(plan_type, ''), "
     "(opening * 100000000)::bigint, (sales * 100000000)::bigint, "
@@ -182,7 +194,8 @@ static enum br_status index_rows(const struct br_period_docs *d, const PGresult 
 
 static void period_data_free(struct br_period_docs *d)
 {
-    PGresult *rs[] = {d->inv, d->lines, d->daily, d->plans, d->tb, d->roll, d->rejects, d->notes};
+    PGresult *rs[] = {d->inv,  d->lines,   d->daily, d->plans,  d->tb,
+                      d->roll, d->rejects, d->notes, d->revenue};
     for (size_t i = 0; i < sizeof(rs) / sizeof(rs[0]); i++)
         if (rs[i])
             PQclear(rs[i]);
@@ -305,6 +318,7 @@ static enum br_status load_period(struct br_db *db, struct br_period_docs *d, st
     PQclear(r);
     if (d->seller_text == NULL)
         return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    d->lang = br_seller_lang(d->seller_text);
     br_seller_fields(d->seller_text, &d->seller);
     st = q(db, sql_invoices, d, &d->inv, err);
     if (st == BR_OK)
@@ -315,6 +329,8 @@ static enum br_status load_period(struct br_db *db, struct br_period_docs *d, st
         st = q(db, sql_rejects, d, &d->rejects, err);
     if (st == BR_OK)
         st = load_heads(d, err);
+    if (st == BR_OK)
+        st = q(db, sql_revenue, d, &d->revenue, err);
     if (st == BR_OK)
         st = load_rows(db, d, err);
     return st;
@@ -334,6 +350,7 @@ static enum br_status load_draft(struct br_db *db, struct br_period_docs *d,
     d->seller_text = strdup(seller_text);
     if (d->seller_text == NULL)
         return br_fail(err, BR_ERR_NOMEM, "out of memory");
+    d->lang = br_seller_lang(d->seller_text);
     br_seller_fields(d->seller_text, &d->seller);
     st = br_period_totals(db, d->per, &d->totals, err);
     d->head = d->totals.inv;
@@ -504,7 +521,8 @@ static enum br_status build_doc(const struct br_period_docs *d, int i, struct br
                                    .plans = b->plans,
                                    .nplans = (size_t)(p1 - p0),
                                    .daily = b->daily,
-                                   .ndaily = (size_t)(d1 - d0)};
+                                   .ndaily = (size_t)(d1 - d0),
+                                   .lang = d->lang};
     return BR_OK;
 }
 
@@ -613,7 +631,8 @@ void br_period_docs_note(const struct br_period_docs *d, size_t i, struct br_not
                                 .listed_on = v(d->inv, k, 0),
                                 .issued_at = d->issued_at,
                                 .tz_offset_s = d->tz,
-                                .currency = "CNY"};
+                                .currency = "CNY",
+                                .lang = d->lang};
 }
 
 struct br_summary_scratch {
@@ -622,6 +641,7 @@ struct br_summary_scratch {
     struct br_sum_roll *roll;
     struct br_sum_reject *rej;
     struct br_sum_note *notes;
+    struct br_sum_revenue *rev;
 };
 
 static int sum_note_cmp(const void *a, const void *b)
@@ -645,10 +665,14 @@ enum br_status br_period_docs_summary(const struct br_period_docs *d,
     x->tb = br_calloc((size_t)nt + 1, sizeof(*x->tb));
     x->roll = br_calloc((size_t)nr + 1, sizeof(*x->roll));
     x->rej = br_calloc((size_t)nj + 1, sizeof(*x->rej));
-    int nn = PQntuples(d->notes);
+    int nn = PQntuples(d->notes), nv = PQntuples(d->revenue);
     x->notes = br_calloc((size_t)nn + 1, sizeof(*x->notes));
-    if (!x->inv || !x->tb || !x->roll || !x->rej || !x->notes)
+    x->rev = br_calloc((size_t)nv + 1, sizeof(*x->rev));
+    if (!x->inv || !x->tb || !x->roll || !x->rej || !x->notes || !x->rev)
         return BR_ERR_NOMEM;
+    for (int i = 0; i < nv; i++)
+        x->rev[i] = (struct br_sum_revenue){n64(d->revenue, i, 0), (int)n64(d->revenue, i, 1),
+                                            v(d->revenue, i, 2), n64(d->revenue, i, 3)};
     for (int i = 0; i < nn; i++)
         x->notes[i] = (struct br_sum_note){.account_id = v(d->notes, i, 0),
                                            .listed_on = v(d->inv, d->note_inv[i], 0),
@@ -692,7 +716,10 @@ enum br_status br_period_docs_summary(const struct br_period_docs *d,
                                    .rejects = x->rej,
                                    .nrejects = (size_t)nj,
                                    .notes = x->notes,
-                                   .nnotes = (size_t)nn};
+                                   .nnotes = (size_t)nn,
+                                   .revenue = x->rev,
+                                   .nrevenue = (size_t)nv,
+                                   .lang = d->lang};
     return BR_OK;
 }
 
@@ -705,6 +732,7 @@ void br_summary_scratch_free(struct br_summary_scratch *x)
     free(x->roll);
     free(x->rej);
     free(x->notes);
+    free(x->rev);
     free(x);
 }
 

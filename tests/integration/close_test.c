@@ -2,13 +2,15 @@
  * real PostgreSQL: every workbook of the sample month opened with LibreOffice
  * (headless, formulas recalculated) shows the totals of billing.invoices to
  * the fen, and passes tests/xlsx_check.py (openpyxl: formulas, number formats,
- * text cells); closing twice changes and rewrites nothing; late usage lands
+ * text cells, the display formats, the charts' ranges and values), and
+ * LibreOffice draws the charts (tests/lo_charts.py, with pdftoppm); a PDF
+ * lies beside each invoice; closing twice changes and rewrites nothing; late usage lands
  * in the next open period, flagged, the closed period untouched; `billrun
  * invoices` writes the same bytes; a full disk (ulimit -f) fails with exit 1
  * and leaves no partial file; a close with an early as-of says so;
  * hostile customer names stay literal text; invoice numbers are gapless in
- * account_id byte order. Needs LibreOffice (soffice) and python3-openpyxl
- * (scripts/install-deps). */
+ * account_id byte order. Needs LibreOffice (soffice), poppler-utils and
+ * python3-openpyxl (scripts/install-deps). */
 #include "it.h"
 
 #include <dirent.h>
@@ -343,6 +345,40 @@ static void lo_check(struct fx *f, const char *folder, const char *period, const
     expect_rc(it_run(argv, log), 0, "tests/lo_totals.py (LibreOffice)", log);
 }
 
+/* Renders the summary and every invoice of folder with LibreOffice and
+ * checks that their charts are drawn (tests/lo_charts.py). */
+static void lo_charts(struct fx *f, const char *folder, const char *period)
+{
+    char *names = dir_names(folder);
+    const char *argv[64] = {PYTHON};
+    char script[4096], profile[4096], out[4096], summary[4096], log[4096];
+    char paths[32][4096];
+    size_t argc = 1, n = 0;
+    snprintf(script, sizeof(script), "%s/tests/lo_charts.py", it_source_dir());
+    snprintf(profile, sizeof(profile), "%s/lo-profile", f->dir);
+    snprintf(out, sizeof(out), "%s/lo-charts", f->dir);
+    snprintf(summary, sizeof(summary), "%s/summary-%.4s%.2s.xlsx", folder, period, period + 5);
+    argv[argc++] = script;
+    argv[argc++] = "--profile";
+    argv[argc++] = profile;
+    argv[argc++] = "--out";
+    argv[argc++] = out;
+    argv[argc++] = summary;
+    for (char *save = NULL, *name = strtok_r(names, "\n", &save); name && n < 32;
+         name = strtok_r(NULL, "\n", &save)) {
+        size_t len = strlen(name);
+        if (strncmp(name, "INV-", 4) != 0 || len < 5 || strcmp(name + len - 5, ".xlsx") != 0)
+            continue;
+        snprintf(paths[n], sizeof(paths[n]), "%s/%s", folder, name);
+        argv[argc++] = paths[n++];
+    }
+    argv[argc] = NULL;
+    assert_true(n > 0);
+    step_log(f, "lo_charts", log, sizeof(log));
+    expect_rc(it_run(argv, log), 0, "tests/lo_charts.py (LibreOffice draws the charts)", log);
+    free(names);
+}
+
 /* Everything a close may change in the database. */
 static char *db_state(struct fx *f)
 {
@@ -419,7 +455,8 @@ static void samples_workbooks_show_the_invoices(void **state)
             fail_msg("%s is for %s, after %s: not in account_id byte order", r, acct, prev);
         snprintf(prev, sizeof(prev), "%s", acct);
         size_t k = strlen(want_files);
-        snprintf(want_files + k, sizeof(want_files) - k, "%s_%s.xlsx\n", r, acct);
+        snprintf(want_files + k, sizeof(want_files) - k, "%s_%s.pdf\n%s_%s.xlsx\n", r, acct, r,
+                 acct);
     }
     free(rows);
     assert_int_equal(n, (int)it_sql_int(f->c, "SELECT count(DISTINCT account_id) FROM (SELECT "
@@ -428,7 +465,7 @@ static void samples_workbooks_show_the_invoices(void **state)
                                               "billing.orders WHERE period = '2026-11') a"));
     assert_int_equal(n, 5);
 
-    /* the folder: one workbook per invoice and the summary, nothing else */
+    /* the folder: a workbook and its PDF per invoice, and the summary */
     size_t k = strlen(want_files);
     snprintf(want_files + k, sizeof(want_files) - k, "summary-202611.xlsx\n");
     char *names = dir_names(f->folder);
@@ -437,6 +474,7 @@ static void samples_workbooks_show_the_invoices(void **state)
 
     check_all_workbooks(f, f->folder, PERIOD);
     lo_check(f, f->folder, PERIOD, "samples");
+    lo_charts(f, f->folder, PERIOD);
 }
 
 /* A second close changes nothing and rewrites nothing. */
@@ -498,7 +536,7 @@ static void invoices_rewrite_same_bytes(void **state)
         expect_rc(it_run(argv, cmplog), 0, "cmp of a rewritten workbook", cmplog);
         files++;
     }
-    assert_int_equal(files, 6);
+    assert_int_equal(files, 11); /* 5 workbooks, their 5 PDFs, the summary */
     /* written again in place: the same bytes too */
     step_log(f, "invoices2", log, sizeof(log));
     expect_rc(it_billrun(f->db, log, "invoices", "--period", PERIOD, "--out", f->out, NULL), 0,
@@ -614,8 +652,9 @@ static void late_usage_lands_in_next_open_period(void **state)
     char dec[4096];
     snprintf(dec, sizeof(dec), "%s/2026-12", f->out);
     char *names = dir_names(dec);
-    assert_string_equal(names, "INV-202612-000001_acc-31415.xlsx\n"
-                               "INV-202612-000002_acc-77001.xlsx\nsummary-202612.xlsx\n");
+    assert_string_equal(names, "INV-202612-000001_acc-31415.pdf\nINV-202612-000001_acc-31415.xlsx\n"
+                               "INV-202612-000002_acc-77001.pdf\nINV-202612-000002_acc-77001.xlsx\n"
+                               "summary-202612.xlsx\n");
     free(names);
     check_all_workbooks(f, dec, "2026-12");
     lo_check(f, dec, "2026-12", "december");
@@ -716,8 +755,10 @@ static void hostile_names_stay_text(void **state)
     expect_rc(close_period(f, PERIOD, log, false), 0, "billrun close", log);
     /* byte order: 'B' < 'Z' < '_' < 'a' */
     char *names = dir_names(f->folder);
-    assert_string_equal(names, "INV-202611-000001_B.3.xlsx\nINV-202611-000002_Zeta-1.xlsx\n"
-                               "INV-202611-000003__x9.xlsx\nINV-202611-000004_alpha-2.xlsx\n"
+    assert_string_equal(names, "INV-202611-000001_B.3.pdf\nINV-202611-000001_B.3.xlsx\n"
+                               "INV-202611-000002_Zeta-1.pdf\nINV-202611-000002_Zeta-1.xlsx\n"
+                               "INV-202611-000003__x9.pdf\nINV-202611-000003__x9.xlsx\n"
+                               "INV-202611-000004_alpha-2.pdf\nINV-202611-000004_alpha-2.xlsx\n"
                                "summary-202611.xlsx\n");
     free(names);
     const char *files[][2] = {{"INV-202611-000001_B.3.xlsx", "-2+3"},
@@ -735,7 +776,8 @@ static void hostile_names_stay_text(void **state)
     lo_check(f, f->folder, PERIOD, "hostile");
 }
 
-/* Runs billrun with files limited to kb KiB (bash's ulimit -f). */
+/* Runs billrun with files limited to kb KiB (bash's ulimit -f), workbooks
+ * only (--no-pdf: the limits below are workbook sizes). */
 static int billrun_limited(struct fx *f, const char *log, int kb, const char *verb)
 {
     char script[64], dbarg[256];
@@ -745,16 +787,29 @@ static int billrun_limited(struct fx *f, const char *log, int kb, const char *ve
         const char *argv[] = {"bash",  "-c",       script,    it_env("BILLRUN_BIN"),
                               "close", "--period", PERIOD,    "--out",
                               f->out,  "--seller", f->seller, "--db",
-                              dbarg,   NULL};
+                              dbarg,   "--no-pdf", NULL};
         return it_run(argv, log);
     }
     const char *argv[] = {"bash",     "-c",       script, it_env("BILLRUN_BIN"),
                           "invoices", "--period", PERIOD, "--out",
-                          f->out,     "--db",     dbarg,  NULL};
+                          f->out,     "--db",     dbarg,  "--no-pdf",
+                          NULL};
     return it_run(argv, log);
 }
 
-/* Every workbook left in the folder opens and passes the checks; no temp file. */
+/* A PDF is whole: its header, and its trailer's end-of-file mark last. */
+static void whole_pdf(const char *path)
+{
+    size_t n = 0;
+    char *t = it_read_file(path, &n);
+    assert_non_null(t);
+    if (n < 16 || memcmp(t, "%PDF-", 5) != 0 || strstr(t + n - 16, "%%EOF") == NULL)
+        fail_msg("%s is not a whole PDF (%zu bytes)", path, n);
+    free(t);
+}
+
+/* Every workbook left in the folder opens and passes the checks, every PDF
+ * is whole; no temp file. */
 static void only_whole_files(struct fx *f)
 {
     no_temp_files(f->folder);
@@ -763,6 +818,10 @@ static void only_whole_files(struct fx *f)
         char path[4096];
         snprintf(path, sizeof(path), "%s/%s", f->folder, n);
         size_t len = strlen(n);
+        if (len > 4 && strcmp(n + len - 4, ".pdf") == 0) {
+            whole_pdf(path);
+            continue;
+        }
         if (len < 5 || strcmp(n + len - 5, ".xlsx") != 0)
             fail_msg("unexpected file %s in %s", n, f->folder);
         xlsx_check(f, path, NULL, NULL);
@@ -798,11 +857,12 @@ static void full_disk_leaves_no_partial_file(void **state)
                "billrun close with ulimit -f 8");
     expect_efbig(log, "billrun close with ulimit -f 8");
     expect_not_closed(f, batches);
-    /* 11 KiB: the invoices fit, the summary does not: still all or nothing */
+    /* 16 KiB: the invoices fit (with their daily chart, 12-14 KiB), the
+     * summary (20 KiB with its Charts sheet) does not: still all or nothing */
     step_log(f, "close_limited_summary", log, sizeof(log));
-    expect_rc(billrun_limited(f, log, 11, "close"), 1, "billrun close with ulimit -f 11", log);
-    expect_log(log, "summary-202611.xlsx", "billrun close with ulimit -f 11");
-    expect_log(log, "nothing was committed", "billrun close with ulimit -f 11");
+    expect_rc(billrun_limited(f, log, 16, "close"), 1, "billrun close with ulimit -f 16", log);
+    expect_log(log, "summary-202611.xlsx", "billrun close with ulimit -f 16");
+    expect_log(log, "nothing was committed", "billrun close with ulimit -f 16");
     expect_not_closed(f, batches);
 
     /* with room, the close commits and its files are all there */
@@ -813,13 +873,13 @@ static void full_disk_leaves_no_partial_file(void **state)
     free(names);
     only_whole_files(f);
 
-    /* billrun invoices with 11 KiB: the summary cannot be rewritten; what is
+    /* billrun invoices with 16 KiB: the summary cannot be rewritten; what is
      * left is whole (the earlier files, or their rewrites) */
     step_log(f, "invoices_limited", log, sizeof(log));
-    expect_rc(billrun_limited(f, log, 11, "invoices"), 1, "billrun invoices with ulimit -f 11",
+    expect_rc(billrun_limited(f, log, 16, "invoices"), 1, "billrun invoices with ulimit -f 16",
               log);
-    expect_log(log, "summary-202611.xlsx", "billrun invoices with ulimit -f 11");
-    expect_efbig(log, "billrun invoices with ulimit -f 11");
+    expect_log(log, "summary-202611.xlsx", "billrun invoices with ulimit -f 16");
+    expect_efbig(log, "billrun invoices with ulimit -f 16");
     only_whole_files(f);
 
     /* with room again, everything is written */
@@ -827,11 +887,12 @@ static void full_disk_leaves_no_partial_file(void **state)
     expect_rc(it_billrun(f->db, log, "invoices", "--period", PERIOD, "--out", f->out, NULL), 0,
               "billrun invoices", log);
     names = dir_names(f->folder);
-    assert_string_equal(names, "INV-202611-000001_acc-10017.xlsx\n"
-                               "INV-202611-000002_acc-10342.xlsx\n"
-                               "INV-202611-000003_acc-20981.xlsx\n"
-                               "INV-202611-000004_acc-31415.xlsx\n"
-                               "INV-202611-000005_acc-77001.xlsx\nsummary-202611.xlsx\n");
+    assert_string_equal(names, "INV-202611-000001_acc-10017.pdf\nINV-202611-000001_acc-10017.xlsx\n"
+                               "INV-202611-000002_acc-10342.pdf\nINV-202611-000002_acc-10342.xlsx\n"
+                               "INV-202611-000003_acc-20981.pdf\nINV-202611-000003_acc-20981.xlsx\n"
+                               "INV-202611-000004_acc-31415.pdf\nINV-202611-000004_acc-31415.xlsx\n"
+                               "INV-202611-000005_acc-77001.pdf\nINV-202611-000005_acc-77001.xlsx\n"
+                               "summary-202611.xlsx\n");
     free(names);
     no_temp_files(f->folder);
     check_all_workbooks(f, f->folder, PERIOD);

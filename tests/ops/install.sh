@@ -61,7 +61,9 @@ DEB=$(echo "$SCRATCH"/deb/billrun_*.deb)
 dpkg-deb -f "$DEB" Package Version Depends >"$LOG"
 has "$LOG" "Package: billrun"
 has "$LOG" "Version: $("$BIN" --version | awk '{print $2}')"
-for d in libpq5 libxlsxwriter libcsv adduser util-linux; do has "$LOG" "$d"; done
+for d in libpq5 libxlsxwriter libcsv libcairo2 libpango adduser util-linux fonts-wqy-microhei; do
+    has "$LOG" "$d"
+done
 dpkg-deb -c "$DEB" | awk '{print $1, $2, $NF}' >"$SCRATCH/contents"
 has "$SCRATCH/contents" "-rw-r----- root/root ./etc/default/billrun"
 has "$SCRATCH/contents" "-rwxr-xr-x root/root ./usr/bin/billrun"
