@@ -100,7 +100,7 @@ static int close_common(struct br_cli *cli, int argc, char **argv, bool rewrite)
     if (per == NULL || out == NULL)
         return br_cli_usage_error(v, "--period YYYY-MM and --out DIR are required");
     if (argc != 4 + (seller ? 2 : 0) + (lang ? 2 : 0) + force + waits + early + no_seller + no_pdf +
-                     is_draft ||
+                    is_draft ||
         (rewrite && (force || (seller && !is_draft) || early || waits || no_seller)) ||
         (!rewrite && is_draft) || (is_draft && (lang || no_pdf)))
         return br_cli_usage_error(v, "unexpected argument");
