@@ -58,9 +58,17 @@ def text(v):
     return "" if v is None else str(v)
 
 
+def english(label):
+    """A label's English part: "合计 Total" (zh-en) and "Total" give "Total"."""
+    if isinstance(label, str) and " " in label and not label.split(" ", 1)[0].isascii():
+        return label.split(" ", 1)[1]
+    return label
+
+
 def label_rows(ws):
-    """Row number of each label in column A of the Invoice sheet."""
-    return {ws.cell(row=r, column=1).value: r for r in range(1, ws.max_row + 1)}
+    """Row number of each label in column A of the Invoice sheet, by its
+    English part (the seller's language may put Chinese before it)."""
+    return {english(ws.cell(row=r, column=1).value): r for r in range(1, ws.max_row + 1)}
 
 
 def marks(paths):
@@ -117,7 +125,7 @@ def lines(paths):
         ws = wb["Daily usage"]
         for r in range(2, ws.max_row):
             cells = [ws.cell(row=r, column=c).value for c in range(1, 7)]
-            if cells[0] == "Total":
+            if english(cells[0]) == "Total":
                 break
             print("|".join([acct, "day", text(cells[0]), text(cells[1]), text(cells[2]),
                             str(e8(cells[4])), str(e8(cells[5]))]))
