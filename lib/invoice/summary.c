@@ -4,6 +4,7 @@
 #include "invoice/xlsx.h"
 
 #include "core/btime.h"
+#include "core/chart.h"
 #include "core/money.h"
 #include "invoice/xw.h"
 
@@ -312,12 +313,12 @@ static const char *revenue_zh(int code)
         int code;
         const char *zh;
     } names[] = {
-        {4100, "收入-GPU 算力（共享版）"},
-        {4110, "收入-GPU 算力（独享版）"},
-        {4200, "收入-对象存储"},
-        {4300, "收入-公网出流量"},
-        {4400, "收入-请求"},
-        {4800, "收入-过期资源包"},
+        {BR_ACC_REV_SHARED, "收入-GPU 算力（共享版）"},
+        {BR_ACC_REV_EXCLUSIVE, "收入-GPU 算力（独享版）"},
+        {BR_ACC_REV_STORAGE, "收入-对象存储"},
+        {BR_ACC_REV_EGRESS, "收入-公网出流量"},
+        {BR_ACC_REV_REQUESTS, "收入-请求"},
+        {BR_ACC_BREAKAGE, "收入-过期资源包"},
     };
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (names[i].code == code)

@@ -127,8 +127,8 @@ struct br_sum_reject {
     const char *detail; /* more on the reason ("" when none) */
 };
 
-/* Revenue of one revenue account (ledger codes 4000-4899: the items' and
- * breakage) on one local day: credits less debits of the period's entries,
+/* Revenue of one revenue account (BR_ACC_REV_SHARED to BR_ACC_BREAKAGE: the
+ * items' and breakage) on one local day: credits less debits of the period's entries,
  * by the local day of each entry's own time. */
 struct br_sum_revenue {
     int64_t day; /* local day number; outside the period: shown on its first or last day */

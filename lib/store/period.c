@@ -141,8 +141,9 @@ static const char *const sql_revenue =
     "  JOIN ledger.entries e USING (entry_id) WHERE e.period = $1) "
     "SELECT floor((extract(epoch FROM s.at) + st.tz_offset_s) / 86400)::bigint, s.code, c.name, "
     "sum(s.a) FROM s JOIN ledger.chart c ON c.code = s.code CROSS JOIN billing.settings st "
-    "WHERE s.code BETWEEN 4000 AND 4899 AND $2::text IS NOT NULL AND $3::text IS NOT NULL "
-    "GROUP BY 1, s.code, c.name ORDER BY 1, s.code";
+    "WHERE s.code BETWEEN " BR_CHART_SQL(BR_ACC_REV_SHARED) " AND " BR_CHART_SQL(
+        BR_ACC_BREAKAGE) " AND $2::text IS NOT NULL AND $3::text IS NOT NULL "
+                         "GROUP BY 1, s.code, c.name ORDER BY 1, s.code";
 
 static const char *const sql_roll =
     "SELECT order_id, coalesce(account_id, ''), coalesce(plan_type, ''), "
