@@ -226,25 +226,31 @@ static enum br_status apply_hits(struct br_db *db, struct br_night *n, struct br
     return st;
 }
 
-/* One source's search, on a thread of its own or not. */
+/* A search of a run of one source's questions (half of its parts), on a
+ * thread of its own or not. */
 struct find_job {
     struct br_db *db;
     int source;
-    const struct br_dups *d;
-    struct br_ingest *ing;
+    const struct br_idq *q;
+    size_t nq;
     int64_t window_start;
-    pthread_t thread;
     struct br_id_hit *hits;
     size_t nhits;
     enum br_status st;
     struct br_error err;
 };
 
+/* Runs jobs[0..2) (a thread's two searches, one per source), stopping at
+ * the first failure. */
 static void *find_run(void *arg)
 {
     struct find_job *j = arg;
-    j->st = br_records_find(j->db, j->source, j->d->q[j->source], j->d->nq[j->source],
-                            j->window_start, &j->hits, &j->nhits, &j->err);
+    for (int i = 0; i < 2; i++) {
+        j[i].st = br_records_find(j[i].db, j[i].source, j[i].q, j[i].nq, j[i].window_start,
+                                  &j[i].hits, &j[i].nhits, &j[i].err);
+        if (j[i].st != BR_OK)
+            break;
+    }
     return NULL;
 }
 
@@ -259,35 +265,49 @@ enum br_status br_dups_check(struct br_db *db, struct br_night *n, int64_t windo
     if (st != BR_OK)
         return br_fail(err, st, "out of memory asking which record ids were billed");
     double t1 = br_now_s();
-    /* both sources at once: EAS on a second connection and thread, OSS on
+    /* Each source's questions split in two halves by part: the lower parts
+     * of both sources on a second connection and thread, the upper parts on
      * the batch's (each side's database backend streams while its thread
-     * decodes) */
-    struct find_job jobs[2];
-    for (int s = 0; s < 2; s++)
-        jobs[s] = (struct find_job){
-            .db = db, .source = s, .d = d, .ing = &n->ing, .window_start = window_start};
+     * decodes). Split by source instead, the two cores would share the work
+     * as the sources share the ids (a fifth EAS, the rest OSS). */
+    struct find_job jobs[2][2]; /* [thread][source] */
+    for (int s = 0; s < 2; s++) {
+        size_t mid = br_idq_part_at(d->q[s], d->nq[s], 128);
+        jobs[0][s] = (struct find_job){
+            .db = db, .source = s, .q = d->q[s], .nq = mid, .window_start = window_start};
+        jobs[1][s] = (struct find_job){.db = db,
+                                       .source = s,
+                                       .q = d->q[s] + mid,
+                                       .nq = d->nq[s] - mid,
+                                       .window_start = window_start};
+    }
     struct br_db *db2 = NULL;
-    bool threaded = n->threads > 1 && d->nq[0] > 0 && d->nq[1] > 0 &&
-                    br_db_clone(db, &db2, &jobs[0].err) == BR_OK;
+    pthread_t thread;
+    bool threaded = n->threads > 1 && d->nq[0] + d->nq[1] > 0 &&
+                    br_db_clone(db, &db2, &jobs[0][0].err) == BR_OK;
     if (threaded) {
-        jobs[0].db = db2;
-        threaded = pthread_create(&jobs[0].thread, NULL, find_run, &jobs[0]) == 0;
+        jobs[0][0].db = jobs[0][1].db = db2;
+        threaded = pthread_create(&thread, NULL, find_run, jobs[0]) == 0;
     }
-    if (!threaded)
-        find_run(&jobs[0]);
-    find_run(&jobs[1]);
+    if (!threaded) {
+        jobs[0][0].db = jobs[0][1].db = db;
+        find_run(jobs[0]);
+    }
+    find_run(jobs[1]);
     if (threaded)
-        pthread_join(jobs[0].thread, NULL);
+        pthread_join(thread, NULL);
     br_db_close(db2);
-    for (int s = 0; s < 2 && st == BR_OK; s++) {
-        st = jobs[s].st;
-        if (st != BR_OK)
-            *err = jobs[s].err;
-        else
-            st = apply_hits(db, n, d, jobs[s].hits, jobs[s].nhits, err);
-    }
-    for (int s = 0; s < 2; s++)
-        free(jobs[s].hits);
+    for (int t = 0; t < 2 && st == BR_OK; t++)
+        for (int s = 0; s < 2 && st == BR_OK; s++) {
+            st = jobs[t][s].st;
+            if (st != BR_OK)
+                *err = jobs[t][s].err;
+            else
+                st = apply_hits(db, n, d, jobs[t][s].hits, jobs[t][s].nhits, err);
+        }
+    for (int t = 0; t < 2; t++)
+        for (int s = 0; s < 2; s++)
+            free(jobs[t][s].hits);
     /* held from here to the end of the night: the questions and the skip
      * list (the search's own buffers are freed as it returns) */
     size_t bytes = (d->nq[0] + d->nq[1]) * sizeof(struct br_idq) + d->nrows + 1;

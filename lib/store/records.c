@@ -472,6 +472,19 @@ static enum br_status confirm(struct br_db *db, int source, const struct finder 
     return st;
 }
 
+size_t br_idq_part_at(const struct br_idq *q, size_t n, unsigned part)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (part_of(q[mid].h1) < part)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 static int hit_cmp(const void *pa, const void *pb)
 {
     const struct br_id_hit *a = pa, *b = pb;
@@ -507,10 +520,13 @@ enum br_status br_records_find(struct br_db *db, int source, const struct br_idq
     char ws[32];
     br_sql_time_param(window_start, ws);
     char sql[512];
+    /* only the parts the questions are in: a caller may split a source's
+     * questions by part to search the halves on two cores */
     snprintf(sql, sizeof(sql),
              "COPY (SELECT part, seq, batch_id, n, rice, width, fps FROM billing.record_ids "
-             "WHERE source = '%s' AND t_max >= '%s' ORDER BY part) TO STDOUT (FORMAT binary)",
-             source_names[source], ws);
+             "WHERE source = '%s' AND t_max >= '%s' AND part BETWEEN %u AND %u ORDER BY part) "
+             "TO STDOUT (FORMAT binary)",
+             source_names[source], ws, part_of(q[0].h1), part_of(q[n - 1].h1));
     double t0 = br_now_s();
     /* The server sorts the window's rows by part: in up to 64 MiB of its
      * memory rather than the default 4 MiB, past which the sort spills to

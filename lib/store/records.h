@@ -66,10 +66,15 @@ struct br_id_hit {
  * ids a committed batch billed with a charge time at or after
  * window_start. *hits (the caller frees it) lists each such question once.
  * Reads on db (the batch's transaction, or a second connection: a search
- * only reads). */
+ * only reads) the rows of the parts q spans: q may be any run of a source's
+ * sorted questions (br_idq_part_at). */
 enum br_status br_records_find(struct br_db *db, int source, const struct br_idq *q, size_t n,
                                int64_t window_start, struct br_id_hit **hits, size_t *nhits,
                                struct br_error *err);
+
+/* The first question of q[0..n) (sorted by br_idq_sort) whose part is at
+ * least `part` (0 to 256): the questions split there by part. */
+size_t br_idq_part_at(const struct br_idq *q, size_t n, unsigned part);
 
 /* What to remember of a billed id besides its hashes: its charge time and
  * the night's file number. Returns false for a question that is not a
