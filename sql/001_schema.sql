@@ -330,6 +330,14 @@ CREATE INDEX orders_account ON billing.orders (account_id);
 CREATE INDEX orders_batch ON billing.orders USING brin (batch_id) WITH (autosummarize = on);
 CREATE INDEX orders_topup_time ON billing.orders (order_time) WHERE kind = 'topup';
 COMMENT ON INDEX billing.orders_topup_time IS 'Top-ups by time: those dated after a run''s earliest piece are added back to the balance at their own time.';
+-- A run loads the plans that have not ended and the coupons still valid,
+-- not every order ever stored (top-ups and payments pile up for years):
+-- plans by their end (every plan that ended before the last run's as-of has
+-- its expiry, `verify` checks it), coupons by theirs.
+CREATE INDEX orders_plan_valid_to ON billing.orders (valid_to) WHERE kind = 'plan';
+CREATE INDEX orders_coupon_valid_to ON billing.orders (valid_to) WHERE kind = 'coupon';
+COMMENT ON INDEX billing.orders_plan_valid_to IS 'Plans by the end of their validity: a run loads those ending after the last run''s as-of (the others have ended).';
+COMMENT ON INDEX billing.orders_coupon_valid_to IS 'Coupons by the end of their validity: a run loads those valid in its last 366 days.';
 COMMENT ON TABLE billing.orders IS 'Accepted orders: plan purchases, coupon grants, top-ups and payments.';
 COMMENT ON COLUMN billing.orders.order_id IS 'Order id.';
 COMMENT ON COLUMN billing.orders.batch_id IS 'The batch that applied it.';

@@ -93,6 +93,13 @@ static const struct {
                                                    "WHERE coalesce(gl.net, 0) <> coalesce(f.net, "
                                                    "0) LIMIT 10",
      "every customer's receivable sub-ledger = outstanding + debit notes - payments - round-down"},
+    {"plan expiries",
+     "SELECT o.order_id, o.valid_to FROM billing.orders o WHERE o.kind = 'plan' "
+     "AND o.valid_to <= (SELECT max(as_of) FROM ledger.batches WHERE kind IN ('run', "
+     "'reprocess')) AND NOT EXISTS (SELECT 1 FROM billing.plan_events e "
+     "  WHERE e.order_id = o.order_id AND e.kind IN ('breakage', 'expiry')) LIMIT 10",
+     "every plan whose validity ended by the last run's as-of has its expiry (a run loads only "
+     "the plans ending after it)"},
     {"revenue recognition",
      "SELECT o.order_id, s.recognised_e8, o.paid_e8, s.consumed, o.face FROM billing.orders o "
      "JOIN billing.order_state_latest s USING (order_id) WHERE o.kind = 'plan' "

@@ -102,16 +102,31 @@ static enum br_status load_orders(struct br_db *db, struct br_book *b, int64_t a
     }
     const char *p[2] = {arr.data, since};
     PGresult *r;
+    /* The night's orders, the plans that have not ended and the coupons of
+     * the last 366 days, each found by an index: never every order stored.
+     * A run expires every plan it knows whose validity ended by its as-of
+     * (br_rate_recognise), and it knows every plan not yet ended, so a plan
+     * that ends at or before the last run's as-of has ended; the others are
+     * read by their end (orders_plan_valid_to), and verify checks that no
+     * plan escaped (checks.c, "plan expiries"). */
+#define ORDER_COLUMNS                                                                              \
+    "SELECT order_id, account_id, extract(epoch FROM order_time)::bigint, kind, scope, "           \
+    "scope_mask, plan_type, quantity_e10, unit, face, paid_e8, valid_days, "                       \
+    "extract(epoch FROM valid_from)::bigint, extract(epoch FROM valid_to)::bigint, bundle_id "     \
+    "FROM billing.orders o "
     enum br_status st = br_sql_query(
         db,
-        "SELECT order_id, account_id, extract(epoch FROM order_time)::bigint, kind, scope, "
-        "scope_mask, plan_type, quantity_e10, unit, face, paid_e8, valid_days, "
-        "extract(epoch FROM valid_from)::bigint, extract(epoch FROM valid_to)::bigint, bundle_id "
-        "FROM billing.orders o WHERE o.order_id = ANY ($1::text[]) "
-        "OR (o.kind = 'plan' AND NOT EXISTS (SELECT 1 FROM billing.plan_events e "
-        "    WHERE e.order_id = o.order_id AND e.kind IN ('breakage', 'expiry'))) "
-        "OR (o.kind = 'coupon' AND o.valid_to > $2::timestamptz) ORDER BY order_id",
+        ORDER_COLUMNS
+        "WHERE o.order_id = ANY ($1::text[]) "
+        "UNION " ORDER_COLUMNS "WHERE o.kind = 'plan' AND o.valid_to > coalesce("
+        "  (SELECT max(as_of) FROM ledger.batches WHERE kind IN ('run', 'reprocess')), "
+        "  '-infinity') "
+        "AND NOT EXISTS (SELECT 1 FROM billing.plan_events e "
+        "  WHERE e.order_id = o.order_id AND e.kind IN ('breakage', 'expiry')) "
+        "UNION " ORDER_COLUMNS "WHERE o.kind = 'coupon' AND o.valid_to > $2::timestamptz "
+        "ORDER BY 1",
         2, p, &r, err);
+#undef ORDER_COLUMNS
     br_buf_free(&arr);
     if (st != BR_OK)
         return st;
