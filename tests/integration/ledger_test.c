@@ -342,6 +342,24 @@ static void verify_detects_tampering(void **state)
     /* a quota bucket over its plan's face; a capacity plan's hour over it */
     bucket_over_face(f, "'month', 999999, 1, face + 1, NULL");
     bucket_over_face(f, "'day', 999999, 1, 0, array_fill(face + 1, ARRAY[24])");
+    /* a plan that ended before the last run's as-of without its expiry: a
+     * run would never load it again (load.c reads the plans ending after
+     * that as-of), so verify must say so */
+    it_sql_try(f->c, "ALTER TABLE billing.orders DISABLE TRIGGER USER", st);
+    it_sql_try(f->c,
+               "INSERT INTO billing.orders SELECT (jsonb_populate_record(o, jsonb_build_object("
+               "'order_id', 'escaped-plan', 'valid_from', '2026-11-01T00:00:00Z', "
+               "'valid_to', '2026-11-02T00:00:00Z'))).* FROM billing.orders o "
+               "WHERE kind = 'plan' ORDER BY order_id LIMIT 1",
+               st);
+    assert_string_equal(st, "");
+    it_sql_try(f->c, "ALTER TABLE billing.orders ENABLE TRIGGER USER", st);
+    assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 1);
+    assert_true(log_has(f->log, "FAILED plan expiries"));
+    it_sql_try(f->c, "ALTER TABLE billing.orders DISABLE TRIGGER USER", st);
+    it_sql_try(f->c, "DELETE FROM billing.orders WHERE order_id = 'escaped-plan'", st);
+    it_sql_try(f->c, "ALTER TABLE billing.orders ENABLE TRIGGER USER", st);
+    assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 0);
 }
 
 /* Order ids may hold any text. The batch hash formats the journal's
