@@ -47,16 +47,6 @@ static int teardown(void **state)
     return 0;
 }
 
-static bool log_has(const char *log, const char *needle)
-{
-    char *t = it_read_file(log, NULL);
-    bool yes = strstr(t, needle) != NULL;
-    if (!yes)
-        print_message("log lacks '%s':\n%s\n", needle, t);
-    free(t);
-    return yes;
-}
-
 static void sh(const char *cmd)
 {
     const char *argv[] = {"sh", "-c", cmd, NULL};
@@ -164,7 +154,7 @@ static void as_of_guards(void **state)
     ahead[strcspn(ahead, "\n")] = '\0';
     assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", samples, "--as-of", ahead, NULL),
                      2);
-    assert_true(log_has(f->log, "more than 5 minutes after the database server's clock"));
+    it_expect_log(f->log, "more than 5 minutes after the database server's clock", NULL);
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.batches"), 0);
     assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", samples, "--as-of", ahead,
                                 "--future-as-of", NULL),
@@ -172,8 +162,8 @@ static void as_of_guards(void **state)
     /* back behind it: refused, whatever the inbox, nothing written */
     assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", samples, "--as-of", NIGHT1, NULL),
                      2);
-    assert_true(log_has(f->log, "is earlier than the as-of of a run committed before"));
-    assert_true(log_has(f->log, "2026-11-30T16:00:00Z"));
+    it_expect_log(f->log, "is earlier than the as-of of a run committed before", NULL);
+    it_expect_log(f->log, "2026-11-30T16:00:00Z", NULL);
     assert_int_equal(it_billrun(f->db, f->log, "reprocess", "--as-of", NIGHT1, NULL), 2);
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.batches"), 1);
     /* the same as-of again is not going back (and the files are applied:
@@ -196,7 +186,7 @@ static void tamper(struct fx *f, const char *table, const char *sql, const char 
     it_sql_try(f->c, sql, st);
     assert_string_equal(st, "");
     assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 1);
-    assert_true(log_has(f->log, check));
+    it_expect_log(f->log, check, NULL);
     it_sql_try(f->c, undo, st);
     assert_string_equal(st, "");
     snprintf(q, sizeof(q), "ALTER TABLE %s ENABLE TRIGGER USER", table);
@@ -266,10 +256,12 @@ static void notes_written_and_verified(void **state)
     assert_int_equal(
         it_billrun(f->db, f->log, "explain", "--account", "acc-10", "--period", "2026-12", NULL),
         0);
-    assert_true(log_has(f->log, "+ debit notes 2.33300001 - round-down 0.00300001 = amount due "
-                                "2.33000000 CNY"));
-    assert_true(log_has(f->log, "debit  DN-202612-"));
-    assert_true(log_has(f->log, "posted late (its own period was closed)"));
+    it_expect_log(f->log,
+                  "+ debit notes 2.33300001 - round-down 0.00300001 = amount due "
+                  "2.33000000 CNY",
+                  NULL);
+    it_expect_log(f->log, "debit  DN-202612-", NULL);
+    it_expect_log(f->log, "posted late (its own period was closed)", NULL);
 
     tamper(f, "billing.adjustment_notes",
            "UPDATE billing.adjustment_notes SET note_no = 'CN-202612-000009' "

@@ -71,14 +71,6 @@ static void last_stage(const char *log, char *stage, size_t n)
     free(t);
 }
 
-static bool log_has(const char *log, const char *needle)
-{
-    char *t = it_read_file(log, NULL);
-    bool has = t && strstr(t, needle);
-    free(t);
-    return has;
-}
-
 static void kill_at_random_moments(void **state)
 {
     (void)state;
@@ -115,7 +107,7 @@ static void kill_at_random_moments(void **state)
         if (trial % 2 == 0) { /* a random moment of the whole run */
             usleep((useconds_t)((rand() % (run_ms + 50)) * 1000));
         } else { /* a random moment once posting (COPY) has begun */
-            for (int i = 0; i < 4000 && !log_has(tlog, "stage=post"); i++)
+            for (int i = 0; i < 4000 && !it_log_has(tlog, "stage=post"); i++)
                 usleep(1000);
             usleep((useconds_t)((rand() % (run_ms / 6 + 5)) * 1000));
         }

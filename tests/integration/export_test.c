@@ -70,27 +70,9 @@ static void need_tools(void)
                  "with scripts/install-deps (Debian package hledger)");
 }
 
-static char *log_text(const char *log)
-{
-    char *t = it_read_file(log, NULL);
-    return t != NULL ? t : strdup("(no log)");
-}
-
-static void expect_log(const char *log, const char *needle)
-{
-    char *t = log_text(log);
-    if (strstr(t, needle) == NULL)
-        fail_msg("the output lacks \"%s\":\n%s", needle, t);
-    free(t);
-}
-
 static void billrun_ok(struct fx *f, int want, const char *const *args)
 {
-    int rc = it_billrunv(f->db, f->log, args);
-    if (rc != want) {
-        char *t = log_text(f->log);
-        fail_msg("billrun %s: exit %d, want %d\n%s", args[0], rc, want, t);
-    }
+    it_expect_rc(it_billrunv(f->db, f->log, args), want, args[0], f->log);
 }
 
 static void run_inbox(struct fx *f, const char *inbox, const char *as_of, int want)
@@ -116,10 +98,7 @@ static char *sh_out(struct fx *f, const char *cmd)
     snprintf(out, sizeof(out), "%s/sh.out", f->dir);
     snprintf(full, sizeof(full), "%s >'%s' 2>'%s'", cmd, out, f->log);
     const char *argv[] = {"sh", "-c", full, NULL};
-    if (it_run(argv, NULL) != 0) {
-        char *t = log_text(f->log);
-        fail_msg("%s failed:\n%s", cmd, t);
-    }
+    it_expect_rc(it_run(argv, NULL), 0, cmd, f->log);
     return it_read_file(out, NULL);
 }
 
@@ -207,7 +186,8 @@ static void export_and_check(struct fx *f, const char *period, bool open, const 
     if (bom)
         args[k++] = "--bom";
     billrun_ok(f, 0, args);
-    expect_log(f->log, open ? "is open: these are its postings so far" : "(closed, final)");
+    it_expect_log(f->log, open ? "is open: these are its postings so far" : "(closed, final)",
+                  NULL);
     char journal[4400], tb[4400];
     snprintf(journal, sizeof(journal), "%s/journal-%.4s%.2s%s.csv", f->out, period, period + 5,
              open ? "-open" : "");
@@ -342,15 +322,15 @@ static void refused(void **state)
     const char *args[] = {"export", "--period",    "2026-11", "--out",
                           f->out,   "--chart-map", map,       NULL};
     billrun_ok(f, 2, args);
-    expect_log(f->log, "no row for 4920 (every code of billrun's chart needs one)");
+    it_expect_log(f->log, "no row for 4920 (every code of billrun's chart needs one)", NULL);
     strcat(text, "4921,6001.92,x\r\n");
     it_write_file(map, text);
     billrun_ok(f, 2, args);
-    expect_log(f->log, "line 14: \"4921\" is not a code of billrun's chart");
+    it_expect_log(f->log, "line 14: \"4921\" is not a code of billrun's chart", NULL);
     free(text);
     args[6] = "/nonexistent/map.csv";
     billrun_ok(f, 2, args);
-    expect_log(f->log, "chart map /nonexistent/map.csv: No such file or directory");
+    it_expect_log(f->log, "chart map /nonexistent/map.csv: No such file or directory", NULL);
     const char *bad_period[] = {"export", "--period", "2026-13", "--out", f->out, NULL};
     billrun_ok(f, 2, bad_period);
     const char *bad_option[] = {"export", "--period", "2026-11", "--out", f->out, "--xml", NULL};

@@ -75,9 +75,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     struct fx *f = *state;
-    int rc = it_billrun(f->db, f->log, "verify", NULL);
-    if (rc != 0)
-        fail_msg("verify failed: %s", it_read_file(f->log, NULL));
+    it_verify_ok(f->db, f->log);
     PQfinish(f->c);
     it_db_drop(f->db);
     it_rm(f->dir);
@@ -88,27 +86,9 @@ static int teardown(void **state)
 
 /* ---- helpers ---------------------------------------------------------------- */
 
-static char *log_text(const char *log)
-{
-    char *t = it_read_file(log, NULL);
-    return t != NULL ? t : strdup("(no log)");
-}
-
-static void expect_log(const char *log, const char *needle)
-{
-    char *t = log_text(log);
-    if (strstr(t, needle) == NULL)
-        fail_msg("the output lacks \"%s\":\n%s", needle, t);
-    free(t);
-}
-
 static void billrun_rc(struct fx *f, int want, const char *const *args)
 {
-    int rc = it_billrunv(f->db, f->log, args);
-    if (rc != want) {
-        char *t = log_text(f->log);
-        fail_msg("billrun %s: exit %d, want %d\n%s", args[0], rc, want, t);
-    }
+    it_expect_rc(it_billrunv(f->db, f->log, args), want, args[0], f->log);
 }
 
 static void draft(struct fx *f, const char *period, const char *out, int want)
@@ -173,8 +153,8 @@ static char *check(struct fx *f, const char *mode, const char *dir)
              it_source_dir(), mode, paths, out, f->log);
     const char *argv[] = {"sh", "-c", cmd, NULL};
     if (it_run(argv, NULL) != 0) {
-        char *a = it_read_file(out, NULL), *b = log_text(f->log);
-        fail_msg("draft_check.py %s %s failed:\n%s%s", mode, dir, a ? a : "", b);
+        char *a = it_read_file(out, NULL), *b = it_read_file(f->log, NULL);
+        fail_msg("draft_check.py %s %s failed:\n%s%s", mode, dir, a ? a : "", b ? b : "");
     }
     return it_read_file(out, NULL);
 }
@@ -190,10 +170,7 @@ static void xlsx_check(struct fx *f, const char *dir)
              "for x in%s; do " PYTHON " '%s/tests/xlsx_check.py' \"$x\" || exit 1; done >'%s' 2>&1",
              paths, it_source_dir(), f->log);
     const char *argv[] = {"sh", "-c", cmd, NULL};
-    if (it_run(argv, NULL) != 0) {
-        char *t = log_text(f->log);
-        fail_msg("xlsx_check.py on %s:\n%s", dir, t);
-    }
+    it_expect_rc(it_run(argv, NULL), 0, "xlsx_check.py", f->log);
 }
 
 /* billing.invoices of period as draft_check.py totals prints them. */
@@ -241,7 +218,7 @@ static void draft_then_close(struct fx *f, const char *written)
         it_sql_try(writer, "LOCK TABLE ledger.writer_lock IN SHARE ROW EXCLUSIVE MODE", state), "");
     draft(f, PERIOD, f->drafts, 0);
     PQfinish(writer);
-    expect_log(f->log, written);
+    it_expect_log(f->log, written, NULL);
     char *after = db_digest(f);
     assert_string_equal(before, after);
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.invoice_finals"), 0);
@@ -315,7 +292,7 @@ static void refuse(struct fx *f, const char *period, const char *out, const char
 {
     bool was = exists(out);
     draft(f, period, out, 2);
-    expect_log(f->log, needle);
+    it_expect_log(f->log, needle, NULL);
     if (!was && exists(out))
         fail_msg("a refused draft made %s", out);
 }
@@ -328,8 +305,8 @@ static void drafts_never_meet_finals(void **state)
     snprintf(out, sizeof(out), "%s/copy", f->dir);
     const char *args[] = {"invoices", "--period", PERIOD, "--out", out, NULL};
     billrun_rc(f, 2, args);
-    expect_log(f->log, "2026-11 is open: final invoices come only from its close");
-    expect_log(f->log, "--draft");
+    it_expect_log(f->log, "2026-11 is open: final invoices come only from its close", NULL);
+    it_expect_log(f->log, "--draft", NULL);
     assert_false(exists(out));
     /* close takes no --draft */
     const char *close_draft[] = {"close", "--period", PERIOD, "--draft", "--out", out, NULL};
@@ -358,13 +335,13 @@ static void drafts_never_meet_finals(void **state)
     const char *env_list[] = {env, NULL};
     const char *dargs[] = {"invoices", "--period", "2026-12", "--draft", "--out", out, NULL};
     assert_int_equal(it_wait(it_billrun_spawn(f->db, f->log, dargs, env_list)), 2);
-    expect_log(f->log, "is in the folder of final invoices (BILLRUN_OUT=");
+    it_expect_log(f->log, "is in the folder of final invoices (BILLRUN_OUT=", NULL);
     assert_false(exists(out));
     char *after = db_digest(f);
     assert_string_equal(before, after);
     /* a folder of its own is fine (the open month has no activity yet) */
     draft(f, "2026-12", f->drafts, 0);
-    expect_log(f->log, "0 DRAFT invoices written");
+    it_expect_log(f->log, "0 DRAFT invoices written", NULL);
     free(before);
     free(after);
 }

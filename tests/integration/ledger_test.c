@@ -13,7 +13,6 @@
 
 #define AS_OF "2026-12-01T00:00:00+08:00"
 
-static bool log_has(const char *log, const char *needle);
 static int run_ok(const char *db, const char *log, const char *inbox);
 
 struct fx {
@@ -135,8 +134,8 @@ static void changed_file_is_refused(void **state)
      * written, but it is still refused (exit 3), not "already applied" */
     assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", f->inbox, "--as-of", AS_OF, NULL),
                      3);
-    assert_true(log_has(f->log, "1 refused before and still in the inbox"));
-    assert_true(log_has(f->log, "changed_content (refused before, not read again)"));
+    assert_true(it_log_has(f->log, "1 refused before and still in the inbox"));
+    assert_true(it_log_has(f->log, "changed_content (refused before, not read again)"));
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.batches"), 2);
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.source_files WHERE name = "
                                       "'eas-2026-11-w4.csv' AND status = 'refused'"),
@@ -233,19 +232,11 @@ static void references_hold(void **state)
     expect_state(c, "ROLLBACK", "");
 }
 
-static bool log_has(const char *log, const char *needle)
-{
-    char *t = it_read_file(log, NULL);
-    bool has = t && strstr(t, needle);
-    free(t);
-    return has;
-}
-
 static void wait_log(const char *log, const char *needle)
 {
-    for (int i = 0; i < 600 && !log_has(log, needle); i++)
+    for (int i = 0; i < 600 && !it_log_has(log, needle); i++)
         usleep(50 * 1000);
-    if (!log_has(log, needle))
+    if (!it_log_has(log, needle))
         fail_msg("%s never appeared in %s", needle, log);
 }
 
@@ -263,11 +254,11 @@ static void runs_never_interleave(void **state)
     pid_t b = it_billrun_spawn(f->db, log_b, args, NULL);
     const char *nowait[] = {"run", "--inbox", f->inbox, "--as-of", AS_OF, "--no-wait", NULL};
     assert_int_equal(it_billrunv(f->db, log_c, nowait), 1);
-    assert_true(log_has(log_c, "holds the database lock"));
+    assert_true(it_log_has(log_c, "holds the database lock"));
     assert_int_equal(it_wait(a), 3);
     assert_int_equal(it_wait(b), 0); /* it waited, then found every file applied */
-    assert_true(log_has(log_b, "event=lock_wait"));
-    assert_true(log_has(log_b, "nothing new"));
+    assert_true(it_log_has(log_b, "event=lock_wait"));
+    assert_true(it_log_has(log_b, "nothing new"));
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.batches"), 1);
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.files"), 12);
 }
@@ -313,7 +304,7 @@ static void bucket_over_face(struct fx *f, const char *values)
     assert_int_equal(
         it_sql_int(f->c, "SELECT count(*) FROM billing.bucket_state WHERE bucket = 999999"), 1);
     assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 1);
-    assert_true(log_has(f->log, "FAILED plan draws"));
+    assert_true(it_log_has(f->log, "FAILED plan draws"));
     it_sql_try(f->c, "ALTER TABLE billing.bucket_state DISABLE TRIGGER USER", st);
     it_sql_try(f->c, "DELETE FROM billing.bucket_state WHERE bucket = 999999", st);
     it_sql_try(f->c, "ALTER TABLE billing.bucket_state ENABLE TRIGGER USER", st);
@@ -332,7 +323,7 @@ static void verify_detects_tampering(void **state)
                st);
     it_sql_try(f->c, "ALTER TABLE ledger.transfers ENABLE TRIGGER USER", st);
     assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 1);
-    assert_true(log_has(f->log, "FAILED hash chain"));
+    assert_true(it_log_has(f->log, "FAILED hash chain"));
     /* put it back so the teardown's invariants hold */
     it_sql_try(f->c, "ALTER TABLE ledger.transfers DISABLE TRIGGER USER", st);
     it_sql_try(f->c, "UPDATE ledger.transfers SET amount_e8 = amount_e8 - 1 WHERE transfer_id = 1",
@@ -355,7 +346,7 @@ static void verify_detects_tampering(void **state)
     assert_string_equal(st, "");
     it_sql_try(f->c, "ALTER TABLE billing.orders ENABLE TRIGGER USER", st);
     assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 1);
-    assert_true(log_has(f->log, "FAILED plan expiries"));
+    assert_true(it_log_has(f->log, "FAILED plan expiries"));
     it_sql_try(f->c, "ALTER TABLE billing.orders DISABLE TRIGGER USER", st);
     it_sql_try(f->c, "DELETE FROM billing.orders WHERE order_id = 'escaped-plan'", st);
     it_sql_try(f->c, "ALTER TABLE billing.orders ENABLE TRIGGER USER", st);
@@ -491,7 +482,7 @@ static void db_init_is_idempotent(void **state)
     assert_int_equal(it_billrun(f->db, f->log, "db", "init", NULL), 0);
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.schema_migrations"), 2);
     assert_int_equal(it_billrun(f->db, f->log, "db", "init", "--tz-offset", "+09:00", NULL), 1);
-    assert_true(log_has(f->log, "fixed when the database is created"));
+    assert_true(it_log_has(f->log, "fixed when the database is created"));
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM pg_description d JOIN pg_class c ON "
                                       "c.oid = d.objoid JOIN pg_namespace n ON n.oid = "
                                       "c.relnamespace WHERE n.nspname IN ('ledger','billing') AND "
@@ -606,7 +597,7 @@ static void archive_survives_a_kill(void **state)
     const char *sh[] = {"sh", "-c", cmd, NULL};
     assert_int_equal(it_run(sh, NULL), 0);
     assert_int_equal(it_billrunv(f->db, f->log, args), 0); /* nothing new: exit 0 */
-    assert_true(log_has(f->log, "archived  12 files moved out of the inbox"));
+    assert_true(it_log_has(f->log, "archived  12 files moved out of the inbox"));
     assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.batches"), 1);
     snprintf(cmd, sizeof(cmd),
              "test $(ls '%s'/*.csv 2>/dev/null | wc -l) -eq 0 && "

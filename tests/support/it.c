@@ -302,3 +302,33 @@ const char *it_sql_try(PGconn *c, const char *sql, char state[6])
     PQclear(r);
     return state;
 }
+
+bool it_log_has(const char *log, const char *needle)
+{
+    char *t = it_read_file(log, NULL);
+    bool has = t != NULL && strstr(t, needle) != NULL;
+    free(t);
+    return has;
+}
+
+void it_expect_log(const char *log, const char *needle, const char *what)
+{
+    if (it_log_has(log, needle))
+        return;
+    char *t = it_read_file(log, NULL);
+    fail_msg("%s: the output lacks \"%s\":\n%s", what != NULL ? what : log, needle,
+             t != NULL ? t : "(no log)");
+}
+
+void it_expect_rc(int rc, int want, const char *what, const char *log)
+{
+    if (rc == want)
+        return;
+    char *t = it_read_file(log, NULL);
+    fail_msg("%s: exit %d, want %d\n%s", what, rc, want, t != NULL ? t : "(no log)");
+}
+
+void it_verify_ok(const char *db, const char *log)
+{
+    it_expect_rc(it_billrun(db, log, "verify", NULL), 0, "verify", log);
+}

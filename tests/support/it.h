@@ -6,6 +6,7 @@
 
 #include <libpq-fe.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -22,6 +23,16 @@ void it_rm(const char *path);
 void it_copy_dir(const char *from, const char *to);
 void it_write_file(const char *path, const char *text);
 char *it_read_file(const char *path, size_t *len);
+
+/* Whether the file at log holds needle (false when it cannot be read). */
+bool it_log_has(const char *log, const char *needle);
+/* Fails the test unless log holds needle, showing the log; what names the
+ * step in the message (or NULL). */
+void it_expect_log(const char *log, const char *needle, const char *what);
+/* Fails the test unless rc is want, showing the log of the step what. */
+void it_expect_rc(int rc, int want, const char *what, const char *log);
+/* Fails the test unless `billrun verify` passes on db, showing its output. */
+void it_verify_ok(const char *db, const char *log);
 
 /* Runs argv (NULL-terminated); stdout and stderr go to log (or /dev/null).
  * Returns the exit code, or 128 + signal. */
