@@ -9,7 +9,9 @@
 #include "metrics.h"
 #include "progress.h"
 
+#include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
@@ -106,10 +108,34 @@ static void write_metrics(const struct br_cli *cli, const struct br_metrics *m)
     fprintf(stderr, "%sbillrun: warning: %s\n", br_log_prio(BR_LOG_WARN), err.msg);
 }
 
+/* A size in bytes, with K, M, G or T (powers of 1024); false if malformed
+ * or 0. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || errno != 0 || s[0] == '-')
+        return false;
+    int shift = 0;
+    if (*end != '\0') {
+        const char *units = "KMGT";
+        const char *u = strchr(units, *end);
+        if (u == NULL || end[1] != '\0')
+            return false;
+        shift = 10 * (int)(u - units + 1);
+    }
+    if (v == 0 || v > (UINT64_MAX >> shift))
+        return false;
+    *out = (uint64_t)v << shift;
+    return true;
+}
+
 static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
 {
     const struct br_verb *v = br_verb_find(reprocess ? "reprocess" : "run");
-    static const char *const opts[] = {"--inbox", "--as-of", "--lock-timeout", "--archive", NULL};
+    static const char *const opts[] = {"--inbox",   "--as-of",      "--lock-timeout",
+                                       "--archive", "--max-memory", NULL};
     static const char *const flags[] = {"--wait", "--no-wait", "--future-as-of", NULL};
     if (!br_cli_options(cli, v, &argc, argv, opts, flags))
         return BR_EXIT_USAGE;
@@ -117,11 +143,17 @@ static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
     const char *asof = br_cli_opt(argc, argv, "--as-of");
     bool future = br_cli_flag(argc, argv, "--future-as-of");
     const char *archive = br_cli_opt(argc, argv, "--archive");
+    const char *max_memory = br_cli_opt(argc, argv, "--max-memory");
     bool no_wait;
     int lock_timeout, waits;
     if (!br_cli_wait(v, argc, argv, &no_wait, &lock_timeout, &waits))
         return BR_EXIT_USAGE;
-    int expect = (inbox ? 2 : 0) + (asof ? 2 : 0) + waits + (future ? 1 : 0) + (archive ? 2 : 0);
+    int expect = (inbox ? 2 : 0) + (asof ? 2 : 0) + waits + (future ? 1 : 0) + (archive ? 2 : 0) +
+                 (max_memory ? 2 : 0);
+    uint64_t max_bytes = 0;
+    if (max_memory && !parse_size(max_memory, &max_bytes))
+        return br_cli_usage_error(
+            v, "--max-memory takes a size such as 8G, 512M or 1048576, not %s", max_memory);
     if (archive && !inbox)
         return br_cli_usage_error(v, "--archive needs --inbox");
     if (argc != expect)
@@ -134,6 +166,7 @@ static int run_common(struct br_cli *cli, int argc, char **argv, bool reprocess)
                             .reprocess = reprocess,
                             .future_as_of = future,
                             .archive = archive,
+                            .max_memory = max_bytes,
                             .threads = cli->threads,
                             .version = BILLRUN_VERSION,
                             .on_stage = on_stage};

@@ -18,11 +18,13 @@ const struct br_verb br_verbs[] = {
     {"db", cmd_db, "billrun db init [--tz-offset +08:00] [--late-days 62] [--db CONNINFO]",
      "create or upgrade the schema (idempotent)"},
     {"run", cmd_run,
-     "billrun run --inbox DIR [--as-of TIME] [--future-as-of] [--wait | --no-wait] "
-     "[--lock-timeout SECONDS] [--threads N] [--metrics-file PATH]",
+     "billrun run --inbox DIR [--as-of TIME] [--future-as-of] [--archive DIR] "
+     "[--max-memory SIZE] [--wait | --no-wait] [--lock-timeout SECONDS] [--threads N] "
+     "[--metrics-file PATH]",
      "apply new inbox files, rate, post to the ledger"},
     {"reprocess", cmd_reprocess,
-     "billrun reprocess [--inbox DIR] [--as-of TIME] [--future-as-of] [--wait | --no-wait] "
+     "billrun reprocess [--inbox DIR] [--as-of TIME] [--future-as-of] [--max-memory SIZE] "
+     "[--wait | --no-wait] "
      "[--lock-timeout SECONDS] [--threads N] "
      "[--metrics-file PATH]",
      "rate rejected rows again once their account or price has arrived"},

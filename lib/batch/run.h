@@ -17,6 +17,7 @@ struct br_run_opts {
     bool reprocess;      /* re-read open unknown_account / no_price rejects */
     bool future_as_of;   /* allow an as-of more than 5 minutes after the server's clock */
     const char *archive; /* move the inbox's files here after the commit (archive.h), or NULL */
+    uint64_t max_memory; /* refuse a night reckoned to need more (0: what the host has) */
     int threads;
     const char *version;
     /* Called as each stage begins (load, ingest, rate, post, commit) with

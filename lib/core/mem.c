@@ -1,10 +1,12 @@
 /* Growable arrays, the arena, byte buffers and the string table. */
 #include "mem.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 enum br_status br_grow(void **ptr, size_t *cap, size_t need, size_t elem_size, size_t max_elems)
 {
@@ -303,4 +305,79 @@ long br_peak_rss_kib(void)
         }
     fclose(f);
     return kib;
+}
+
+/* The first number after key in the file at path (key "" : the file's
+ * first token), or false; "max" reads as no limit (false). */
+static bool read_number(const char *path, const char *key, uint64_t *v)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    char line[256];
+    bool found = false;
+    size_t klen = strlen(key);
+    while (!found && fgets(line, sizeof(line), f) != NULL) {
+        if (strncmp(line, key, klen) != 0)
+            continue;
+        char *end;
+        errno = 0;
+        unsigned long long x = strtoull(line + klen, &end, 10);
+        found = end != line + klen && errno == 0;
+        *v = (uint64_t)x;
+    }
+    fclose(f);
+    return found;
+}
+
+/* This process's cgroup (v2) folder under /sys/fs/cgroup, or false. */
+static bool cgroup_dir(char *dir, size_t size)
+{
+    FILE *f = fopen("/proc/self/cgroup", "r");
+    if (f == NULL)
+        return false;
+    char line[512];
+    bool found = false;
+    while (!found && fgets(line, sizeof(line), f) != NULL)
+        if (strncmp(line, "0::", 3) == 0) {
+            line[strcspn(line, "\n")] = '\0';
+            found = snprintf(dir, size, "/sys/fs/cgroup%s", line + 3) < (int)size;
+        }
+    fclose(f);
+    return found;
+}
+
+static void least(uint64_t v, const char *what, uint64_t *best, const char **best_what)
+{
+    if (*best_what == NULL || v < *best) {
+        *best = v;
+        *best_what = what;
+    }
+}
+
+bool br_mem_available(uint64_t *bytes, const char **what)
+{
+    uint64_t best = 0, v;
+    const char *best_what = NULL;
+    if (read_number("/proc/meminfo", "MemAvailable:", &v))
+        least(v * 1024, "the memory the kernel has available (MemAvailable)", &best, &best_what);
+    char dir[600], path[700];
+    uint64_t max, cur;
+    if (cgroup_dir(dir, sizeof(dir))) {
+        snprintf(path, sizeof(path), "%s/memory.max", dir);
+        if (read_number(path, "", &max)) {
+            snprintf(path, sizeof(path), "%s/memory.current", dir);
+            if (!read_number(path, "", &cur) || cur > max)
+                cur = 0;
+            least(max - cur, "the cgroup's memory.max less its memory.current", &best, &best_what);
+        }
+    }
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        least((uint64_t)rl.rlim_cur, "the address-space limit (ulimit -v)", &best, &best_what);
+    if (getrlimit(RLIMIT_DATA, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        least((uint64_t)rl.rlim_cur, "the data-segment limit (ulimit -d)", &best, &best_what);
+    *bytes = best;
+    *what = best_what;
+    return best_what != NULL;
 }

@@ -28,6 +28,13 @@ void *br_mallocn(size_t n, size_t size);
  * inherits that high-water mark). */
 long br_peak_rss_kib(void);
 
+/* The memory a run may count on: the least of what the kernel says it can
+ * hand out without swapping (MemAvailable in /proc/meminfo), the cgroup's
+ * limit less its current use (memory.max - memory.current, cgroup v2) and
+ * the address-space and data limits (RLIMIT_AS, RLIMIT_DATA). *what names
+ * the one that bounds it (a static string). False when none is known. */
+bool br_mem_available(uint64_t *bytes, const char **what);
+
 /* A bump arena: allocations live until br_arena_free. */
 struct br_arena_chunk;
 struct br_arena {

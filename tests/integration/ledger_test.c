@@ -311,6 +311,30 @@ static void bucket_over_face(struct fx *f, const char *values)
     assert_int_equal(it_billrun(f->db, f->log, "verify", NULL), 0);
 }
 
+/* A night reckoned to need more memory than it may have is refused before
+ * anything is read (exit 2), saying how much, which limit and what to do;
+ * within the limit the same night runs. */
+static void night_too_large_is_refused(void **state)
+{
+    struct fx *f = *state;
+    assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", f->inbox, "--as-of", AS_OF,
+                                "--max-memory", "1M", NULL),
+                     2);
+    it_expect_log(f->log, "would need about", "run --max-memory 1M");
+    it_expect_log(f->log, "of --max-memory", "run --max-memory 1M");
+    it_expect_log(f->log, "split the night by time into several runs", "run --max-memory 1M");
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.batches"), 0);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM billing.files"), 0);
+    assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", f->inbox, "--as-of", AS_OF,
+                                "--max-memory", "1x", NULL),
+                     2);
+    it_expect_log(f->log, "--max-memory takes a size", "run --max-memory 1x");
+    assert_int_equal(it_billrun(f->db, f->log, "run", "--inbox", f->inbox, "--as-of", AS_OF,
+                                "--max-memory", "512M", NULL),
+                     3);
+    assert_int_equal(it_sql_int(f->c, "SELECT count(*) FROM ledger.batches"), 1);
+}
+
 static void verify_detects_tampering(void **state)
 {
     struct fx *f = *state;
@@ -620,6 +644,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(references_hold, setup, teardown),
         cmocka_unit_test_setup_teardown(runs_never_interleave, setup, teardown),
         cmocka_unit_test_setup_teardown(database_going_away_commits_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(night_too_large_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(verify_detects_tampering, setup, teardown),
         cmocka_unit_test_setup_teardown(archive_survives_a_kill, setup, teardown),
         cmocka_unit_test_setup_teardown(capacity_hours_carry_across_runs, setup, teardown),
