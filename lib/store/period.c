@@ -278,6 +278,26 @@ static enum br_status load_heads(struct br_period_docs *d, struct br_error *err)
     return BR_OK;
 }
 
+/* The plans of the period's invoices, with nested loops off. The query
+ * reads a whole period and joins it on order ids, where hash and merge
+ * joins are right whatever the statistics say; but a close right after the
+ * nights that wrote its rows meets tables autovacuum has not analysed yet,
+ * whose estimates of one row made PostgreSQL join it by nested loops over
+ * re-run aggregates: 3.6 s of a 5,000-invoice close (0.1 s without).
+ * SET, not SET LOCAL: an `invoices` run reads outside a transaction. */
+static enum br_status load_plans(struct br_db *db, struct br_period_docs *d, struct br_error *err)
+{
+    enum br_status st = br_sql_exec(db, "SET enable_nestloop = off", err);
+    if (st == BR_OK)
+        st = q(db, d->draft ? sql_plans_draft : sql_plans, d, &d->plans, err);
+    struct br_error ignore;
+    if (st == BR_OK)
+        st = br_sql_exec(db, "RESET enable_nestloop", err);
+    else
+        br_sql_exec(db, "RESET enable_nestloop", &ignore); /* a failed transaction refuses it */
+    return st;
+}
+
 /* The invoices' lines, days, plans and notes (draft or final queries),
  * indexed by invoice. */
 static enum br_status load_rows(struct br_db *db, struct br_period_docs *d, struct br_error *err)
@@ -286,7 +306,7 @@ static enum br_status load_rows(struct br_db *db, struct br_period_docs *d, stru
     if (st == BR_OK)
         st = q(db, sql_daily, d, &d->daily, err);
     if (st == BR_OK)
-        st = q(db, d->draft ? sql_plans_draft : sql_plans, d, &d->plans, err);
+        st = load_plans(db, d, err);
     if (st == BR_OK)
         st = q(db, d->draft ? sql_notes_draft : sql_notes, d, &d->notes, err);
     if (st == BR_OK && (index_rows(d, d->lines, &d->line_at) != BR_OK ||
@@ -529,37 +549,6 @@ static enum br_status build_doc(const struct br_period_docs *d, int i, struct br
 
 /* --- the public face ---------------------------------------------------------- */
 
-/* Runs load on d with nested loops off. Every query here reads a whole
- * period and joins it on order or account ids, where hash and merge joins
- * are right whatever the statistics say; but a close right after the nights
- * that wrote its rows meets tables autovacuum has not analysed yet, whose
- * estimates of one row made PostgreSQL join the plans query by nested loops
- * over re-run aggregates: 3.6 s of 3.9 for 5,000 invoices (0.1 s without).
- * SET, not SET LOCAL: an `invoices` run reads outside a transaction. */
-static enum br_status
-without_nestloop(struct br_db *db, struct br_period_docs *d, const char *seller_text,
-                 enum br_status (*load)(struct br_db *, struct br_period_docs *, const char *,
-                                        struct br_error *),
-                 struct br_error *err)
-{
-    enum br_status st = br_sql_exec(db, "SET enable_nestloop = off", err);
-    if (st == BR_OK)
-        st = load(db, d, seller_text, err);
-    struct br_error ignore;
-    if (st == BR_OK)
-        st = br_sql_exec(db, "RESET enable_nestloop", err);
-    else
-        br_sql_exec(db, "RESET enable_nestloop", &ignore); /* a failed transaction refuses it */
-    return st;
-}
-
-static enum br_status load_final(struct br_db *db, struct br_period_docs *d, const char *unused,
-                                 struct br_error *err)
-{
-    (void)unused;
-    return load_period(db, d, err);
-}
-
 enum br_status br_period_docs_load(struct br_db *db, struct br_calendar cal, br_period period,
                                    struct br_period_docs **out, struct br_error *err)
 {
@@ -572,7 +561,7 @@ enum br_status br_period_docs_load(struct br_db *db, struct br_calendar cal, br_
     d->start = br_period_start(&cal, period);
     d->end = br_period_start(&cal, period + 1);
     br_period_format(period, d->per, sizeof(d->per));
-    enum br_status st = without_nestloop(db, d, NULL, load_final, err);
+    enum br_status st = load_period(db, d, err);
     if (st != BR_OK) {
         br_period_docs_free(d);
         return st;
@@ -596,7 +585,7 @@ enum br_status br_period_docs_load_draft(struct br_db *db, struct br_calendar ca
     d->end = br_period_start(&cal, p + 1);
     d->issued_at = issued_at;
     br_period_format(p, d->per, sizeof(d->per));
-    enum br_status st = without_nestloop(db, d, seller_text, load_draft, err);
+    enum br_status st = load_draft(db, d, seller_text, err);
     if (st != BR_OK) {
         br_period_docs_free(d);
         return st;
