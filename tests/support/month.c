@@ -120,9 +120,16 @@ static void split_eas(const char *path, const char *out, int64_t day)
 void it_month_make(struct it_month *m, uint64_t seed, int accounts, int days, long rows,
                    int bad_permille)
 {
+    it_month_make_from(m, seed, accounts, br_days_from_civil(2026, 11, 1), days, rows,
+                       bad_permille);
+}
+
+void it_month_make_from(struct it_month *m, uint64_t seed, int accounts, int64_t first, int days,
+                        long rows, int bad_permille)
+{
     memset(m, 0, sizeof(*m));
     m->dir = it_tmpdir("month");
-    char gen[4200], s[24], a[24], d[24], r[24], b[24];
+    char gen[4200], s[24], a[24], d[24], r[24], b[24], start[16];
     snprintf(gen, sizeof(gen), "%s/gen", m->dir);
     snprintf(m->all, sizeof(m->all), "%s/all", m->dir);
     snprintf(s, sizeof(s), "%llu", (unsigned long long)seed);
@@ -130,6 +137,7 @@ void it_month_make(struct it_month *m, uint64_t seed, int accounts, int days, lo
     snprintf(d, sizeof(d), "%d", days);
     snprintf(r, sizeof(r), "%ld", rows);
     snprintf(b, sizeof(b), "%d", bad_permille);
+    br_day_format(first, start, sizeof(start));
     const char *argv[] = {it_env("BILLRUN_GEN"),
                           "--out",
                           gen,
@@ -140,7 +148,7 @@ void it_month_make(struct it_month *m, uint64_t seed, int accounts, int days, lo
                           "--days",
                           d,
                           "--start",
-                          "2026-11-01",
+                          start,
                           "--rows",
                           r,
                           "--bad-share",
@@ -154,7 +162,7 @@ void it_month_make(struct it_month *m, uint64_t seed, int accounts, int days, lo
              gen, gen, m->all);
     const char *sh[] = {"sh", "-c", cmd, NULL};
     assert_int_equal(it_run(sh, NULL), 0);
-    m->first = br_days_from_civil(2026, 11, 1);
+    m->first = first;
     split_orders(gen, m->all, m->first);
     for (int k = 0; k < days; k++) {
         char date[16], path[4200];

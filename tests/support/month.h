@@ -19,6 +19,10 @@ struct it_month {
  * `rows` usage rows, with `bad_permille` bad rows, seeded. */
 void it_month_make(struct it_month *m, uint64_t seed, int accounts, int days, long rows,
                    int bad_permille);
+/* The same from another first day (a day number, br_days_from_civil): a
+ * year is it_month_make_from(m, seed, a, first, 365, rows, bad). */
+void it_month_make_from(struct it_month *m, uint64_t seed, int accounts, int64_t first, int days,
+                        long rows, int bad_permille);
 /* The files of night k (0-based): names only (caller frees each and the
  * array); night 0 also holds the accounts and prices files. */
 char **it_month_night(const struct it_month *m, int k, size_t *n);
