@@ -1,4 +1,5 @@
 /* The night's record ids against those earlier batches billed (dups.h). */
+#define _GNU_SOURCE /* SCHED_IDLE */
 #include "batch/dups.h"
 
 #include "core/idhash.h"
@@ -7,6 +8,7 @@
 #include "store/load.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,10 +17,25 @@ enum { SKIP_DUPLICATE = 1, SKIP_REJECTED = 2 };
 
 void br_dups_free(struct br_dups *d)
 {
+    if (d->bg != NULL) {
+        size_t found;
+        struct br_error e;
+        (void)br_dups_end(d, &found, &e);
+    }
     for (int s = 0; s < 2; s++)
         free(d->q[s]);
     free(d->skip);
     memset(d, 0, sizeof(*d));
+}
+
+void br_dups_drop_questions(struct br_dups *d)
+{
+    BR_ASSERT(d->bg == NULL);
+    for (int s = 0; s < 2; s++) {
+        free(d->q[s]);
+        d->q[s] = NULL;
+        d->nq[s] = 0;
+    }
 }
 
 /* ---- asking ----------------------------------------------------------------------- */
@@ -254,45 +271,63 @@ static void *find_run(void *arg)
     return NULL;
 }
 
-enum br_status br_dups_check(struct br_db *db, struct br_night *n, int64_t window_start,
-                             struct br_dups *d, struct br_error *err)
+/* The four searches of the questions, [thread][source]: each source's
+ * questions split in two halves by part, the lower parts of both sources on
+ * thread 0, the upper parts on thread 1 (each thread's database backend
+ * streams while the thread decodes). Split by source instead, the two
+ * cores would share the work as the sources share the ids (a fifth EAS, the
+ * rest OSS). */
+static void split_jobs(const struct br_dups *d, int64_t window_start, struct find_job jobs[2][2])
 {
-    memset(d, 0, sizeof(*d));
+    for (int s = 0; s < 2; s++) {
+        size_t mid = br_idq_part_at(d->q[s], d->nq[s], 128);
+        jobs[0][s] =
+            (struct find_job){.source = s, .q = d->q[s], .nq = mid, .window_start = window_start};
+        jobs[1][s] = (struct find_job){
+            .source = s, .q = d->q[s] + mid, .nq = d->nq[s] - mid, .window_start = window_start};
+    }
+}
+
+/* The questions and the skip list, once a night. */
+static enum br_status ask(const struct br_night *n, struct br_dups *d, struct br_error *err)
+{
+    if (d->skip != NULL)
+        return BR_OK; /* asked by br_dups_begin, which could not search beside */
     double t0 = br_now_s();
     d->nrows = n->ing.usage.n;
     d->skip = br_calloc(d->nrows + 1, 1);
     enum br_status st = d->skip != NULL ? make_questions(n, d) : BR_ERR_NOMEM;
+    d->hash_s = br_now_s() - t0;
+    return st == BR_OK ? BR_OK
+                       : br_fail(err, st, "out of memory asking which record ids were billed");
+}
+
+/* What the night holds for the check from here to its end: the questions
+ * and the skip list (a search's own buffers are freed as it returns). */
+static size_t held_bytes(const struct br_dups *d)
+{
+    return (d->nq[0] + d->nq[1]) * sizeof(struct br_idq) + d->nrows + 1;
+}
+
+enum br_status br_dups_check(struct br_db *db, struct br_night *n, int64_t window_start,
+                             struct br_dups *d, struct br_error *err)
+{
+    double t0 = br_now_s();
+    enum br_status st = ask(n, d, err);
     if (st != BR_OK)
-        return br_fail(err, st, "out of memory asking which record ids were billed");
-    double t1 = br_now_s();
-    /* Each source's questions split in two halves by part: the lower parts
-     * of both sources on a second connection and thread, the upper parts on
-     * the batch's (each side's database backend streams while its thread
-     * decodes). Split by source instead, the two cores would share the work
-     * as the sources share the ids (a fifth EAS, the rest OSS). */
-    struct find_job jobs[2][2]; /* [thread][source] */
-    for (int s = 0; s < 2; s++) {
-        size_t mid = br_idq_part_at(d->q[s], d->nq[s], 128);
-        jobs[0][s] = (struct find_job){
-            .db = db, .source = s, .q = d->q[s], .nq = mid, .window_start = window_start};
-        jobs[1][s] = (struct find_job){.db = db,
-                                       .source = s,
-                                       .q = d->q[s] + mid,
-                                       .nq = d->nq[s] - mid,
-                                       .window_start = window_start};
-    }
+        return st;
+    struct find_job jobs[2][2];
+    split_jobs(d, window_start, jobs);
     struct br_db *db2 = NULL;
     pthread_t thread;
     bool threaded = n->threads > 1 && d->nq[0] + d->nq[1] > 0 &&
                     br_db_clone(db, &db2, &jobs[0][0].err) == BR_OK;
-    if (threaded) {
-        jobs[0][0].db = jobs[0][1].db = db2;
+    jobs[1][0].db = jobs[1][1].db = db;
+    jobs[0][0].db = jobs[0][1].db = threaded ? db2 : db;
+    if (threaded)
         threaded = pthread_create(&thread, NULL, find_run, jobs[0]) == 0;
-    }
-    if (!threaded) {
-        jobs[0][0].db = jobs[0][1].db = db;
+    if (!threaded)
         find_run(jobs[0]);
-    }
     find_run(jobs[1]);
     if (threaded)
         pthread_join(thread, NULL);
@@ -308,13 +343,111 @@ enum br_status br_dups_check(struct br_db *db, struct br_night *n, int64_t windo
     for (int t = 0; t < 2; t++)
         for (int s = 0; s < 2; s++)
             free(jobs[t][s].hits);
-    /* held from here to the end of the night: the questions and the skip
-     * list (the search's own buffers are freed as it returns) */
-    size_t bytes = (d->nq[0] + d->nq[1]) * sizeof(struct br_idq) + d->nrows + 1;
     br_log(BR_LOG_DEBUG, "post_step",
-           "step=record_ids_check questions=%zu found=%zu rows=%zu held_bytes=%zu "
+           "step=record_ids_check beside=0 questions=%zu found=%zu rows=%zu held_bytes=%zu "
            "hash_seconds=%.3f seconds=%.3f",
-           d->nq[0] + d->nq[1], d->found, d->nrows, bytes, t1 - t0, br_now_s() - t0);
+           d->nq[0] + d->nq[1], d->found, d->nrows, held_bytes(d), d->hash_s,
+           d->hash_s + br_now_s() - t0);
+    return st;
+}
+
+/* ---- beside the night --------------------------------------------------------------- */
+
+/* One of the two threads of a search beside the night. */
+struct side {
+    struct find_job jobs[2]; /* one per source */
+    struct br_db *db;
+    pthread_t thread;
+    bool running;
+    double t_done;
+};
+
+struct br_search {
+    struct side side[2];
+    double t0;
+};
+
+/* A search beside the night runs only on a core the night leaves idle
+ * (SCHED_IDLE): the night's own threads come first. Its database backend
+ * streams no faster than the thread reads. */
+static void *find_beside(void *arg)
+{
+    struct side *x = arg;
+    struct sched_param sp = {0};
+    (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+    find_run(x->jobs);
+    x->t_done = br_now_s();
+    return NULL;
+}
+
+enum br_status br_dups_begin(struct br_db *db, const struct br_night *n, int64_t window_start,
+                             struct br_dups *d, struct br_error *err)
+{
+    memset(d, 0, sizeof(*d));
+    enum br_status st = ask(n, d, err);
+    if (st != BR_OK)
+        return st;
+    struct br_search *s = br_calloc(1, sizeof(*s));
+    if (s == NULL)
+        return br_fail(err, BR_ERR_NOMEM, "out of memory asking which record ids were billed");
+    s->t0 = br_now_s();
+    struct find_job jobs[2][2];
+    split_jobs(d, window_start, jobs);
+    for (int t = 0; t < 2; t++) {
+        struct side *x = &s->side[t];
+        memcpy(x->jobs, jobs[t], sizeof(x->jobs));
+        struct br_error e = {0};
+        if (n->threads < 2 || d->nq[0] + d->nq[1] == 0 || br_db_clone(db, &x->db, &e) != BR_OK) {
+            if (e.msg[0] != '\0')
+                br_log(BR_LOG_DEBUG, "record_ids_beside", "second_connection=0 msg=%s",
+                       br_logq(e.msg));
+            x->db = NULL;
+        }
+        x->jobs[0].db = x->jobs[1].db = x->db != NULL ? x->db : db;
+        x->running = x->db != NULL && pthread_create(&x->thread, NULL, find_beside, x) == 0;
+    }
+    /* What cannot be searched beside is searched now, before the batch has
+     * written anything its own connection would find. */
+    for (int t = 0; t < 2; t++)
+        if (!s->side[t].running)
+            find_beside(&s->side[t]);
+    d->bg = s;
+    return BR_OK;
+}
+
+enum br_status br_dups_end(struct br_dups *d, size_t *found, struct br_error *err)
+{
+    *found = 0;
+    struct br_search *s = d->bg;
+    if (s == NULL)
+        return BR_OK;
+    double t0 = br_now_s(), done = 0;
+    for (int t = 0; t < 2; t++) {
+        struct side *x = &s->side[t];
+        if (x->running)
+            pthread_join(x->thread, NULL);
+        br_db_close(x->db);
+        done = x->t_done > done ? x->t_done : done;
+    }
+    double t1 = br_now_s();
+    enum br_status st = BR_OK;
+    for (int t = 0; t < 2; t++)
+        for (int k = 0; k < 2; k++) {
+            struct find_job *j = &s->side[t].jobs[k];
+            if (st == BR_OK && j->st != BR_OK) {
+                st = j->st;
+                *err = j->err;
+            }
+            *found += j->nhits;
+            free(j->hits);
+        }
+    br_log(BR_LOG_DEBUG, "post_step",
+           "step=record_ids_check beside=1 questions=%zu found=%zu rows=%zu held_bytes=%zu "
+           "hash_seconds=%.3f search_seconds=%.3f wait_seconds=%.3f seconds=%.3f",
+           d->nq[0] + d->nq[1], *found, d->nrows, held_bytes(d), d->hash_s, done - s->t0, t1 - t0,
+           d->hash_s + t1 - t0);
+    free(s);
+    d->bg = NULL;
     return st;
 }
 

@@ -44,6 +44,8 @@ struct run_ctx {
     int64_t *file_ids;
     int64_t window_start; /* usage charged before is too_late */
     struct br_dups dups;
+    bool ids_beside; /* the record ids searched beside rating and posting */
+    size_t again;    /* ids that search found billed: the night runs again */
 };
 
 /* --- ingest ------------------------------------------------------------------ */
@@ -222,7 +224,9 @@ static enum br_status do_rate(struct run_ctx *c, struct br_error *err)
     br_usage_drop_index(&n->ing.usage);
     enum br_status st = BR_OK;
     double t0 = br_now_s(), t1 = t0, t2 = t0, t3 = t0;
-    if (dup_check_on()) {
+    /* the ids are checked before rating, or searched beside the night
+     * from after its rating (choose_beside) */
+    if (dup_check_on() && !c->ids_beside) {
         st = br_dups_check(c->db, n, c->window_start, &c->dups, err);
         n->skip = c->dups.skip;
     }
@@ -236,9 +240,14 @@ static enum br_status do_rate(struct run_ctx *c, struct br_error *err)
     t2 = br_now_s();
     if (st == BR_OK)
         st = br_night_rate(n, c->o->as_of, err);
+    /* after rating, whose passing peak of memory is then not also the
+     * questions' */
     t3 = br_now_s();
-    br_log(BR_LOG_DEBUG, "rate_steps", "dups_and_prepare=%.3f load_state=%.3f rate=%.3f", t1 - t0,
-           t2 - t1, t3 - t2);
+    if (st == BR_OK && c->ids_beside)
+        st = br_dups_begin(c->db, n, c->window_start, &c->dups, err);
+    br_log(BR_LOG_DEBUG, "rate_steps",
+           "dups_and_prepare=%.3f load_state=%.3f rate=%.3f ids_beside=%.3f", t1 - t0, t2 - t1,
+           t3 - t2, br_now_s() - t3);
     return st;
 }
 
@@ -363,6 +372,15 @@ static enum br_status do_post(struct run_ctx *c, struct br_run_summary *sum, str
         st = br_write_facts(c->db, &c->batch.writer, &facts, err);
     if (write && st == BR_OK && dup_check_on())
         st = br_dups_write(c->db, &c->batch.writer, n, &c->dups, c->file_ids, err);
+    /* the questions are not needed past here: the search beside the night
+     * (long done on most nights) is waited for, and they are freed before
+     * the journal is written, when the night's memory peaks */
+    if (c->dups.bg != NULL) {
+        struct br_error e2;
+        enum br_status s2 = br_dups_end(&c->dups, &c->again, st == BR_OK ? err : &e2);
+        st = st == BR_OK ? s2 : st;
+    }
+    br_dups_drop_questions(&c->dups);
     if (threaded)
         pthread_join(b.thread, NULL);
     br_log(BR_LOG_DEBUG, "post_step", "step=build_and_facts seconds=%.3f", br_now_s() - t0);
@@ -374,7 +392,7 @@ static enum br_status do_post(struct run_ctx *c, struct br_run_summary *sum, str
     BR_ASSERT(write || c->journal.nentries == 0);
     if (st == BR_OK && !write)
         sum->nothing_new = true;
-    if (st == BR_OK && write)
+    if (st == BR_OK && write && c->again == 0)
         st = br_write_journal(c->db, &c->batch.writer, &c->journal, err);
     return st;
 }
@@ -441,10 +459,35 @@ static void run_ctx_free(struct run_ctx *c)
     free(c->file_ids);
 }
 
-enum br_status br_run(struct br_db *db, const struct br_run_opts *o, struct br_run_summary *sum,
-                      struct br_error *err)
+/* Whether the night's record ids are searched beside its rating and
+ * posting (docs/record-ids.md, "Beside the night"): not in a reprocessing
+ * (it re-reads rejected rows, often duplicate_record ones), not on one
+ * thread, and not after a run that found duplicates (exports that overlap
+ * every night would then be rated twice every night). */
+static enum br_status choose_beside(struct run_ctx *c, struct br_error *err)
+{
+    c->ids_beside = false;
+    if (c->o->reprocess || c->o->threads < 2 || !dup_check_on())
+        return BR_OK;
+#ifdef BILLRUN_BENCH_HOOKS
+    const char *first = getenv("BILLRUN_BENCH_IDS_FIRST"); /* the night as before 2026-12-08 */
+    if (first != NULL && strcmp(first, "1") == 0)
+        return BR_OK;
+#endif
+    bool found;
+    enum br_status st = br_load_last_found_duplicates(c->db, &found, err);
+    c->ids_beside = st == BR_OK && !found;
+    return st;
+}
+
+/* One attempt at the night. *again: duplicates that a search beside the
+ * night found, after it had been rated without skipping them: the attempt
+ * is rolled back and the night must be run again. */
+static enum br_status run_once(struct br_db *db, const struct br_run_opts *o, bool may_beside,
+                               struct br_run_summary *sum, size_t *again, struct br_error *err)
 {
     memset(sum, 0, sizeof(*sum));
+    *again = 0;
     double t0 = br_now_s();
     struct run_ctx c;
     memset(&c, 0, sizeof(c));
@@ -461,6 +504,8 @@ enum br_status br_run(struct br_db *db, const struct br_run_opts *o, struct br_r
     st = br_batch_open(&c.batch, db, o->reprocess ? "reprocess" : "run", &wait, err);
     if (st == BR_OK)
         st = check_as_of(&c, err);
+    if (st == BR_OK && may_beside)
+        st = choose_beside(&c, err);
     if (st == BR_OK)
         st = br_load_closed(db, &c.closed, &c.nclosed, err);
     c.night.closed = c.closed;
@@ -478,13 +523,14 @@ enum br_status br_run(struct br_db *db, const struct br_run_opts *o, struct br_r
     stage(o, "post");
     if (st == BR_OK)
         st = do_post(&c, sum, err);
+    *again = c.again;
     double t3 = br_now_s();
-    if (st == BR_OK && !sum->nothing_new)
+    if (st == BR_OK && *again == 0 && !sum->nothing_new)
         st = do_commit(&c, sum, err);
     sum->t_ingest = t1 - t0;
     sum->t_rate = t2 - t1;
     sum->t_post = t3 - t2;
-    if (st == BR_OK && o->archive != NULL) {
+    if (st == BR_OK && *again == 0 && o->archive != NULL) {
         stage(o, "archive");
         /* the batch is committed (or there was nothing new): what is left
          * in the inbox because this fails is moved by the next run */
@@ -500,5 +546,23 @@ enum br_status br_run(struct br_db *db, const struct br_run_opts *o, struct br_r
     }
     sum->t_total = br_now_s() - t0;
     run_ctx_free(&c); /* rolls back whatever is not committed */
+    return st;
+}
+
+enum br_status br_run(struct br_db *db, const struct br_run_opts *o, struct br_run_summary *sum,
+                      struct br_error *err)
+{
+    double t0 = br_now_s();
+    size_t again = 0;
+    enum br_status st = run_once(db, o, true, sum, &again, err);
+    if (st == BR_OK && again > 0) {
+        /* Rated as if none of its ids had been billed, and rolled back: the
+         * night again, from its files, its ids checked before rating. */
+        br_log(BR_LOG_INFO, "record_ids_again", "found=%zu seconds=%.3f then=check_before_rating",
+               again, br_now_s() - t0);
+        br_run_summary_free(sum);
+        st = run_once(db, o, false, sum, &again, err);
+        sum->t_total = br_now_s() - t0;
+    }
     return st;
 }

@@ -723,3 +723,33 @@ enum br_status br_load_clock(struct br_db *db, int64_t *server_now, int64_t *max
     PQclear(r);
     return BR_OK;
 }
+
+enum br_status br_load_last_found_duplicates(struct br_db *db, bool *found, struct br_error *err)
+{
+    *found = false;
+    PGresult *r;
+    enum br_status st = br_sql_query(
+        db, "SELECT max(batch_id) FROM ledger.batches WHERE kind IN ('run', 'reprocess')", 0, NULL,
+        &r, err);
+    if (st != BR_OK)
+        return st;
+    bool any = !PQgetisnull(r, 0, 0);
+    char id[32];
+    snprintf(id, sizeof(id), "%lld", (long long)br_sql_i64(r, 0, 0, 0));
+    PQclear(r);
+    if (!any)
+        return BR_OK;
+    /* a constant batch id: the BRIN index on reject_rows (batch_id) finds
+     * the last batch's pages */
+    const char *p[1] = {id};
+    st = br_sql_query(
+        db,
+        "SELECT EXISTS (SELECT 1 FROM billing.reject_rows "
+        "WHERE batch_id = $1::bigint AND reason = 'duplicate_record' AND detail IS NOT NULL)",
+        1, p, &r, err);
+    if (st != BR_OK)
+        return st;
+    *found = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+    PQclear(r);
+    return BR_OK;
+}

@@ -89,4 +89,8 @@ enum br_status br_load_file_name(struct br_db *db, int64_t file_id, char *buf, s
 enum br_status br_load_clock(struct br_db *db, int64_t *server_now, int64_t *max_run_as_of,
                              bool *any, struct br_error *err);
 
+/* Whether the last run or reprocess batch committed rejected any row as
+ * duplicate_record (*found false when there is none). */
+enum br_status br_load_last_found_duplicates(struct br_db *db, bool *found, struct br_error *err);
+
 #endif
