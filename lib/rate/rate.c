@@ -539,7 +539,7 @@ static void *pass_thread(void *arg)
 {
     struct pass_arg *pa = arg;
     const struct events *ev = pa->ev;
-    struct br_sort_scratch tmp = {NULL, 0};
+    struct br_sort_scratch tmp = {0};
     for (uint32_t a = pa->a0; a < pa->a1 && pa->pass.st == BR_OK; a++) {
         size_t from = ev->off[a], to = ev->off[a + 1];
         if (from == to)
@@ -551,7 +551,7 @@ static void *pass_thread(void *arg)
         }
         br_pass_account(&pa->pass, a, from, to);
     }
-    free(tmp.ev);
+    br_sort_scratch_free(&tmp);
     return NULL;
 }
 

@@ -65,14 +65,23 @@ struct br_sort_ctx {
     const uint32_t *topups; /* per credit event: an order, or BR_CREDIT_ADJ | an adjustment */
 };
 
-/* Room for merging, grown when an account's events need it. */
+struct br_tie;
+
+/* Room for merging and for sorting ties, grown when an account's events
+ * need it; br_sort_scratch_free frees it. */
 struct br_sort_scratch {
     struct br_event *ev;
     size_t cap;
+    struct br_tie *tie;
+    size_t tie_cap;
+    unsigned char *ids; /* the record ids of a run of ties */
+    size_t ids_cap;
 };
 
+void br_sort_scratch_free(struct br_sort_scratch *tmp);
+
 /* Sorts ev[0, n), one account's events in input order, into rating order.
- * BR_ERR_NOMEM when the scratch cannot grow (ev is then unchanged). */
+ * BR_ERR_NOMEM when the scratch cannot grow (ev is then in no useful order). */
 enum br_status br_sort_events(const struct br_sort_ctx *c, struct br_event *ev, size_t n,
                               struct br_sort_scratch *tmp);
 
