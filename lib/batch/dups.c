@@ -1,5 +1,5 @@
 /* The night's record ids against those earlier batches billed (dups.h). */
-#define _GNU_SOURCE /* SCHED_IDLE */
+#define _GNU_SOURCE /* gettid */
 #include "batch/dups.h"
 
 #include "core/idhash.h"
@@ -8,10 +8,11 @@
 #include "store/load.h"
 
 #include <pthread.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 enum { SKIP_DUPLICATE = 1, SKIP_REJECTED = 2 };
 
@@ -367,14 +368,16 @@ struct br_search {
     double t0;
 };
 
-/* A search beside the night runs only on a core the night leaves idle
- * (SCHED_IDLE): the night's own threads come first. Its database backend
- * streams no faster than the thread reads. */
+/* A search beside the night runs at the lowest priority (nice 19): the
+ * night's own threads come first, and it takes the cores they leave idle.
+ * Not SCHED_IDLE: on a host other work keeps busy, a thread of that policy
+ * gets a fifth of nice 19's share, and an unprivileged process cannot raise
+ * it again when the night waits for it. Its database backend streams no
+ * faster than the thread reads. */
 static void *find_beside(void *arg)
 {
     struct side *x = arg;
-    struct sched_param sp = {0};
-    (void)pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+    (void)setpriority(PRIO_PROCESS, (id_t)gettid(), 19); /* this thread only (Linux) */
     find_run(x->jobs);
     x->t_done = br_now_s();
     return NULL;
@@ -409,8 +412,10 @@ enum br_status br_dups_begin(struct br_db *db, const struct br_night *n, int64_t
     /* What cannot be searched beside is searched now, before the batch has
      * written anything its own connection would find. */
     for (int t = 0; t < 2; t++)
-        if (!s->side[t].running)
-            find_beside(&s->side[t]);
+        if (!s->side[t].running) {
+            find_run(s->side[t].jobs); /* at the night's own priority */
+            s->side[t].t_done = br_now_s();
+        }
     d->bg = s;
     return BR_OK;
 }
