@@ -289,11 +289,9 @@ static void split_jobs(const struct br_dups *d, int64_t window_start, struct fin
     }
 }
 
-/* The questions and the skip list, once a night. */
+/* The questions and the skip list. */
 static enum br_status ask(const struct br_night *n, struct br_dups *d, struct br_error *err)
 {
-    if (d->skip != NULL)
-        return BR_OK; /* asked by br_dups_begin, which could not search beside */
     double t0 = br_now_s();
     d->nrows = n->ing.usage.n;
     d->skip = br_calloc(d->nrows + 1, 1);
